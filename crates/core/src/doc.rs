@@ -1,0 +1,466 @@
+//! The replicated document: a state-based CRDT that every device holds in full.
+//!
+//! A document is a map of entities (the plan's categories, items, targets, …), each a map
+//! of field registers, plus the progress records. Merge is a join: commutative,
+//! associative and idempotent, so any order of syncs converges on the same state, and the
+//! canonical encoding turns the same state into the same bytes.
+//!
+//! - A field register is a multi-value register: each value carries its dot
+//!   `(stamp, device)`, and the register remembers, per device, the newest stamp it has
+//!   seen (its causal context). A write replaces every value its writer had seen; values
+//!   written concurrently all survive. The greatest by `(stamp, device)` is the winner and
+//!   the others are open conflicts until somebody writes again.
+//! - Each register also keeps the newest [`HISTORY_PER_FIELD`] values ever written to it
+//!   (who, when, what), so that the field's history travels with the document while
+//!   staying small.
+//! - Progress records are append-only sets of versions. A correction is a new version, a
+//!   deletion is a tombstone version, and a tombstone wins over every other version, so a
+//!   deleted record never comes back.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The format this build reads and writes. Documents with a greater number were written
+/// by a newer Jindu: this build must not overwrite them.
+pub const FORMAT: u32 = 1;
+
+/// How many of the newest values each register keeps in its history.
+pub const HISTORY_PER_FIELD: usize = 4;
+
+/// A device id: short, random per install.
+pub type DeviceId = String;
+
+/// One value written to a field, with its dot and author.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Written {
+    /// Hybrid logical clock stamp of the write.
+    #[serde(rename = "s")]
+    pub stamp: u64,
+    /// The device that wrote it.
+    #[serde(rename = "d")]
+    pub device: DeviceId,
+    /// Who was using the device.
+    #[serde(rename = "a", default, skip_serializing_if = "String::is_empty")]
+    pub author: String,
+    /// The value.
+    #[serde(rename = "v")]
+    pub value: Value,
+}
+
+impl Written {
+    fn dot(&self) -> (u64, &str) {
+        (self.stamp, &self.device)
+    }
+}
+
+/// A multi-value register with its causal context and a short history.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Register {
+    /// Surviving values, sorted by dot; more than one means an open conflict.
+    #[serde(rename = "v")]
+    pub values: Vec<Written>,
+    /// Newest stamp seen from each device for this register.
+    #[serde(rename = "c")]
+    pub context: BTreeMap<DeviceId, u64>,
+    /// The newest values ever written here (current ones included), newest first.
+    #[serde(rename = "h", default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<Written>,
+}
+
+impl Register {
+    /// The winning value: the greatest by `(stamp, device)`.
+    pub fn winner(&self) -> Option<&Written> {
+        self.values.last()
+    }
+
+    /// The values that lost to the winner and are kept as an open conflict.
+    pub fn conflicts(&self) -> &[Written] {
+        match self.values.len() {
+            0 => &[],
+            n => &self.values[..n - 1],
+        }
+    }
+
+    /// The greatest stamp of any surviving value (0 when empty).
+    pub fn max_stamp(&self) -> u64 {
+        self.values.iter().map(|w| w.stamp).max().unwrap_or(0)
+    }
+
+    /// Writes a value that replaces everything this replica has seen in the register.
+    pub fn write(&mut self, written: Written) {
+        let seen = self.context.entry(written.device.clone()).or_insert(0);
+        *seen = (*seen).max(written.stamp);
+        self.values = vec![written.clone()];
+        push_history(&mut self.history, written);
+    }
+
+    /// Whether the register has seen the write with this dot (it survives or was replaced).
+    pub fn has_seen(&self, stamp: u64, device: &str) -> bool {
+        self.context.get(device).is_some_and(|&s| s >= stamp)
+    }
+
+    /// Joins another replica's register into this one.
+    pub fn merge(&mut self, other: &Register) {
+        let mut kept: BTreeMap<(u64, &str), &Written> = BTreeMap::new();
+        for (mine, theirs) in [(&*self, other), (other, &*self)] {
+            for w in &mine.values {
+                let in_both = theirs.values.iter().any(|t| t.dot() == w.dot());
+                if in_both || !theirs.has_seen(w.stamp, &w.device) {
+                    kept.entry(w.dot())
+                        .and_modify(|k| {
+                            // Equal dots carry equal values from honest devices; pick one
+                            // deterministically should they ever differ.
+                            if canonical_greater(w, *k) {
+                                *k = w;
+                            }
+                        })
+                        .or_insert(w);
+                }
+            }
+        }
+        let values: Vec<Written> = kept.into_values().cloned().collect();
+        let mut context = self.context.clone();
+        for (device, &stamp) in &other.context {
+            let seen = context.entry(device.clone()).or_insert(0);
+            *seen = (*seen).max(stamp);
+        }
+        let mut history = self.history.clone();
+        for w in &other.history {
+            push_history(&mut history, w.clone());
+        }
+        self.values = values;
+        self.context = context;
+        self.history = history;
+    }
+}
+
+/// Orders two entries that share a dot (which honest devices never produce) by their
+/// canonical encoding, so that even then every replica keeps the same one.
+fn canonical_greater<T: Serialize>(a: &T, b: &T) -> bool {
+    let enc = |x: &T| serde_json::to_vec(x).unwrap_or_default();
+    enc(a) > enc(b)
+}
+
+/// Inserts into a newest-first history capped at [`HISTORY_PER_FIELD`], without duplicates.
+fn push_history(history: &mut Vec<Written>, written: Written) {
+    if history.iter().any(|h| h.dot() == written.dot()) {
+        return;
+    }
+    let at = history
+        .iter()
+        .position(|h| h.dot() < written.dot())
+        .unwrap_or(history.len());
+    history.insert(at, written);
+    history.truncate(HISTORY_PER_FIELD);
+}
+
+/// An entity's fields, by name.
+pub type Fields = BTreeMap<String, Register>;
+
+/// One version of a progress record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordVersion {
+    /// Stamp of this version.
+    #[serde(rename = "s")]
+    pub stamp: u64,
+    /// The device that wrote this version.
+    #[serde(rename = "d")]
+    pub device: DeviceId,
+    /// The record's content at this version; `Null` marks a tombstone.
+    #[serde(rename = "r")]
+    pub body: Value,
+}
+
+impl RecordVersion {
+    /// Whether this version deletes the record.
+    pub fn is_tombstone(&self) -> bool {
+        self.body.is_null()
+    }
+}
+
+/// The versions of one record, sorted by `(stamp, device)`.
+pub type Versions = Vec<RecordVersion>;
+
+/// Picks the version that stands: a tombstone if there is one, else the newest.
+pub fn current_version(versions: &Versions) -> Option<&RecordVersion> {
+    versions
+        .iter()
+        .rev()
+        .find(|v| v.is_tombstone())
+        .or_else(|| versions.last())
+}
+
+/// The replicated document of one plan (or of the plan index).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Doc {
+    /// The format this document was written in.
+    pub format: u32,
+    /// Which document this is (a plan id, or `index`).
+    pub id: String,
+    /// Entities by id, each a map of field registers.
+    pub entities: BTreeMap<String, Fields>,
+    /// Progress records by id.
+    pub records: BTreeMap<String, Versions>,
+}
+
+/// Errors reading a document.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DocError {
+    /// The bytes are not a Jindu document.
+    #[error("not a Jindu document: {0}")]
+    Malformed(String),
+    /// Written by a newer format; this build must not touch it.
+    #[error("the document uses format {found}, newer than this version of Jindu understands ({supported}); update Jindu to sync it")]
+    NewerFormat { found: u32, supported: u32 },
+    /// Two documents with different ids cannot merge.
+    #[error("documents '{0}' and '{1}' are different plans")]
+    DifferentDocuments(String, String),
+}
+
+#[derive(Deserialize)]
+struct FormatProbe {
+    format: u32,
+}
+
+impl Doc {
+    /// An empty document.
+    pub fn new(id: impl Into<String>) -> Self {
+        Doc {
+            format: FORMAT,
+            id: id.into(),
+            entities: BTreeMap::new(),
+            records: BTreeMap::new(),
+        }
+    }
+
+    /// Parses a document, refusing newer formats and migrating older ones.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, DocError> {
+        let probe: FormatProbe =
+            serde_json::from_slice(bytes).map_err(|e| DocError::Malformed(e.to_string()))?;
+        if probe.format > FORMAT {
+            return Err(DocError::NewerFormat {
+                found: probe.format,
+                supported: FORMAT,
+            });
+        }
+        // Format 1 is the first: later formats add a migration step here, as a pure
+        // function from the older shape to the newer one.
+        let doc: Doc =
+            serde_json::from_slice(bytes).map_err(|e| DocError::Malformed(e.to_string()))?;
+        doc.check_normal_form()?;
+        Ok(doc)
+    }
+
+    /// The canonical encoding: the same state always gives the same bytes.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a document of plain JSON values always serialises")
+    }
+
+    /// The size of the canonical encoding in bytes.
+    pub fn encoded_len(&self) -> usize {
+        self.to_json().len()
+    }
+
+    /// Rejects documents whose lists are out of canonical order (which a merge would not
+    /// produce), so that a hand-edited or corrupted file is reported instead of merged.
+    fn check_normal_form(&self) -> Result<(), DocError> {
+        for (id, fields) in &self.entities {
+            for (name, reg) in fields {
+                let sorted = reg.values.windows(2).all(|w| w[0].dot() < w[1].dot());
+                if !sorted || reg.values.is_empty() {
+                    return Err(DocError::Malformed(format!(
+                        "field {id}.{name} has no value or values out of order"
+                    )));
+                }
+                if reg.values.iter().any(|w| !reg.has_seen(w.stamp, &w.device)) {
+                    return Err(DocError::Malformed(format!(
+                        "field {id}.{name} has a value missing from its context"
+                    )));
+                }
+            }
+        }
+        for (id, versions) in &self.records {
+            let sorted = versions
+                .windows(2)
+                .all(|w| (w[0].stamp, &w[0].device) < (w[1].stamp, &w[1].device));
+            if !sorted || versions.is_empty() {
+                return Err(DocError::Malformed(format!(
+                    "record {id} has no version or versions out of order"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The winning value of a field.
+    pub fn get(&self, entity: &str, field: &str) -> Option<&Value> {
+        self.entities
+            .get(entity)?
+            .get(field)?
+            .winner()
+            .map(|w| &w.value)
+    }
+
+    /// The register of a field.
+    pub fn register(&self, entity: &str, field: &str) -> Option<&Register> {
+        self.entities.get(entity)?.get(field)
+    }
+
+    /// Joins another replica of the same document into this one.
+    pub fn merge(&mut self, other: &Doc) -> Result<(), DocError> {
+        if self.id != other.id {
+            return Err(DocError::DifferentDocuments(
+                self.id.clone(),
+                other.id.clone(),
+            ));
+        }
+        self.format = self.format.max(other.format);
+        for (id, fields) in &other.entities {
+            let mine = self.entities.entry(id.clone()).or_default();
+            for (name, reg) in fields {
+                match mine.get_mut(name) {
+                    Some(r) => r.merge(reg),
+                    None => {
+                        mine.insert(name.clone(), reg.clone());
+                    }
+                }
+            }
+        }
+        for (id, versions) in &other.records {
+            let mine = self.records.entry(id.clone()).or_default();
+            merge_versions(mine, versions);
+        }
+        Ok(())
+    }
+
+    /// Whether this document already holds everything `other` holds, so that writing
+    /// this one in place of `other` loses nothing.
+    pub fn contains(&self, other: &Doc) -> bool {
+        let mut joined = self.clone();
+        joined.merge(other).is_ok() && joined == *self
+    }
+
+    /// The greatest stamp anywhere in the document (0 when empty).
+    pub fn max_stamp(&self) -> u64 {
+        let fields = self
+            .entities
+            .values()
+            .flat_map(|f| f.values())
+            .flat_map(|r| r.context.values().copied());
+        let records = self
+            .records
+            .values()
+            .flat_map(|v| v.iter().map(|x| x.stamp));
+        fields.chain(records).max().unwrap_or(0)
+    }
+}
+
+fn merge_versions(mine: &mut Versions, theirs: &Versions) {
+    for v in theirs {
+        match mine.binary_search_by(|m| (m.stamp, &m.device).cmp(&(v.stamp, &v.device))) {
+            Ok(i) => {
+                if canonical_greater(v, &mine[i]) {
+                    mine[i] = v.clone();
+                }
+            }
+            Err(i) => mine.insert(i, v.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn w(stamp: u64, device: &str, v: Value) -> Written {
+        Written {
+            stamp,
+            device: device.into(),
+            author: String::new(),
+            value: v,
+        }
+    }
+
+    #[test]
+    fn concurrent_writes_are_kept_as_a_conflict_and_a_later_write_resolves_it() {
+        let mut a = Register::default();
+        a.write(w(1, "a", json!("base")));
+        let mut b = a.clone();
+        a.write(w(5, "a", json!("from a")));
+        b.write(w(6, "b", json!("from b")));
+        let mut ab = a.clone();
+        ab.merge(&b);
+        assert_eq!(ab.winner().unwrap().value, json!("from b"));
+        assert_eq!(ab.conflicts().len(), 1);
+        assert_eq!(ab.conflicts()[0].value, json!("from a"));
+        // Resolving: a write after seeing both replaces both.
+        ab.write(w(7, "a", json!("agreed")));
+        let mut back = b.clone();
+        back.merge(&ab);
+        assert_eq!(back.values.len(), 1);
+        assert_eq!(back.winner().unwrap().value, json!("agreed"));
+        assert_eq!(back.history.len(), 4);
+    }
+
+    #[test]
+    fn a_value_replaced_by_a_third_device_is_still_a_conflict_when_concurrent() {
+        // a and c write concurrently; b sees only c, then writes; merging a in must
+        // keep a's value, since nobody who wrote had seen it.
+        let mut base = Register::default();
+        base.write(w(1, "x", json!(0)));
+        let mut a = base.clone();
+        a.write(w(10, "a", json!("a")));
+        let mut c = base.clone();
+        c.write(w(11, "c", json!("c")));
+        let mut b = base.clone();
+        b.merge(&c);
+        b.write(w(12, "b", json!("b")));
+        let mut all = b.clone();
+        all.merge(&a);
+        let values: Vec<_> = all.values.iter().map(|w| w.value.clone()).collect();
+        assert_eq!(values, vec![json!("a"), json!("b")]);
+    }
+
+    #[test]
+    fn a_tombstone_wins_over_a_later_correction() {
+        let versions = vec![
+            RecordVersion {
+                stamp: 1,
+                device: "a".into(),
+                body: json!({"p": 10}),
+            },
+            RecordVersion {
+                stamp: 2,
+                device: "a".into(),
+                body: Value::Null,
+            },
+            RecordVersion {
+                stamp: 3,
+                device: "b".into(),
+                body: json!({"p": 20}),
+            },
+        ];
+        assert!(current_version(&versions).unwrap().is_tombstone());
+    }
+
+    #[test]
+    fn newer_formats_are_refused_and_garbage_is_reported() {
+        let newer = br#"{"format": 2, "id": "x", "entities": {}, "records": {}}"#;
+        assert_eq!(
+            Doc::from_json(newer),
+            Err(DocError::NewerFormat {
+                found: 2,
+                supported: 1
+            })
+        );
+        assert!(matches!(
+            Doc::from_json(b"{not json"),
+            Err(DocError::Malformed(_))
+        ));
+        let doc = Doc::new("x");
+        assert_eq!(Doc::from_json(&doc.to_json()).unwrap(), doc);
+    }
+}

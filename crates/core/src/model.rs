@@ -1,0 +1,625 @@
+//! The plan in its own terms: the typed view of a [`Doc`].
+//!
+//! The document stores fields as registers; this module reads the winning values into
+//! typed structs (categories, items, targets, stages, milestones, sites, work packages,
+//! progress records) and checks them. Entity kinds are told apart by their id prefix.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::doc::{current_version, Doc};
+
+/// The kinds of entity a plan holds, by id prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Plan,
+    Category,
+    Item,
+    Target,
+    Stage,
+    Milestone,
+    Site,
+    ItemSite,
+    Package,
+}
+
+impl Kind {
+    /// Every kind, in the order a plan is read.
+    pub const ALL: [Kind; 9] = [
+        Kind::Plan,
+        Kind::Category,
+        Kind::Item,
+        Kind::Target,
+        Kind::Stage,
+        Kind::Milestone,
+        Kind::Site,
+        Kind::ItemSite,
+        Kind::Package,
+    ];
+
+    /// The id prefix of entities of this kind.
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            Kind::Plan => "plan",
+            Kind::Category => "cat",
+            Kind::Item => "item",
+            Kind::Target => "tgt",
+            Kind::Stage => "stg",
+            Kind::Milestone => "ms",
+            Kind::Site => "site",
+            Kind::ItemSite => "loc",
+            Kind::Package => "wp",
+        }
+    }
+
+    /// The kind an entity id names.
+    pub fn of_id(id: &str) -> Option<Kind> {
+        if id == "plan" {
+            return Some(Kind::Plan);
+        }
+        let prefix = id.split_once('-')?.0;
+        Kind::ALL
+            .into_iter()
+            .find(|k| *k != Kind::Plan && k.prefix() == prefix)
+    }
+}
+
+/// The id of the one plan-metadata entity in a plan document.
+pub const PLAN_ENTITY: &str = "plan";
+
+/// How precise a date in the plan's text is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    /// A day (6月15日).
+    #[default]
+    Day,
+    /// About a day (6月20日左右, 本周五).
+    Approximate,
+    /// Part of a month (9月中下旬): the date is that part's last day.
+    PartOfMonth,
+    /// A month (9月底前, 4月): the date is its last day.
+    Month,
+}
+
+/// A date as the plan writes it, next to its normalised value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateSpec {
+    /// The text verbatim ("计划9月底前完成"); may be empty for dates entered as dates.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    /// The normalised date: the last day the text allows ("X月底前" is that month's
+    /// last day, inclusive).
+    pub date: NaiveDate,
+    /// How precise the text is.
+    #[serde(default)]
+    pub precision: Precision,
+}
+
+impl DateSpec {
+    /// A month's end, written as the plan writes it.
+    pub fn month_end(year: i32, month: u32, text: &str) -> Self {
+        DateSpec {
+            text: text.to_owned(),
+            date: last_day_of_month(year, month),
+            precision: Precision::Month,
+        }
+    }
+
+    /// A given day.
+    pub fn day(date: NaiveDate, text: &str, precision: Precision) -> Self {
+        DateSpec {
+            text: text.to_owned(),
+            date,
+            precision,
+        }
+    }
+}
+
+/// The last day of a month (months outside 1–12 are clamped).
+pub fn last_day_of_month(year: i32, month: u32) -> NaiveDate {
+    let month = month.clamp(1, 12);
+    let (y, m) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1)
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// A reporting period (1-6月).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    pub label: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// The plan's own facts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanMeta {
+    pub title: String,
+    #[serde(default)]
+    pub organisation: String,
+    pub year: i32,
+    /// IANA name of the time zone "today" and deadlines are judged in.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+    /// That zone's offset from UTC in minutes (Asia/Shanghai: +480, no daylight saving).
+    #[serde(default = "default_offset")]
+    pub utc_offset_minutes: i32,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    #[serde(default)]
+    pub periods: Vec<Period>,
+}
+
+fn default_time_zone() -> String {
+    "Asia/Shanghai".into()
+}
+
+fn default_offset() -> i32 {
+    480
+}
+
+/// A category of the plan (项目类别).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Category {
+    #[serde(skip_deserializing)]
+    pub id: String,
+    pub name: String,
+    pub order: f64,
+    /// Whether the plan numbers the category's items ("1." …); the seed numbers them in
+    /// categories 1–3 only.
+    #[serde(default)]
+    pub numbered: bool,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// A manual status the office can set on an item, over what the figures say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Active,
+    Suspended,
+    Cancelled,
+}
+
+/// A concrete project (具体项目).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    #[serde(skip_deserializing)]
+    pub id: String,
+    pub category: String,
+    pub order: f64,
+    /// The content as written.
+    pub content: String,
+    /// Responsible departments and communities, as written (各社区 kept as is).
+    #[serde(default)]
+    pub departments: Vec<String>,
+    #[serde(default)]
+    pub deadline: Option<DateSpec>,
+    #[serde(default)]
+    pub status: Option<ItemStatus>,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// A recurring target, judged per month (每月…不少于2场).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recurrence {
+    pub per_month: f64,
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+}
+
+/// A quantitative target (加装电梯200台).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    #[serde(skip_deserializing)]
+    pub id: String,
+    pub item: String,
+    pub order: f64,
+    /// What is counted (加装电梯).
+    pub name: String,
+    /// How many; for a recurring target, how many per month.
+    pub quantity: f64,
+    pub unit: String,
+    /// The text verbatim.
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub recurring: Option<Recurrence>,
+    #[serde(default)]
+    pub deadline: Option<DateSpec>,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// A named stage of a target with a cumulative count (新开, 吊装完成).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stage {
+    #[serde(skip_deserializing)]
+    pub id: String,
+    pub target: String,
+    pub order: f64,
+    pub name: String,
+    /// Whether reaching the target's quantity in this stage completes the target: its
+    /// count drives the target's percentage.
+    #[serde(default)]
+    pub completes: bool,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// A dated step of an item (6月完成整体方案设计).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Milestone {
+    #[serde(skip_deserializing)]
+    pub id: String,
+    pub item: String,
+    pub order: f64,
+    /// What is due, verbatim.
+    pub text: String,
+    pub due: DateSpec,
+    /// The new date when the plan slipped (相应推后).
+    #[serde(default)]
+    pub revised: Option<DateSpec>,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+impl Milestone {
+    /// The date the milestone is judged against: the revised one when there is one.
+    pub fn effective_due(&self) -> NaiveDate {
+        self.revised.as_ref().unwrap_or(&self.due).date
+    }
+}
+
+/// A named place shared across items (白鹤苑).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    #[serde(skip_deserializing)]
+    pub id: String,
+    pub name: String,
+    /// Other names the plan uses for it (官河东方花城 for 官河).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// A site's part in an item, with its own deadline when it has one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ItemSite {
+    #[serde(skip_deserializing)]
+    pub id: String,
+    pub item: String,
+    pub site: String,
+    pub order: f64,
+    #[serde(default)]
+    pub deadline: Option<DateSpec>,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// How a work package's progress is given.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    #[default]
+    Percent,
+    /// Words only (智慧襄庄's modules).
+    Status,
+}
+
+/// A work package at a site (外立面改造及内墙涂料).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Package {
+    #[serde(skip_deserializing)]
+    pub id: String,
+    pub item: String,
+    pub site: String,
+    pub order: f64,
+    /// The plan's own label, such as "(1)".
+    #[serde(default)]
+    pub label: String,
+    pub name: String,
+    #[serde(default)]
+    pub measure: Measure,
+    #[serde(default)]
+    pub due: Option<DateSpec>,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// A status an inspector reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordStatus {
+    NotStarted,
+    InProgress,
+    Done,
+    Delayed,
+}
+
+/// What an inspector saw: the body of a progress record version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// The day it was observed.
+    #[serde(rename = "on")]
+    pub observed: NaiveDate,
+    #[serde(rename = "by")]
+    pub author: String,
+    pub item: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    #[serde(rename = "wp", default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    #[serde(rename = "ms", default, skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<String>,
+    /// A count against the target or stage.
+    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
+    pub figure: Option<f64>,
+    #[serde(rename = "pct", default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<f64>,
+    #[serde(rename = "st", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<RecordStatus>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// A record as it stands now, with where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordView {
+    pub id: String,
+    pub record: Record,
+    /// Stamp and device of the standing version (the record's clock order).
+    pub stamp: u64,
+    pub device: String,
+    /// How many versions the record has (more than one: it was corrected).
+    pub versions: usize,
+}
+
+/// The plan read out of its document.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Plan {
+    pub id: String,
+    pub meta: Option<PlanMeta>,
+    pub categories: Vec<Category>,
+    pub items: Vec<Item>,
+    pub targets: Vec<Target>,
+    pub stages: Vec<Stage>,
+    pub milestones: Vec<Milestone>,
+    pub sites: Vec<Site>,
+    pub item_sites: Vec<ItemSite>,
+    pub packages: Vec<Package>,
+    /// Standing, undeleted records, oldest observation first.
+    pub records: Vec<RecordView>,
+    /// Entities whose fields do not read as their kind (kept in the document, shown to
+    /// the office as problems rather than dropped).
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// The winning value of every field of an entity, as a JSON object.
+pub fn winners(doc: &Doc, id: &str) -> Map<String, Value> {
+    doc.entities
+        .get(id)
+        .map(|fields| {
+            fields
+                .iter()
+                .filter_map(|(k, r)| r.winner().map(|w| (k.clone(), w.value.clone())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn read<T: for<'de> Deserialize<'de>>(map: Map<String, Value>) -> Result<T, String> {
+    serde_json::from_value(Value::Object(map)).map_err(|e| e.to_string())
+}
+
+fn by_order<T>(list: &mut [T], key: impl Fn(&T) -> (f64, &str)) {
+    list.sort_by(|a, b| {
+        let (oa, ia) = key(a);
+        let (ob, ib) = key(b);
+        oa.total_cmp(&ob).then_with(|| ia.cmp(ib))
+    });
+}
+
+impl Plan {
+    /// Reads a document. Deleted entities are left out; entities that do not read as
+    /// their kind are listed in `unreadable`.
+    pub fn from_doc(doc: &Doc) -> Plan {
+        let mut plan = Plan {
+            id: doc.id.clone(),
+            ..Plan::default()
+        };
+        for id in doc.entities.keys() {
+            let map = winners(doc, id);
+            let deleted = map.get("deleted").and_then(Value::as_bool).unwrap_or(false);
+            if deleted {
+                continue;
+            }
+            let result: Result<(), String> = match Kind::of_id(id) {
+                Some(Kind::Plan) => read(map).map(|m| plan.meta = Some(m)),
+                Some(Kind::Category) => read(map).map(|mut c: Category| {
+                    c.id = id.clone();
+                    plan.categories.push(c)
+                }),
+                Some(Kind::Item) => read(map).map(|mut c: Item| {
+                    c.id = id.clone();
+                    plan.items.push(c)
+                }),
+                Some(Kind::Target) => read(map).map(|mut c: Target| {
+                    c.id = id.clone();
+                    plan.targets.push(c)
+                }),
+                Some(Kind::Stage) => read(map).map(|mut c: Stage| {
+                    c.id = id.clone();
+                    plan.stages.push(c)
+                }),
+                Some(Kind::Milestone) => read(map).map(|mut c: Milestone| {
+                    c.id = id.clone();
+                    plan.milestones.push(c)
+                }),
+                Some(Kind::Site) => read(map).map(|mut c: Site| {
+                    c.id = id.clone();
+                    plan.sites.push(c)
+                }),
+                Some(Kind::ItemSite) => read(map).map(|mut c: ItemSite| {
+                    c.id = id.clone();
+                    plan.item_sites.push(c)
+                }),
+                Some(Kind::Package) => read(map).map(|mut c: Package| {
+                    c.id = id.clone();
+                    plan.packages.push(c)
+                }),
+                None => Err("unknown kind of entity".into()),
+            };
+            if let Err(e) = result {
+                plan.unreadable.push((id.clone(), e));
+            }
+        }
+        by_order(&mut plan.categories, |c| (c.order, &c.id));
+        let cat_rank: BTreeMap<&str, usize> = plan
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        // Items of deleted categories go last, in their own order.
+        plan.items.sort_by(|a, b| {
+            let ra = cat_rank
+                .get(a.category.as_str())
+                .copied()
+                .unwrap_or(usize::MAX);
+            let rb = cat_rank
+                .get(b.category.as_str())
+                .copied()
+                .unwrap_or(usize::MAX);
+            ra.cmp(&rb)
+                .then(a.order.total_cmp(&b.order))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        by_order(&mut plan.targets, |c| (c.order, &c.id));
+        by_order(&mut plan.stages, |c| (c.order, &c.id));
+        by_order(&mut plan.milestones, |c| (c.order, &c.id));
+        plan.sites.sort_by(|a, b| a.id.cmp(&b.id));
+        by_order(&mut plan.item_sites, |c| (c.order, &c.id));
+        by_order(&mut plan.packages, |c| (c.order, &c.id));
+        for (id, versions) in &doc.records {
+            let Some(v) = current_version(versions) else {
+                continue;
+            };
+            if v.is_tombstone() {
+                continue;
+            }
+            match serde_json::from_value::<Record>(v.body.clone()) {
+                Ok(record) => plan.records.push(RecordView {
+                    id: id.clone(),
+                    record,
+                    stamp: v.stamp,
+                    device: v.device.clone(),
+                    versions: versions.len(),
+                }),
+                Err(e) => plan.unreadable.push((id.clone(), e.to_string())),
+            }
+        }
+        plan.records.sort_by(|a, b| {
+            (a.record.observed, a.stamp, &a.device).cmp(&(b.record.observed, b.stamp, &b.device))
+        });
+        plan
+    }
+
+    pub fn category(&self, id: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.id == id)
+    }
+
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.items.iter().find(|c| c.id == id)
+    }
+
+    pub fn site(&self, id: &str) -> Option<&Site> {
+        self.sites.iter().find(|c| c.id == id)
+    }
+
+    /// Finds a site by its name or any alias.
+    pub fn site_named(&self, name: &str) -> Option<&Site> {
+        self.sites
+            .iter()
+            .find(|s| s.name == name || s.aliases.iter().any(|a| a == name))
+    }
+
+    pub fn items_of<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a Item> + 'a {
+        self.items.iter().filter(move |i| i.category == category)
+    }
+
+    pub fn targets_of<'a>(&'a self, item: &'a str) -> impl Iterator<Item = &'a Target> + 'a {
+        self.targets.iter().filter(move |t| t.item == item)
+    }
+
+    pub fn stages_of<'a>(&'a self, target: &'a str) -> impl Iterator<Item = &'a Stage> + 'a {
+        self.stages.iter().filter(move |s| s.target == target)
+    }
+
+    pub fn milestones_of<'a>(&'a self, item: &'a str) -> impl Iterator<Item = &'a Milestone> + 'a {
+        self.milestones.iter().filter(move |m| m.item == item)
+    }
+
+    pub fn sites_of<'a>(&'a self, item: &'a str) -> impl Iterator<Item = &'a ItemSite> + 'a {
+        self.item_sites.iter().filter(move |s| s.item == item)
+    }
+
+    pub fn packages_of<'a>(
+        &'a self,
+        item: &'a str,
+        site: &'a str,
+    ) -> impl Iterator<Item = &'a Package> + 'a {
+        self.packages
+            .iter()
+            .filter(move |p| p.item == item && p.site == site)
+    }
+
+    pub fn records_of<'a>(&'a self, item: &'a str) -> impl Iterator<Item = &'a RecordView> + 'a {
+        self.records.iter().filter(move |r| r.record.item == item)
+    }
+
+    /// The item's display number, derived from order: "2.4" is the fourth item of the
+    /// second category. The report prints item numbers only inside categories whose
+    /// `numbered` flag is set, as the seed does.
+    pub fn display_number(&self, item: &Item) -> String {
+        let Some(ci) = self.categories.iter().position(|c| c.id == item.category) else {
+            return String::new();
+        };
+        let n = self
+            .items_of(&item.category)
+            .position(|i| i.id == item.id)
+            .map_or(0, |p| p + 1);
+        format!("{}.{}", ci + 1, n)
+    }
+
+    /// The day a moment falls on in the plan's time zone.
+    pub fn local_date(&self, unix_ms: i64) -> NaiveDate {
+        let offset = self.meta.as_ref().map_or(480, |m| m.utc_offset_minutes);
+        let local = unix_ms + i64::from(offset) * 60_000;
+        chrono::DateTime::from_timestamp_millis(local)
+            .map(|d| d.date_naive())
+            .unwrap_or(NaiveDate::MIN)
+    }
+}
+
+/// Whole months from the start of `from`'s month through `to`'s month, inclusive.
+pub fn months_inclusive(from: NaiveDate, to: NaiveDate) -> i32 {
+    (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 + 1
+}
