@@ -10,6 +10,7 @@ pub mod hlc;
 pub mod model;
 pub mod progress;
 pub mod seed;
+pub mod sync;
 
 pub use doc::{Doc, DocError};
 pub use edit::{Edit, EditError, Replica};

@@ -1,0 +1,485 @@
+//! The sync engine: brings a device's replica and the shared file into agreement.
+//!
+//! The engine is a state machine with no I/O of its own ("sans-IO"): a [`SyncRound`]
+//! says which request to send next ([`Step::Send`]) or how long to wait
+//! ([`Step::Wait`]), and is fed each reply. The app drives it with `fetch`, the tests
+//! with an in-memory store that injects faults or with the real server on loopback.
+//!
+//! One round: GET the file; merge it in; PUT the merged document back with `If-Match`
+//! only when the file lacks something this device holds (or create it with
+//! `If-None-Match: *` when absent). A 412 means somebody wrote in between: wait a
+//! jittered back-off and start over. Timeouts, 5xx and network errors end the round as
+//! offline, 401/403 stop syncing with the reason, and nothing is ever reported as synced
+//! unless a reply confirmed it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::doc::{Doc, DocError};
+use crate::edit::{Applied, Replica};
+
+/// A request for the endpoint, relative to the document's path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// `GET`, with `If-None-Match` when set.
+    Get { if_none_match: Option<String> },
+    /// `PUT` with `If-Match`.
+    Put { body: Vec<u8>, if_match: String },
+    /// `PUT` with `If-None-Match: *`.
+    Create { body: Vec<u8> },
+}
+
+/// What came back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// An HTTP response.
+    Http {
+        status: u16,
+        etag: Option<String>,
+        body: Vec<u8>,
+    },
+    /// No response: a network error or a timeout.
+    Failed(String),
+}
+
+impl Reply {
+    pub fn status(status: u16, etag: Option<&str>, body: impl Into<Vec<u8>>) -> Self {
+        Reply::Http {
+            status,
+            etag: etag.map(str::to_owned),
+            body: body.into(),
+        }
+    }
+}
+
+/// What the driver must do next.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Send(Request),
+    /// Wait this many milliseconds, then call [`SyncRound::resume`].
+    Wait(u64),
+    Finished(Outcome),
+}
+
+/// Why syncing stopped and needs a person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum SyncError {
+    #[error("the endpoint rejected the token (401)")]
+    Unauthorized,
+    #[error("the token may only read (403): edits stay on this device")]
+    ReadOnly,
+    #[error(
+        "the shared file was written by a newer Jindu (format {0}); update this app to sync it"
+    )]
+    NewerFormat(u32),
+    #[error("the shared file is not a Jindu plan document: {0}")]
+    Unreadable(String),
+    #[error("the endpoint refused the document: {0}")]
+    Rejected(String),
+    #[error("the endpoint gave no ETag, so it cannot guard against lost updates")]
+    NoEtag,
+    #[error(
+        "refused to write: the document would have lost data it fetched (a bug; please report it)"
+    )]
+    WouldLoseData,
+    #[error("the endpoint answered {0}")]
+    Unexpected(u16),
+}
+
+/// How a round ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// A reply confirmed that the file holds everything this device holds.
+    Synced { etag: String },
+    /// The endpoint could not be reached or kept failing; try again later.
+    Offline { reason: String },
+    /// Syncing this document stopped; the reason says what a person must do.
+    Stopped(SyncError),
+}
+
+/// Retry policy of a round.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// How many 412s a round retries before giving up until the next round.
+    pub max_conflicts: u32,
+    pub base_backoff_ms: u64,
+    pub max_backoff_ms: u64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            max_conflicts: 8,
+            base_backoff_ms: 100,
+            max_backoff_ms: 5_000,
+        }
+    }
+}
+
+/// A local edit not yet confirmed by the endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// The entity or record written.
+    pub id: String,
+    /// The fields written (empty for a record).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    pub stamp: u64,
+}
+
+/// A device's sync bookkeeping for one document, persisted with the replica.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncState {
+    /// The ETag of the version of the file this replica last merged and confirmed.
+    pub etag: Option<String>,
+    /// When a reply last confirmed the file held everything (Unix ms).
+    pub last_synced_ms: Option<u64>,
+    /// Local edits the endpoint has not confirmed yet.
+    pub pending: Vec<Pending>,
+    /// Set when syncing stopped for a reason a person must deal with.
+    pub stopped: Option<SyncError>,
+    /// The last round's failure to reach the endpoint, if it failed.
+    pub offline: Option<String>,
+    /// How far ahead the furthest remote stamp was, when one was too far to adopt.
+    pub skewed_ahead_ms: Option<u64>,
+}
+
+/// The badge's view of the sync state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Status {
+    Synced { at_ms: u64 },
+    Pending { count: usize },
+    Offline { pending: usize, reason: String },
+    Error { pending: usize, reason: String },
+}
+
+impl Status {
+    /// The name tests and CSS read (`data-state`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Synced { .. } => "synced",
+            Status::Pending { .. } => "pending",
+            Status::Offline { .. } => "offline",
+            Status::Error { .. } => "error",
+        }
+    }
+
+    pub fn pending(&self) -> usize {
+        match self {
+            Status::Synced { .. } => 0,
+            Status::Pending { count } => *count,
+            Status::Offline { pending, .. } | Status::Error { pending, .. } => *pending,
+        }
+    }
+}
+
+impl SyncState {
+    /// Notes a local edit as pending.
+    pub fn note_edit(&mut self, applied: &Applied, fields: Vec<String>) {
+        self.pending.push(Pending {
+            id: applied.id.clone(),
+            fields,
+            stamp: applied.stamp,
+        });
+    }
+
+    /// What the badge shows.
+    pub fn status(&self) -> Status {
+        let pending = self.pending.len();
+        if let Some(e) = &self.stopped {
+            return Status::Error {
+                pending,
+                reason: e.to_string(),
+            };
+        }
+        if let Some(reason) = &self.offline {
+            return Status::Offline {
+                pending,
+                reason: reason.clone(),
+            };
+        }
+        match (pending, self.last_synced_ms) {
+            (0, Some(at_ms)) => Status::Synced { at_ms },
+            (0, None) => Status::Pending { count: 0 },
+            (count, _) => Status::Pending { count },
+        }
+    }
+
+    /// Drops the pending edits that a confirmed document holds.
+    fn confirm(&mut self, confirmed: &Doc, device: &str) {
+        self.pending.retain(|p| !holds(confirmed, p, device));
+    }
+}
+
+fn holds(doc: &Doc, p: &Pending, device: &str) -> bool {
+    if p.fields.is_empty() {
+        return doc
+            .records
+            .get(&p.id)
+            .is_some_and(|v| v.iter().any(|x| x.stamp == p.stamp && x.device == device));
+    }
+    p.fields.iter().all(|f| {
+        doc.register(&p.id, f)
+            .is_some_and(|r| r.has_seen(p.stamp, device))
+    })
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    Idle,
+    Getting,
+    Writing { body: Vec<u8> },
+    Rereading,
+    Waiting,
+    Done,
+}
+
+/// One sync round for one document.
+#[derive(Clone, Debug)]
+pub struct SyncRound {
+    policy: Policy,
+    phase: Phase,
+    conflicts: u32,
+    rng: u64,
+}
+
+/// A small seeded generator for back-off jitter (xorshift64*).
+fn next_random(state: &mut u64) -> u64 {
+    let mut x = (*state).max(1);
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+}
+
+impl SyncRound {
+    /// A round with a seed for its jitter (pass randomness in; tests pass a constant).
+    pub fn new(policy: Policy, seed: u64) -> Self {
+        SyncRound {
+            policy,
+            phase: Phase::Idle,
+            conflicts: 0,
+            rng: seed | 1,
+        }
+    }
+
+    /// Starts the round.
+    pub fn start(&mut self, replica: &Replica, state: &SyncState) -> Step {
+        if let Some(e) = &state.stopped {
+            self.phase = Phase::Done;
+            return Step::Finished(Outcome::Stopped(e.clone()));
+        }
+        let _ = replica;
+        self.phase = Phase::Getting;
+        // With nothing pending, a 304 proves the file still equals what we merged; with
+        // edits pending, fetch the body so the safety net can compare.
+        let if_none_match = if state.pending.is_empty() {
+            state.etag.clone()
+        } else {
+            None
+        };
+        Step::Send(Request::Get { if_none_match })
+    }
+
+    /// Continues after a [`Step::Wait`].
+    pub fn resume(&mut self) -> Step {
+        self.phase = Phase::Getting;
+        Step::Send(Request::Get {
+            if_none_match: None,
+        })
+    }
+
+    /// Feeds the reply to the last request.
+    pub fn on_reply(
+        &mut self,
+        replica: &mut Replica,
+        state: &mut SyncState,
+        reply: Reply,
+        wall_ms: u64,
+    ) -> Step {
+        let step = self.advance(replica, state, reply, wall_ms);
+        if let Step::Finished(outcome) = &step {
+            self.phase = Phase::Done;
+            match outcome {
+                Outcome::Synced { etag } => {
+                    state.etag = Some(etag.clone());
+                    state.last_synced_ms = Some(wall_ms);
+                    state.offline = None;
+                }
+                Outcome::Offline { reason } => state.offline = Some(reason.clone()),
+                Outcome::Stopped(e) => {
+                    state.stopped = Some(e.clone());
+                    state.offline = None;
+                }
+            }
+        }
+        step
+    }
+
+    fn advance(
+        &mut self,
+        replica: &mut Replica,
+        state: &mut SyncState,
+        reply: Reply,
+        wall_ms: u64,
+    ) -> Step {
+        let (status, etag, body) = match reply {
+            Reply::Failed(reason) => return offline(reason),
+            Reply::Http { status, etag, body } => (status, etag, body),
+        };
+        match status {
+            401 => return stopped(SyncError::Unauthorized),
+            403 => return stopped(SyncError::ReadOnly),
+            408 | 429 | 500..=599 => return offline(format!("the endpoint answered {status}")),
+            // Somebody wrote in between (or, from a confused proxy, a GET was refused):
+            // wait and start over from a fresh GET.
+            412 => {
+                self.conflicts += 1;
+                if self.conflicts > self.policy.max_conflicts {
+                    return offline(format!(
+                        "the file kept changing ({} attempts); will retry",
+                        self.conflicts
+                    ));
+                }
+                self.phase = Phase::Waiting;
+                return Step::Wait(self.backoff());
+            }
+            _ => {}
+        }
+        match std::mem::replace(&mut self.phase, Phase::Done) {
+            Phase::Getting | Phase::Rereading => match status {
+                304 => match etag.or_else(|| state.etag.clone()) {
+                    Some(etag) => {
+                        state.confirm(&replica.doc, &replica.device);
+                        if state.pending.is_empty() {
+                            Step::Finished(Outcome::Synced { etag })
+                        } else {
+                            // Not expected (we only send If-None-Match with nothing
+                            // pending), but never claim synced: fetch the body.
+                            self.phase = Phase::Getting;
+                            Step::Send(Request::Get {
+                                if_none_match: None,
+                            })
+                        }
+                    }
+                    None => stopped(SyncError::NoEtag),
+                },
+                200 => {
+                    let Some(etag) = etag else {
+                        return stopped(SyncError::NoEtag);
+                    };
+                    let remote = match Doc::from_json(&body) {
+                        Ok(d) => d,
+                        Err(DocError::NewerFormat { found, .. }) => {
+                            return stopped(SyncError::NewerFormat(found))
+                        }
+                        Err(e) => return stopped(SyncError::Unreadable(e.to_string())),
+                    };
+                    match replica.merge_remote(&remote, wall_ms) {
+                        Ok(skew) => {
+                            if skew.is_some() {
+                                state.skewed_ahead_ms = skew;
+                            }
+                        }
+                        Err(e) => return stopped(SyncError::Unreadable(e.to_string())),
+                    }
+                    if remote.contains(&replica.doc) {
+                        state.confirm(&remote, &replica.device);
+                        return Step::Finished(Outcome::Synced { etag });
+                    }
+                    let out = replica.doc.to_json();
+                    // Safety net: what we write must hold everything we fetched.
+                    if !replica.doc.contains(&remote) {
+                        return stopped(SyncError::WouldLoseData);
+                    }
+                    self.phase = Phase::Writing { body: out.clone() };
+                    Step::Send(Request::Put {
+                        body: out,
+                        if_match: etag,
+                    })
+                }
+                404 => {
+                    let out = replica.doc.to_json();
+                    self.phase = Phase::Writing { body: out.clone() };
+                    Step::Send(Request::Create { body: out })
+                }
+                other => stopped(SyncError::Unexpected(other)),
+            },
+            Phase::Writing { body: written } => match status {
+                200 | 201 | 204 => match etag {
+                    Some(etag) => {
+                        if let Ok(doc) = Doc::from_json(&written) {
+                            state.confirm(&doc, &replica.device);
+                        }
+                        Step::Finished(Outcome::Synced { etag })
+                    }
+                    None => {
+                        self.phase = Phase::Rereading;
+                        Step::Send(Request::Get {
+                            if_none_match: None,
+                        })
+                    }
+                },
+                409 | 413 | 422 => stopped(SyncError::Rejected(
+                    String::from_utf8_lossy(&body).chars().take(300).collect(),
+                )),
+                other => stopped(SyncError::Unexpected(other)),
+            },
+            Phase::Idle | Phase::Waiting | Phase::Done => stopped(SyncError::Unexpected(status)),
+        }
+    }
+
+    /// Exponential back-off with full jitter.
+    fn backoff(&mut self) -> u64 {
+        let exp = self
+            .policy
+            .base_backoff_ms
+            .saturating_mul(1 << self.conflicts.min(16))
+            .min(self.policy.max_backoff_ms);
+        exp / 2 + next_random(&mut self.rng) % (exp / 2 + 1)
+    }
+}
+
+fn offline(reason: String) -> Step {
+    Step::Finished(Outcome::Offline { reason })
+}
+
+fn stopped(e: SyncError) -> Step {
+    Step::Finished(Outcome::Stopped(e))
+}
+
+/// The endpoint seen by the async driver: GET, PUT with If-Match, PUT with
+/// If-None-Match: *. Implemented over `fetch` in the app and over HTTP in tests.
+#[allow(async_fn_in_trait)]
+pub trait Endpoint {
+    async fn send(&self, request: Request) -> Reply;
+    async fn sleep(&self, ms: u64);
+    fn now_ms(&self) -> u64;
+}
+
+/// Runs a whole round against an endpoint.
+pub async fn run_round(
+    endpoint: &impl Endpoint,
+    replica: &mut Replica,
+    state: &mut SyncState,
+    policy: Policy,
+    seed: u64,
+) -> Outcome {
+    let mut round = SyncRound::new(policy, seed);
+    let mut step = round.start(replica, state);
+    loop {
+        step = match step {
+            Step::Send(request) => {
+                let reply = endpoint.send(request).await;
+                round.on_reply(replica, state, reply, endpoint.now_ms())
+            }
+            Step::Wait(ms) => {
+                endpoint.sleep(ms).await;
+                round.resume()
+            }
+            Step::Finished(outcome) => return outcome,
+        };
+    }
+}
