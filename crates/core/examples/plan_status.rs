@@ -23,7 +23,8 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let plan = Plan::from_doc(&seed::xixing_2021());
+    let doc = seed::xixing_2021();
+    let plan = Plan::from_doc(&doc);
     let title = plan.meta.as_ref().map_or("", |m| m.title.as_str());
     println!(
         "{title} — as of {as_of}: {}",
@@ -46,6 +47,12 @@ fn main() {
             );
         }
     }
+    println!(
+        "\nDocument: {} bytes, {} entities, {} records",
+        doc.encoded_len(),
+        doc.entities.len(),
+        doc.records.len()
+    );
     println!("\nOverdue or at risk:");
     for d in problems(&plan, as_of) {
         let number = plan

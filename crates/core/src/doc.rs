@@ -56,17 +56,82 @@ impl Written {
 }
 
 /// A multi-value register with its causal context and a short history.
+///
+/// In memory the history holds the newest [`HISTORY_PER_FIELD`] values ever written
+/// (current ones included) and the context holds every device's newest stamp. On the
+/// wire both leave out what the values already say (see [`RegisterWire`]), which halves
+/// the size of a typical plan without changing the state.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RegisterWire", into = "RegisterWire")]
 pub struct Register {
     /// Surviving values, sorted by dot; more than one means an open conflict.
-    #[serde(rename = "v")]
     pub values: Vec<Written>,
     /// Newest stamp seen from each device for this register.
-    #[serde(rename = "c")]
     pub context: BTreeMap<DeviceId, u64>,
     /// The newest values ever written here (current ones included), newest first.
-    #[serde(rename = "h", default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Written>,
+}
+
+/// The stored form of a [`Register`]: context entries implied by the values and history
+/// entries equal to current values are left out, and restored on reading.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterWire {
+    #[serde(rename = "v")]
+    values: Vec<Written>,
+    #[serde(rename = "c", default, skip_serializing_if = "BTreeMap::is_empty")]
+    context: BTreeMap<DeviceId, u64>,
+    #[serde(rename = "h", default, skip_serializing_if = "Vec::is_empty")]
+    history: Vec<Written>,
+}
+
+impl From<Register> for RegisterWire {
+    fn from(r: Register) -> Self {
+        let implied = |device: &str, stamp: u64| {
+            r.values
+                .iter()
+                .filter(|w| w.device == device)
+                .map(|w| w.stamp)
+                .max()
+                == Some(stamp)
+        };
+        let context = r
+            .context
+            .iter()
+            .filter(|(d, s)| !implied(d, **s))
+            .map(|(d, s)| (d.clone(), *s))
+            .collect();
+        let history = r
+            .history
+            .iter()
+            .filter(|h| !r.values.iter().any(|v| v.dot() == h.dot()))
+            .cloned()
+            .collect();
+        RegisterWire {
+            values: r.values,
+            context,
+            history,
+        }
+    }
+}
+
+impl From<RegisterWire> for Register {
+    fn from(w: RegisterWire) -> Self {
+        let mut context = w.context;
+        for v in &w.values {
+            let seen = context.entry(v.device.clone()).or_insert(0);
+            *seen = (*seen).max(v.stamp);
+        }
+        let mut history = w.history;
+        history.truncate(HISTORY_PER_FIELD);
+        for v in &w.values {
+            push_history(&mut history, v.clone());
+        }
+        Register {
+            values: w.values,
+            context,
+            history,
+        }
+    }
 }
 
 impl Register {

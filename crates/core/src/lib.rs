@@ -7,6 +7,7 @@
 pub mod doc;
 pub mod edit;
 pub mod hlc;
+pub mod index;
 pub mod model;
 pub mod progress;
 pub mod seed;

@@ -116,11 +116,11 @@ fn records_until<'a>(
 }
 
 /// The latest record matching `pred` as of a date.
-fn latest<'a>(
-    plan: &'a Plan,
+fn latest(
+    plan: &Plan,
     as_of: NaiveDate,
     pred: impl Fn(&RecordView) -> bool,
-) -> Option<&'a RecordView> {
+) -> Option<&RecordView> {
     records_until(plan, as_of).rev().find(|r| pred(r))
 }
 

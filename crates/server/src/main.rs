@@ -1,1 +1,313 @@
-fn main() {}
+//! The `jindu-server` command: serve, issue TLS certificates, inspect and restore history.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use jindu_server::store::{FilePath, FsStore, Precondition, SharedFs, Store};
+use jindu_server::{
+    app, is_loopback, new_token, seed_store, setup_link, AppState, Config, DEFAULT_MAX_BODY,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "jindu-server",
+    version,
+    about = "Jindu's shared-file endpoint and web server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the endpoint and the app (the default).
+    Serve,
+    /// TLS certificates for the office network.
+    Tls {
+        #[command(subcommand)]
+        command: TlsCommand,
+    },
+    /// Kept versions of a file.
+    History {
+        #[command(subcommand)]
+        command: HistoryCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TlsCommand {
+    /// Issue a local CA and a certificate for this machine's LAN names and addresses.
+    Init {
+        /// Where to write ca.pem, cert.pem and key.pem (default: DATA_DIR/tls).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Another name or address to include (repeatable).
+        #[arg(long = "name")]
+        names: Vec<String>,
+        /// Replace existing certificates.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum HistoryCommand {
+    /// List the kept versions of PATH (relative to /files/).
+    List { path: String },
+    /// Make VERSION of PATH the current file again (tablets then merge their newer state
+    /// back in, so nothing they hold is undone).
+    Restore { path: String, version: u64 },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "JINDU_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    listen: SocketAddr,
+    /// Where the shared files and their history are kept.
+    #[arg(
+        long,
+        env = "JINDU_DATA_DIR",
+        default_value = "jindu-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    /// The built app to serve (index.html is the fallback for deep links).
+    #[arg(long, env = "JINDU_STATIC_DIR", global = true)]
+    static_dir: Option<PathBuf>,
+    /// A token that may read and write (repeatable; comma-separated in the variable).
+    #[arg(
+        long = "token",
+        env = "JINDU_TOKEN",
+        value_delimiter = ',',
+        global = true
+    )]
+    tokens: Vec<String>,
+    /// A token that may only read (repeatable).
+    #[arg(
+        long = "read-token",
+        env = "JINDU_READ_TOKEN",
+        value_delimiter = ',',
+        global = true
+    )]
+    read_tokens: Vec<String>,
+    /// Largest accepted request body in bytes.
+    #[arg(long, env = "JINDU_MAX_BODY", default_value_t = DEFAULT_MAX_BODY, global = true)]
+    max_body: usize,
+    /// An origin allowed to call the endpoint from another site (repeatable).
+    #[arg(
+        long = "allow-origin",
+        env = "JINDU_ALLOW_ORIGIN",
+        value_delimiter = ',',
+        global = true
+    )]
+    allow_origins: Vec<String>,
+    /// Certificate chain (PEM) to serve HTTPS.
+    #[arg(long, env = "JINDU_TLS_CERT", requires = "tls_key", global = true)]
+    tls_cert: Option<PathBuf>,
+    /// Private key (PEM) to serve HTTPS.
+    #[arg(long, env = "JINDU_TLS_KEY", requires = "tls_cert", global = true)]
+    tls_key: Option<PathBuf>,
+    /// Versions kept per file.
+    #[arg(long, env = "JINDU_KEEP_VERSIONS", default_value_t = 50, global = true)]
+    keep_versions: usize,
+}
+
+fn fail(msg: impl std::fmt::Display) -> ! {
+    eprintln!("jindu-server: {msg}");
+    std::process::exit(2);
+}
+
+/// Loads the token kept in the data dir, creating it (mode 0600) the first time.
+fn kept_token(data_dir: &Path) -> std::io::Result<String> {
+    let path = data_dir.join(".token");
+    if let Ok(t) = std::fs::read_to_string(&path) {
+        if !t.trim().is_empty() {
+            return Ok(t.trim().to_owned());
+        }
+    }
+    let token = new_token();
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    std::io::Write::write_all(&mut opts.open(&path)?, token.as_bytes())?;
+    Ok(token)
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let args = cli.serve;
+    let fs = match FsStore::open(&args.data_dir, args.keep_versions) {
+        Ok(s) => Arc::new(s),
+        Err(e) => fail(format!(
+            "cannot open the data directory {}: {e}",
+            args.data_dir.display()
+        )),
+    };
+    let store = SharedFs(fs);
+    match cli.command {
+        None | Some(Command::Serve) => serve(args, store).await,
+        Some(Command::Tls {
+            command: TlsCommand::Init { dir, names, force },
+        }) => {
+            let dir = dir.unwrap_or_else(|| args.data_dir.join("tls"));
+            let names = jindu_server::tls::lan_names(&names);
+            match jindu_server::tls::init(&dir, &names, force) {
+                Ok(issued) => {
+                    println!("Issued a certificate for: {}", issued.names.join(", "));
+                    println!("  CA to trust on tablets: {}", issued.ca.display());
+                    println!(
+                        "  serve with: --tls-cert {} --tls-key {}",
+                        issued.cert.display(),
+                        issued.key.display()
+                    );
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Some(Command::History { command }) => history(command, &store).await,
+    }
+}
+
+async fn history(command: HistoryCommand, store: &SharedFs) {
+    let parse =
+        |p: &str| FilePath::parse(p).unwrap_or_else(|e| fail(format!("bad path '{p}': {e}")));
+    match command {
+        HistoryCommand::List { path } => {
+            let path = parse(&path);
+            let versions = store.history(&path).await.unwrap_or_else(|e| fail(e));
+            if versions.is_empty() {
+                println!("no kept versions of {}", path.as_str());
+            }
+            for v in versions {
+                let when = chrono::DateTime::from_timestamp(v.written as i64, 0)
+                    .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                    .unwrap_or_default();
+                println!("{:>6}  {when}  {:>9} bytes  {}", v.number, v.bytes, v.etag);
+            }
+        }
+        HistoryCommand::Restore { path, version } => {
+            let path = parse(&path);
+            let Some(body) = store
+                .version(&path, version)
+                .await
+                .unwrap_or_else(|e| fail(e))
+            else {
+                fail(format!("{} has no kept version {version}", path.as_str()))
+            };
+            let pre = match store.get(&path).await.unwrap_or_else(|e| fail(e)) {
+                Some(current) => Precondition::IfMatch(current.etag),
+                None => Precondition::IfAbsent,
+            };
+            match store.put(&path, body, pre).await {
+                Ok(etag) => println!(
+                    "restored version {version} of {} (ETag {etag})",
+                    path.as_str()
+                ),
+                Err(e) => fail(format!(
+                    "restore failed (was the file written meanwhile? try again): {e}"
+                )),
+            }
+        }
+    }
+}
+
+async fn serve(args: ServeArgs, store: SharedFs) {
+    if let Err(e) = seed_store(&store).await {
+        fail(format!("cannot write the built-in plan: {e}"));
+    }
+    let mut tokens = args.tokens.clone();
+    tokens.retain(|t| !t.trim().is_empty());
+    let scheme = if args.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let mut setup_token = None;
+    if !is_loopback(&args.listen) && tokens.is_empty() {
+        // Never open beyond loopback: create (once) and keep a token, and print the setup
+        // link to the terminal only.
+        let token = kept_token(&args.data_dir)
+            .unwrap_or_else(|e| fail(format!("cannot keep a token: {e}")));
+        tokens.push(token.clone());
+        setup_token = Some(token);
+    }
+    let config = Config {
+        tokens,
+        read_tokens: args.read_tokens.clone(),
+        max_body: args.max_body,
+        allow_origins: args.allow_origins.clone(),
+        static_dir: args.static_dir.clone(),
+    };
+    if let Some(dir) = &config.static_dir {
+        if !dir.join("index.html").exists() {
+            fail(format!(
+                "{} has no index.html: build the app first",
+                dir.display()
+            ));
+        }
+    }
+    let router = app(AppState {
+        store: Arc::new(store),
+        config: Arc::new(config),
+    });
+    let listener = std::net::TcpListener::bind(args.listen)
+        .unwrap_or_else(|e| fail(format!("cannot listen on {}: {e}", args.listen)));
+    let bound = listener.local_addr().unwrap_or(args.listen);
+    let _ = listener.set_nonblocking(true);
+    let shown = if bound.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        bound.ip().to_string()
+    };
+    if let Some(token) = setup_token {
+        let host = if bound.ip().is_unspecified() {
+            jindu_server::tls::lan_names(&[])
+                .into_iter()
+                .find(|n| {
+                    n.parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| !ip.is_loopback())
+                })
+                .unwrap_or_else(|| "localhost".into())
+        } else {
+            bound.ip().to_string()
+        };
+        let base = format!("{scheme}://{host}:{}", bound.port());
+        // To the terminal only (stderr), never to the request log.
+        eprintln!("Setup link for tablets (open it once on each tablet; keep it private):");
+        eprintln!("  {}", setup_link(&base, &token));
+    }
+    match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .unwrap_or_else(|e| fail(format!("cannot load the TLS certificate or key: {e}")));
+            println!("Jindu is serving on https://{shown}:{}/", bound.port());
+            let server = axum_server::from_tcp_rustls(listener, tls);
+            if let Err(e) = server.serve(router.into_make_service()).await {
+                fail(format!("cannot serve on {bound}: {e}"));
+            }
+        }
+        _ => {
+            let listener = tokio::net::TcpListener::from_std(listener)
+                .unwrap_or_else(|e| fail(format!("cannot listen on {bound}: {e}")));
+            println!("Jindu is serving on http://{shown}:{}/", bound.port());
+            if let Err(e) = axum::serve(listener, router).await {
+                fail(format!("server error: {e}"));
+            }
+        }
+    }
+}

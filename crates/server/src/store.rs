@@ -1,0 +1,376 @@
+//! Where the shared files live, behind a trait so that a distributed store with
+//! compare-and-swap can replace the local directory without touching the HTTP layer.
+//!
+//! The local directory store writes durably (temporary file, fsync, rename, fsync of the
+//! directory) under a per-file lock, so concurrent writers with the same `If-Match` see
+//! exactly one success and a crash leaves the old or the new version whole. It keeps the
+//! last N versions of each file under `.history/`, which no HTTP path can reach (every
+//! path segment must start with a letter, digit, `_` or `-`).
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::future::Future;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+/// A boxed future, so that stores can be chosen at run time.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A validated path of 1–3 segments of `[A-Za-z0-9._-]`, none starting with a dot.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FilePath(String);
+
+/// The longest path segment accepted.
+pub const MAX_SEGMENT: usize = 100;
+
+impl FilePath {
+    /// Validates a path as it arrives (already percent-decoded).
+    pub fn parse(raw: &str) -> Result<FilePath, String> {
+        let segments: Vec<&str> = raw.split('/').collect();
+        if segments.is_empty() || segments.len() > 3 {
+            return Err(format!(
+                "a path has 1 to 3 segments, not {}",
+                segments.len()
+            ));
+        }
+        for s in &segments {
+            if s.is_empty() {
+                return Err("empty path segment".into());
+            }
+            if s.len() > MAX_SEGMENT {
+                return Err(format!("path segment longer than {MAX_SEGMENT} characters"));
+            }
+            if s.starts_with('.') {
+                return Err("path segments must not start with a dot".into());
+            }
+            if !s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+            {
+                return Err("path segments may hold only A-Z a-z 0-9 . _ -".into());
+            }
+        }
+        Ok(FilePath(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn segments(&self) -> impl Iterator<Item = &str> {
+        self.0.split('/')
+    }
+}
+
+/// A file's content with its strong ETag (quoted, as sent in headers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored {
+    pub body: Vec<u8>,
+    pub etag: String,
+}
+
+/// The condition a write is made under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Precondition {
+    /// The file exists and its ETag is this one.
+    IfMatch(String),
+    /// The file does not exist.
+    IfAbsent,
+}
+
+/// A kept version of a file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Version {
+    pub number: u64,
+    pub etag: String,
+    pub bytes: u64,
+    /// Unix seconds of the write.
+    pub written: u64,
+}
+
+/// Errors of a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the precondition failed")]
+    PreconditionFailed,
+    #[error("the path runs through a symbolic link")]
+    Symlink,
+    #[error("storage error: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// What the server needs from a place to keep files.
+pub trait Store: Send + Sync + 'static {
+    fn get<'a>(&'a self, path: &'a FilePath) -> BoxFuture<'a, Result<Option<Stored>, StoreError>>;
+    /// Writes when the precondition holds; returns the new ETag.
+    fn put<'a>(
+        &'a self,
+        path: &'a FilePath,
+        body: Vec<u8>,
+        pre: Precondition,
+    ) -> BoxFuture<'a, Result<String, StoreError>>;
+    /// Kept versions, oldest first.
+    fn history<'a>(&'a self, path: &'a FilePath)
+        -> BoxFuture<'a, Result<Vec<Version>, StoreError>>;
+    fn version<'a>(
+        &'a self,
+        path: &'a FilePath,
+        number: u64,
+    ) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>>;
+}
+
+/// The strong ETag of a body: its SHA-256, quoted.
+pub fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Files in a local directory.
+pub struct FsStore {
+    root: PathBuf,
+    keep: usize,
+    locks: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+}
+
+impl FsStore {
+    /// Opens (creating) a data directory, keeping `keep` versions of each file.
+    pub fn open(root: impl Into<PathBuf>, keep: usize) -> io::Result<Self> {
+        let root = root.into();
+        fs::create_dir_all(root.join(".tmp"))?;
+        fs::create_dir_all(root.join(".history"))?;
+        Ok(FsStore {
+            root,
+            keep: keep.max(1),
+            locks: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn lock_for(&self, path: &FilePath) -> Arc<Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
+        locks.entry(path.0.clone()).or_default().clone()
+    }
+
+    /// The file's location, refusing any component that is a symbolic link.
+    fn resolve(&self, base: &Path, path: &FilePath) -> Result<PathBuf, StoreError> {
+        let mut p = base.to_path_buf();
+        for s in path.segments() {
+            p.push(s);
+            match fs::symlink_metadata(&p) {
+                Ok(m) if m.file_type().is_symlink() => return Err(StoreError::Symlink),
+                _ => {}
+            }
+        }
+        Ok(p)
+    }
+
+    fn read_now(&self, path: &FilePath) -> Result<Option<Stored>, StoreError> {
+        let p = self.resolve(&self.root, path)?;
+        match fs::read(&p) {
+            Ok(body) => {
+                let etag = etag_of(&body);
+                Ok(Some(Stored { body, etag }))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            // A directory where a file was asked for reads as absent.
+            Err(_) if p.is_dir() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn history_dir(&self, path: &FilePath) -> Result<PathBuf, StoreError> {
+        self.resolve(&self.root.join(".history"), path)
+    }
+
+    fn write_now(
+        &self,
+        path: &FilePath,
+        body: &[u8],
+        pre: &Precondition,
+    ) -> Result<String, StoreError> {
+        let lock = self.lock_for(path);
+        let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.read_now(path)?;
+        let ok = match (pre, &current) {
+            (Precondition::IfMatch(tag), Some(c)) => *tag == c.etag,
+            (Precondition::IfAbsent, None) => true,
+            _ => false,
+        };
+        if !ok {
+            return Err(StoreError::PreconditionFailed);
+        }
+        let target = self.resolve(&self.root, path)?;
+        let dir = target
+            .parent()
+            .expect("a resolved file has a parent")
+            .to_path_buf();
+        fs::create_dir_all(&dir)?;
+        // Re-check after creating directories: nothing may have become a link.
+        self.resolve(&self.root, path)?;
+        durable_write(&self.root.join(".tmp"), &target, body)?;
+        let etag = etag_of(body);
+        // History is a convenience for repairs: a failure here does not fail the write.
+        if let Err(e) = self.keep_version(path, body) {
+            eprintln!(
+                "jindu-server: could not keep a history version of {}: {e}",
+                path.0
+            );
+        }
+        Ok(etag)
+    }
+
+    fn versions_in(dir: &Path) -> Vec<u64> {
+        let mut v: Vec<u64> = fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter_map(|e| e.file_name().to_str()?.strip_suffix(".v")?.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort_unstable();
+        v
+    }
+
+    fn keep_version(&self, path: &FilePath, body: &[u8]) -> Result<(), StoreError> {
+        let dir = self.history_dir(path)?;
+        fs::create_dir_all(&dir)?;
+        let versions = Self::versions_in(&dir);
+        let next = versions.last().map_or(1, |n| n + 1);
+        durable_write(
+            &self.root.join(".tmp"),
+            &dir.join(format!("{next:08}.v")),
+            body,
+        )?;
+        let excess = (versions.len() + 1).saturating_sub(self.keep);
+        for n in versions.iter().take(excess) {
+            let _ = fs::remove_file(dir.join(format!("{n:08}.v")));
+        }
+        Ok(())
+    }
+}
+
+/// Writes a file so that a crash leaves the old or the new content whole.
+fn durable_write(tmp_dir: &Path, target: &Path, body: &[u8]) -> io::Result<()> {
+    let mut rnd = [0u8; 8];
+    getrandom::fill(&mut rnd).map_err(|e| io::Error::other(e.to_string()))?;
+    let name: String = rnd.iter().map(|b| format!("{b:02x}")).collect();
+    let tmp = tmp_dir.join(name);
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(body)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, target)?;
+        if let Some(dir) = target.parent() {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn blocking<'a, T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> BoxFuture<'a, Result<T, StoreError>> {
+    Box::pin(async move {
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| StoreError::Io(io::Error::other(e.to_string())))?
+    })
+}
+
+/// Shares an [`FsStore`] with blocking tasks.
+#[derive(Clone)]
+pub struct SharedFs(pub Arc<FsStore>);
+
+impl Store for SharedFs {
+    fn get<'a>(&'a self, path: &'a FilePath) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
+        let (s, p) = (self.0.clone(), path.clone());
+        blocking(move || s.read_now(&p))
+    }
+
+    fn put<'a>(
+        &'a self,
+        path: &'a FilePath,
+        body: Vec<u8>,
+        pre: Precondition,
+    ) -> BoxFuture<'a, Result<String, StoreError>> {
+        let (s, p) = (self.0.clone(), path.clone());
+        blocking(move || s.write_now(&p, &body, &pre))
+    }
+
+    fn history<'a>(
+        &'a self,
+        path: &'a FilePath,
+    ) -> BoxFuture<'a, Result<Vec<Version>, StoreError>> {
+        let (s, p) = (self.0.clone(), path.clone());
+        blocking(move || {
+            let dir = s.history_dir(&p)?;
+            let mut out = Vec::new();
+            for n in FsStore::versions_in(&dir) {
+                let file = dir.join(format!("{n:08}.v"));
+                let (Ok(body), Ok(meta)) = (fs::read(&file), fs::metadata(&file)) else {
+                    continue;
+                };
+                let written = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_secs());
+                out.push(Version {
+                    number: n,
+                    etag: etag_of(&body),
+                    bytes: body.len() as u64,
+                    written,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn version<'a>(
+        &'a self,
+        path: &'a FilePath,
+        number: u64,
+    ) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>> {
+        let (s, p) = (self.0.clone(), path.clone());
+        blocking(move || {
+            let file = s.history_dir(&p)?.join(format!("{number:08}.v"));
+            match fs::read(file) {
+                Ok(b) => Ok(Some(b)),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_checked() {
+        for ok in ["plans/xixing-2021.json", "a", "a/b/c", "A_b-1.x"] {
+            assert!(FilePath::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "/a", "a/", "../a", "a/../b", ".hidden", "a/.b", "a/b/c/d", "a\0b", "a b", "é",
+            "a\\b",
+        ] {
+            assert!(FilePath::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(FilePath::parse(&"x".repeat(MAX_SEGMENT + 1)).is_err());
+    }
+}
