@@ -44,6 +44,8 @@ pub enum Edit {
 pub enum EditError {
     #[error("{field}: a quantity must be greater than zero (got {value})")]
     NotPositive { field: String, value: f64 },
+    #[error("{field}: a count must be zero or more (got {value})")]
+    Negative { field: String, value: f64 },
     #[error("{field}: a percentage must be between 0 and 100 (got {value})")]
     PercentOutOfRange { field: String, value: f64 },
     #[error("{field}: {date} is outside the plan's range {start} to {end}")]
@@ -79,6 +81,23 @@ pub enum EditError {
         "a record must name a site, target, stage, package or milestone of its own item ({0})"
     )]
     Mismatch(String),
+}
+
+impl EditError {
+    /// The field the error is about, so a form can show it next to that field.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            EditError::NotPositive { field, .. }
+            | EditError::Negative { field, .. }
+            | EditError::PercentOutOfRange { field, .. }
+            | EditError::DateOutOfRange { field, .. }
+            | EditError::UnknownReference { field, .. }
+            | EditError::Empty { field }
+            | EditError::TooLong { field, .. } => Some(field),
+            EditError::Mismatch(field) => Some(field),
+            _ => None,
+        }
+    }
 }
 
 fn check_text(field: &str, text: &str, max: usize, required: bool) -> Result<(), EditError> {
@@ -264,9 +283,10 @@ pub fn validate_record(plan: &Plan, r: &Record) -> Result<(), EditError> {
     }
     if let Some(n) = r.figure {
         if !(n.is_finite() && n >= 0.0) {
-            return Err(EditError::Invalid(format!(
-                "figure: a count must be zero or more (got {n})"
-            )));
+            return Err(EditError::Negative {
+                field: "figure".into(),
+                value: n,
+            });
         }
     }
     let belongs = |ok: bool, what: &str| {

@@ -1,0 +1,842 @@
+//! The overview, items, item, sites and site pages.
+
+use jindu_core::model::{Item, Plan, RecordView};
+use jindu_core::progress::{
+    category_progress, deadlines, item_progress, item_schedule, package_progress, plan_progress,
+    site_progress, target_progress, Due, Schedule,
+};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::{num, pct, ProgressBar, ScheduleChip};
+use crate::editor::{AddButton, ConflictList, EditButton};
+use crate::state::AppState;
+
+/// How many list rows are rendered at first; more come as the user scrolls.
+const PAGE: usize = 60;
+
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let state = AppState::expect();
+    let today = move || state.today();
+    let title = move || {
+        state.plan.with(|p| {
+            p.0.meta
+                .as_ref()
+                .map(|m| m.title.clone())
+                .unwrap_or_else(|| p.0.id.clone())
+        })
+    };
+    let overall = Signal::derive(move || state.plan.with(|p| plan_progress(&p.0, today())));
+    let counts = Memo::new(move |_| {
+        state.plan.with(|p| {
+            let plan = &p.0;
+            let d = today();
+            let mut overdue = 0;
+            let mut risk = 0;
+            for i in &plan.items {
+                match item_schedule(plan, i, d) {
+                    Schedule::Overdue => overdue += 1,
+                    Schedule::AtRisk => risk += 1,
+                    _ => {}
+                }
+            }
+            (overdue, risk)
+        })
+    });
+    let categories = move || {
+        state.plan.with(|p| {
+            p.0.categories
+                .iter()
+                .enumerate()
+                .map(|(n, c)| (n, c.id.clone(), c.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let latest = move || {
+        state.plan.with(|p| {
+            let plan = &p.0;
+            let mut recs: Vec<RecordView> = plan.records.clone();
+            recs.sort_by(|a, b| (b.record.observed, b.stamp).cmp(&(a.record.observed, a.stamp)));
+            recs.into_iter()
+                .take(5)
+                .map(|r| {
+                    let number = plan
+                        .item(&r.record.item)
+                        .map(|i| plan.display_number(i))
+                        .unwrap_or_default();
+                    (r, number)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <section class="page overview" aria-labelledby="overview-title">
+            <h1 id="overview-title">{title}</h1>
+            <div class="card summary">
+                <h2>{move || state.t().plan_progress}</h2>
+                <ProgressBar progress=overall label=Signal::derive(move || state.t().plan_progress.to_string()) />
+                <p class="counts">
+                    <A href="/items?status=overdue" attr:class="chip overdue" attr:data-testid="overdue-count">
+                        {move || format!("{} {}", state.t().overdue, counts.get().0)}
+                    </A>
+                    <A href="/items?status=at_risk" attr:class="chip at-risk" attr:data-testid="at-risk-count">
+                        {move || format!("{} {}", state.t().at_risk, counts.get().1)}
+                    </A>
+                </p>
+            </div>
+            <ul class="categories" aria-label=move || state.t().category>
+                <For each=categories key=|c| c.1.clone() let:c>
+                    {
+                        let id = c.1.clone();
+                        let progress = Signal::derive(move || state.plan.with(|p| category_progress(&p.0, &id, today())));
+                        let name = c.2.clone();
+                        let label = Signal::derive({ let name = name.clone(); move || name.clone() });
+                        let count = {
+                            let id = c.1.clone();
+                            move || state.plan.with(|p| p.0.items_of(&id).count())
+                        };
+                        let href = format!("/items?category={}", c.1);
+                        view! {
+                            <li class="card category" data-testid="category-card">
+                                <A href=href>
+                                    <h2><span class="num">{c.0 + 1}</span>" "{name.clone()}</h2>
+                                </A>
+                                <ProgressBar progress label />
+                                <p class="muted">{move || format!("{} {}", count(), state.t().items_count)}</p>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+            <div class="card">
+                <h2>{move || state.t().latest_records}</h2>
+                <Show when=move || state.plan.with(|p| !p.0.records.is_empty()) fallback=move || view! { <p>{move || state.t().no_records}</p> }>
+                    <ul class="records">
+                        {move || latest().into_iter().map(|(r, number)| view! {
+                            <li>
+                                <A href=format!("/items/{}", r.record.item)>
+                                    <strong>{number}</strong>" "<span class="muted">{r.record.observed.to_string()}" · "{r.record.author.clone()}</span>
+                                    <p class="note">{r.record.note.chars().take(80).collect::<String>()}</p>
+                                </A>
+                            </li>
+                        }).collect::<Vec<_>>()}
+                    </ul>
+                </Show>
+            </div>
+        </section>
+    }
+}
+
+fn matches_filters(plan: &Plan, item: &Item, f: &Filters, today: chrono::NaiveDate) -> bool {
+    if !f.category.is_empty() && item.category != f.category {
+        return false;
+    }
+    if !f.department.is_empty() && !item.departments.iter().any(|d| *d == f.department) {
+        return false;
+    }
+    if !f.site.is_empty() && !plan.sites_of(&item.id).any(|s| s.site == f.site) {
+        return false;
+    }
+    if !f.status.is_empty() {
+        let s = item_schedule(plan, item, today);
+        let name = match s {
+            Schedule::Done => "done",
+            Schedule::OnTrack => "on_track",
+            Schedule::AtRisk => "at_risk",
+            Schedule::Overdue => "overdue",
+        };
+        if name != f.status {
+            return false;
+        }
+    }
+    if !f.text.trim().is_empty() {
+        let q = f.text.trim();
+        let in_sites = plan
+            .sites_of(&item.id)
+            .any(|s| plan.site(&s.site).is_some_and(|x| x.name.contains(q)));
+        if !item.content.contains(q) && !item.departments.iter().any(|d| d.contains(q)) && !in_sites
+        {
+            return false;
+        }
+    }
+    true
+}
+
+#[derive(Clone, Default, PartialEq)]
+struct Filters {
+    category: String,
+    department: String,
+    site: String,
+    status: String,
+    text: String,
+}
+
+#[component]
+pub fn ItemsPage() -> impl IntoView {
+    let state = AppState::expect();
+    let query = leptos_router::hooks::use_query_map();
+    let initial = query.with_untracked(|q| Filters {
+        category: q.get("category").unwrap_or_default(),
+        status: q.get("status").unwrap_or_default(),
+        site: q.get("site").unwrap_or_default(),
+        ..Filters::default()
+    });
+    let filters = RwSignal::new(initial);
+    let shown = RwSignal::new(PAGE);
+    let rows = Memo::new(move |_| {
+        let f = filters.get();
+        let today = state.today();
+        state.plan.with(|p| {
+            let plan = &p.0;
+            plan.items
+                .iter()
+                .filter(|i| matches_filters(plan, i, &f, today))
+                .map(|i| i.id.clone())
+                .collect::<Vec<_>>()
+        })
+    });
+    let departments = move || {
+        state.plan.with(|p| {
+            let mut d: Vec<String> =
+                p.0.items
+                    .iter()
+                    .flat_map(|i| i.departments.clone())
+                    .collect();
+            d.sort();
+            d.dedup();
+            d
+        })
+    };
+    let set = move |f: fn(&mut Filters, String)| {
+        move |ev: leptos::ev::Event| {
+            let v = event_target_value(&ev);
+            filters.update(|x| f(x, v));
+            shown.set(PAGE);
+        }
+    };
+    let on_scroll = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        {
+            if el.scroll_top() + el.client_height() * 2 >= el.scroll_height()
+                && shown.get_untracked() < rows.with_untracked(Vec::len)
+            {
+                shown.update(|n| *n += PAGE);
+            }
+        }
+    };
+    let selected = move |f: fn(&Filters) -> String, v: String| move || filters.with(|x| f(x) == v);
+    view! {
+        <section class="page items" aria-labelledby="items-title">
+            <h1 id="items-title">{move || state.t().items}</h1>
+            <div class="filters">
+                <input
+                    type="search"
+                    aria-label=move || state.t().search
+                    placeholder=move || state.t().search
+                    on:input=set(|f, v| f.text = v)
+                />
+                <label>
+                    <span>{move || state.t().category}</span>
+                    <select on:change=set(|f, v| f.category = v)>
+                        <option value="" selected=selected(|f| f.category.clone(), String::new())>{move || state.t().all}</option>
+                        {move || state.plan.with(|p| p.0.categories.iter().map(|c| {
+                            let id = c.id.clone();
+                            view! { <option value=c.id.clone() selected=selected(|f| f.category.clone(), id)>{c.name.clone()}</option> }
+                        }).collect::<Vec<_>>())}
+                    </select>
+                </label>
+                <label>
+                    <span>{move || state.t().department}</span>
+                    <select on:change=set(|f, v| f.department = v)>
+                        <option value="">{move || state.t().all}</option>
+                        {move || departments().into_iter().map(|d| view! { <option value=d.clone()>{d.clone()}</option> }).collect::<Vec<_>>()}
+                    </select>
+                </label>
+                <label>
+                    <span>{move || state.t().site}</span>
+                    <select on:change=set(|f, v| f.site = v)>
+                        <option value="">{move || state.t().all}</option>
+                        {move || state.plan.with(|p| p.0.sites.iter().map(|s| {
+                            let id = s.id.clone();
+                            view! { <option value=s.id.clone() selected=selected(|f| f.site.clone(), id)>{s.name.clone()}</option> }
+                        }).collect::<Vec<_>>())}
+                    </select>
+                </label>
+                <label>
+                    <span>{move || state.t().status}</span>
+                    <select on:change=set(|f, v| f.status = v)>
+                        <option value="">{move || state.t().all}</option>
+                        {[("overdue", Schedule::Overdue), ("at_risk", Schedule::AtRisk), ("on_track", Schedule::OnTrack), ("done", Schedule::Done)].into_iter().map(|(v, s)| view! {
+                            <option value=v selected=selected(|f| f.status.clone(), v.to_string())>{move || state.t().schedule(s)}</option>
+                        }).collect::<Vec<_>>()}
+                    </select>
+                </label>
+            </div>
+            <Show when=move || state.settings.with(|s| s.office)>
+                <div class="actions">
+                    <AddButton kind=jindu_core::model::Kind::Category parent=None label=|t| t.add_category />
+                    <AddButton kind=jindu_core::model::Kind::Item parent=None label=|t| t.add_item />
+                </div>
+            </Show>
+            <ul class="item-list" aria-label=move || state.t().items on:scroll=on_scroll data-testid="item-list">
+                <For each=move || rows.get().into_iter().take(shown.get()) key=|id| id.clone() let:id>
+                    <ItemRow id />
+                </For>
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn ItemRow(id: String) -> impl IntoView {
+    let state = AppState::expect();
+    let item = {
+        let id = id.clone();
+        Memo::new(move |_| state.plan.with(|p| p.0.item(&id).cloned()))
+    };
+    let number = {
+        let id = id.clone();
+        Signal::derive(move || {
+            state.plan.with(|p| {
+                p.0.item(&id)
+                    .map(|i| p.0.display_number(i))
+                    .unwrap_or_default()
+            })
+        })
+    };
+    let progress = Signal::derive(move || {
+        state
+            .plan
+            .with(|p| item.with(|i| i.as_ref().map(|i| item_progress(&p.0, i, state.today()))))
+            .unwrap_or_else(|| jindu_core::progress::Progress {
+                percent: None,
+                basis: jindu_core::progress::Basis::NoData,
+                estimate: false,
+            })
+    });
+    let schedule = Signal::derive(move || {
+        state
+            .plan
+            .with(|p| item.with(|i| i.as_ref().map(|i| item_schedule(&p.0, i, state.today()))))
+            .unwrap_or(Schedule::OnTrack)
+    });
+    let content = move || item.with(|i| i.as_ref().map(|i| i.content.clone()).unwrap_or_default());
+    let depts = move || {
+        item.with(|i| {
+            i.as_ref()
+                .map(|i| i.departments.join("、"))
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <li class="card item-row" data-testid="item-row">
+            <A href=format!("/items/{id}")>
+                <div class="row-head">
+                    <span class="num">{number}</span>
+                    <ScheduleChip schedule />
+                </div>
+                <p class="content">{content}</p>
+                <p class="muted">{depts}</p>
+            </A>
+            <ProgressBar progress label=number />
+        </li>
+    }
+}
+
+/// The reactive item for the route's `:id`.
+fn route_id() -> Memo<String> {
+    let params = use_params_map();
+    Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()))
+}
+
+#[component]
+pub fn ItemPage() -> impl IntoView {
+    let state = AppState::expect();
+    let id = route_id();
+    let item = Memo::new(move |_| state.plan.with(|p| p.0.item(&id.get()).cloned()));
+    view! {
+        <Show when=move || item.with(Option::is_some) fallback=move || view! { <section class="page"><h1>{move || state.t().not_found}</h1></section> }>
+            <ItemDetail id=id.get() />
+        </Show>
+    }
+}
+
+#[component]
+fn ItemDetail(id: String) -> impl IntoView {
+    let state = AppState::expect();
+    let today = move || state.today();
+    let data = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            state.plan.with(|p| {
+                let plan = &p.0;
+                let item = plan.item(&id).cloned()?;
+                Some((
+                    plan.display_number(&item),
+                    plan.category(&item.category)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default(),
+                    item,
+                ))
+            })
+        })
+    };
+    let progress = Signal::derive(move || {
+        state
+            .plan
+            .with(|p| data.with(|d| d.as_ref().map(|(_, _, i)| item_progress(&p.0, i, today()))))
+            .unwrap_or_else(|| jindu_core::progress::Progress {
+                percent: None,
+                basis: jindu_core::progress::Basis::NoData,
+                estimate: false,
+            })
+    });
+    let schedule = Signal::derive(move || {
+        state
+            .plan
+            .with(|p| data.with(|d| d.as_ref().map(|(_, _, i)| item_schedule(&p.0, i, today()))))
+            .unwrap_or(Schedule::OnTrack)
+    });
+    let field = move |f: fn(&Item) -> String| {
+        move || data.with(|d| d.as_ref().map(|(_, _, i)| f(i)).unwrap_or_default())
+    };
+    let item_id = id.clone();
+    let record_href = format!("/items/{id}/record");
+    let saved = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("saved").is_some());
+    view! {
+        <section class="page item" aria-labelledby="item-title">
+            <p class="muted">{move || data.with(|d| d.as_ref().map(|d| d.1.clone()).unwrap_or_default())}</p>
+            <h1 id="item-title"><span class="num">{move || data.with(|d| d.as_ref().map(|d| d.0.clone()).unwrap_or_default())}</span>" "<ScheduleChip schedule /></h1>
+            {saved.then(|| view! { <p class="saved" role="status" data-testid="saved">{move || state.t().saved}</p> })}
+            <p class="content" data-testid="item-content">{field(|i| i.content.clone())}</p>
+            <dl class="facts">
+                <dt>{move || state.t().department}</dt><dd>{field(|i| i.departments.join("、"))}</dd>
+                <dt>{move || state.t().deadline}</dt><dd>{field(|i| i.deadline.as_ref().map(|d| format!("{} ({})", d.date, d.text)).unwrap_or_else(|| "—".into()))}</dd>
+            </dl>
+            <ProgressBar progress label=Signal::derive(move || state.t().plan_progress.to_string()) />
+            <div class="actions">
+                <A href=record_href attr:class="button primary big">{move || state.t().record_progress}</A>
+                <Show when=move || state.settings.with(|s| s.office)>
+                    <EditButton entity=item_id.clone() />
+                </Show>
+            </div>
+            <ConflictList item=id.clone() />
+            <Targets item=id.clone() />
+            <Milestones item=id.clone() />
+            <Sites item=id.clone() />
+            <RecordHistory item=id.clone() />
+        </section>
+    }
+}
+
+#[component]
+fn Targets(item: String) -> impl IntoView {
+    let state = AppState::expect();
+    let rows = {
+        let item = item.clone();
+        Memo::new(move |_| {
+            state.plan.with(|p| {
+                let plan = &p.0;
+                plan.targets_of(&item)
+                    .map(|t| {
+                        let prog = target_progress(plan, t, state.today());
+                        let stages: Vec<(String, String, Option<f64>)> = plan
+                            .stages_of(&t.id)
+                            .map(|s| {
+                                let fig = plan
+                                    .records
+                                    .iter()
+                                    .rev()
+                                    .find(|r| {
+                                        r.record.stage.as_deref() == Some(&s.id)
+                                            && r.record.figure.is_some()
+                                    })
+                                    .and_then(|r| r.record.figure);
+                                (s.id.clone(), s.name.clone(), fig)
+                            })
+                            .collect();
+                        (t.clone(), prog, stages)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let item = StoredValue::new(item);
+    let office = move || state.settings.with(|s| s.office);
+    view! {
+        <Show when=move || !rows.with(Vec::is_empty) || office()>
+            <div class="card">
+                <h2>{move || state.t().targets}</h2>
+                <ul class="targets">
+                    {move || rows.get().into_iter().map(|(t, prog, stages)| {
+                        let achieved = match &prog.basis {
+                            jindu_core::progress::Basis::Count { achieved, .. } => Some(*achieved),
+                            jindu_core::progress::Basis::Recurring { count, .. } => Some(*count),
+                            _ => None,
+                        };
+                        let figure = match (&t.recurring, achieved) {
+                            (Some(r), a) => format!("{} / {}{} {}", a.map(num).unwrap_or_else(|| "—".into()), num(r.per_month), t.unit, "/月"),
+                            (None, a) => format!("{} / {}{}", a.map(num).unwrap_or_else(|| "—".into()), num(t.quantity), t.unit),
+                        };
+                        let p = Signal::derive(move || prog.clone());
+                        let name = t.name.clone();
+                        let tid = t.id.clone();
+                        view! {
+                            <li data-testid="target">
+                                <p><strong>{t.name.clone()}</strong>" "<span class="figure">{figure}</span>
+                                    <Show when=office><EditButton entity=tid.clone() /></Show>
+                                </p>
+                                <ProgressBar progress=p label=Signal::derive(move || name.clone()) />
+                                <ul class="stages">
+                                    {stages.into_iter().map(|(_, n, f)| view! { <li>{n}": "{f.map(num).unwrap_or_else(|| "—".into())}</li> }).collect::<Vec<_>>()}
+                                </ul>
+                                <Show when=office><AddButton kind=jindu_core::model::Kind::Stage parent=Some(t.id.clone()) label=|t| t.add_stage /></Show>
+                            </li>
+                        }
+                    }).collect::<Vec<_>>()}
+                </ul>
+                <Show when=office><AddButton kind=jindu_core::model::Kind::Target parent=Some(item.get_value()) label=|t| t.add_target /></Show>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn Milestones(item: String) -> impl IntoView {
+    let state = AppState::expect();
+    let rows = {
+        let item = item.clone();
+        Memo::new(move |_| {
+            state.plan.with(|p| {
+                let plan = &p.0;
+                let Some(i) = plan.item(&item) else {
+                    return Vec::new();
+                };
+                let judged = deadlines(plan, i, state.today());
+                plan.milestones_of(&item)
+                    .map(|m| {
+                        let s = judged
+                            .iter()
+                            .find(|d| d.what == Due::Milestone(m.id.clone()))
+                            .map(|d| d.schedule)
+                            .unwrap_or(Schedule::OnTrack);
+                        (m.clone(), s)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let item = StoredValue::new(item);
+    let office = move || state.settings.with(|s| s.office);
+    view! {
+        <Show when=move || !rows.with(Vec::is_empty) || office()>
+            <div class="card">
+                <h2>{move || state.t().milestones}</h2>
+                <ol class="timeline">
+                    {move || rows.get().into_iter().map(|(m, s)| {
+                        let revised = m.revised.as_ref().map(|r| format!(" → {} {} ({})", state.t().revised, r.date, r.text));
+                        let mid = m.id.clone();
+                        view! {
+                            <li class=format!("milestone {s:?}").to_lowercase() data-testid="milestone">
+                                <span class="date">{m.due.date.to_string()}</span>
+                                " "<ScheduleChip schedule=Signal::derive(move || s) />
+                                <p>{m.text.clone()}<span class="muted">{format!(" ({})", m.due.text)}{revised}</span></p>
+                                <Show when=office><EditButton entity=mid.clone() /></Show>
+                            </li>
+                        }
+                    }).collect::<Vec<_>>()}
+                </ol>
+                <Show when=office><AddButton kind=jindu_core::model::Kind::Milestone parent=Some(item.get_value()) label=|t| t.add_milestone /></Show>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn Sites(item: String) -> impl IntoView {
+    let state = AppState::expect();
+    let rows = {
+        let item = item.clone();
+        Memo::new(move |_| {
+            state.plan.with(|p| {
+                let plan = &p.0;
+                plan.sites_of(&item)
+                    .map(|s| {
+                        let name = plan
+                            .site(&s.site)
+                            .map(|x| x.name.clone())
+                            .unwrap_or_default();
+                        let prog = site_progress(plan, &item, &s.site, state.today());
+                        let packages: Vec<(String, String, String)> = plan
+                            .packages_of(&item, &s.site)
+                            .map(|wp| {
+                                let pp = package_progress(plan, &wp.id, state.today());
+                                let latest = plan
+                                    .records
+                                    .iter()
+                                    .rev()
+                                    .find(|r| r.record.package.as_deref() == Some(&wp.id));
+                                let status =
+                                    match (pp.percent, latest.and_then(|r| r.record.status)) {
+                                        (Some(v), _)
+                                            if wp.measure
+                                                == jindu_core::model::Measure::Percent =>
+                                        {
+                                            pct(Some(v))
+                                        }
+                                        (_, Some(st)) => state.t().record_status(st).to_string(),
+                                        _ => "—".to_string(),
+                                    };
+                                (format!("{}{}", wp.label, wp.name), status, wp.id.clone())
+                            })
+                            .collect();
+                        (s.site.clone(), name, s.deadline.clone(), prog, packages)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let item = StoredValue::new(item);
+    let office = move || state.settings.with(|s| s.office);
+    view! {
+        <Show when=move || !rows.with(Vec::is_empty) || office()>
+            <div class="card">
+                <h2>{move || state.t().sites}</h2>
+                <ul class="sites">
+                    {move || rows.get().into_iter().map(|(sid, name, deadline, prog, packages)| {
+                        let p = Signal::derive(move || prog.clone());
+                        let label = name.clone();
+                        let item = item.get_value();
+                        view! {
+                            <li data-testid="item-site">
+                                <p><A href=format!("/sites/{sid}")><strong>{name.clone()}</strong></A>
+                                    {deadline.map(|d| format!(" · {} {}", d.date, d.text))}
+                                    " "<A href=format!("/items/{item}/record?site={sid}") attr:class="button">{move || state.t().record_progress}</A>
+                                </p>
+                                <ProgressBar progress=p label=Signal::derive(move || label.clone()) />
+                                <ul class="packages" aria-label=move || state.t().work_packages>
+                                    {packages.into_iter().map(|(n, s, _)| view! { <li><span>{n}</span>" "<span class="figure">{s}</span></li> }).collect::<Vec<_>>()}
+                                </ul>
+                                <Show when=office><AddButton kind=jindu_core::model::Kind::Package parent=Some(format!("{item}|{sid}")) label=|t| t.add_package /></Show>
+                            </li>
+                        }
+                    }).collect::<Vec<_>>()}
+                </ul>
+                <Show when=office><AddButton kind=jindu_core::model::Kind::ItemSite parent=Some(item.get_value()) label=|t| t.add_site /></Show>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn RecordHistory(item: String) -> impl IntoView {
+    let state = AppState::expect();
+    let rows = {
+        let item = item.clone();
+        Memo::new(move |_| {
+            state.plan.with(|p| {
+                let plan = &p.0;
+                let mut v: Vec<(RecordView, String)> = plan
+                    .records_of(&item)
+                    .map(|r| {
+                        let mut what = Vec::new();
+                        if let Some(s) = r.record.site.as_ref().and_then(|s| plan.site(s)) {
+                            what.push(s.name.clone());
+                        }
+                        if let Some(t) = r
+                            .record
+                            .target
+                            .as_ref()
+                            .and_then(|t| plan.targets.iter().find(|x| &x.id == t))
+                        {
+                            what.push(t.name.clone());
+                        }
+                        if let Some(s) = r
+                            .record
+                            .stage
+                            .as_ref()
+                            .and_then(|t| plan.stages.iter().find(|x| &x.id == t))
+                        {
+                            what.push(s.name.clone());
+                        }
+                        if let Some(s) = r
+                            .record
+                            .package
+                            .as_ref()
+                            .and_then(|t| plan.packages.iter().find(|x| &x.id == t))
+                        {
+                            what.push(s.name.clone());
+                        }
+                        (r.clone(), what.join(" · "))
+                    })
+                    .collect();
+                v.sort_by(|a, b| {
+                    (b.0.record.observed, b.0.stamp).cmp(&(a.0.record.observed, a.0.stamp))
+                });
+                v
+            })
+        })
+    };
+    view! {
+        <div class="card">
+            <h2>{move || state.t().history}</h2>
+            <Show when=move || !rows.with(Vec::is_empty) fallback=move || view! { <p>{move || state.t().no_records}</p> }>
+                <ul class="records" data-testid="record-history">
+                    <For each=move || rows.get() key=|r| (r.0.id.clone(), r.0.stamp) let:r>
+                        <RecordRow record=r.0 what=r.1 />
+                    </For>
+                </ul>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn RecordRow(record: RecordView, what: String) -> impl IntoView {
+    let state = AppState::expect();
+    let mine = record.record.author == state.settings.with_untracked(|s| s.author.clone())
+        && !record.record.author.is_empty();
+    let r = record.record.clone();
+    let mut figures = Vec::new();
+    if let Some(n) = r.figure {
+        figures.push(num(n));
+    }
+    if let Some(p) = r.percent {
+        figures.push(pct(Some(p)));
+    }
+    let status = r.status;
+    let id = record.id.clone();
+    let del_id = record.id.clone();
+    let correct_href = format!("/items/{}/record?correct={}", r.item, record.id);
+    let on_delete = move |_| {
+        let ok = web_sys::window()
+            .and_then(|w| w.confirm_with_message(state.t().confirm_delete).ok())
+            .unwrap_or(false);
+        if ok {
+            let _ = state.edit(jindu_core::edit::Edit::DeleteRecord { id: del_id.clone() });
+        }
+    };
+    view! {
+        <li class="record" data-testid="record" data-record-id=id>
+            <p class="meta">
+                <strong>{r.observed.to_string()}</strong>" · "{r.author.clone()}
+                {(record.versions > 1).then(|| view! { <span class="muted">{move || format!(" ({})", state.t().corrected)}</span> })}
+            </p>
+            <p>
+                <span class="what">{what}</span>" "
+                <span class="figure">{figures.join(" · ")}</span>" "
+                {status.map(|s| view! { <span class="chip">{move || state.t().record_status(s)}</span> })}
+            </p>
+            <p class="note">{r.note.clone()}</p>
+            {mine.then(|| view! {
+                <div class="actions">
+                    <A href=correct_href attr:class="button">{move || state.t().correct}</A>
+                    <button class="danger" on:click=on_delete>{move || state.t().delete}</button>
+                </div>
+            })}
+        </li>
+    }
+}
+
+#[component]
+pub fn SitesPage() -> impl IntoView {
+    let state = AppState::expect();
+    let rows = Memo::new(move |_| {
+        state.plan.with(|p| {
+            let plan = &p.0;
+            let mut v: Vec<(String, String, usize)> = plan
+                .sites
+                .iter()
+                .map(|s| {
+                    (
+                        s.id.clone(),
+                        s.name.clone(),
+                        plan.item_sites.iter().filter(|x| x.site == s.id).count(),
+                    )
+                })
+                .collect();
+            v.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
+            v
+        })
+    });
+    view! {
+        <section class="page sites" aria-labelledby="sites-title">
+            <h1 id="sites-title">{move || state.t().sites}</h1>
+            <Show when=move || state.settings.with(|s| s.office)>
+                <AddButton kind=jindu_core::model::Kind::Site parent=None label=|t| t.add_site />
+            </Show>
+            <ul class="site-list">
+                <For each=move || rows.get() key=|s| s.0.clone() let:s>
+                    <li class="card"><A href=format!("/sites/{}", s.0)><strong>{s.1}</strong>" "<span class="muted">{format!("{} {}", s.2, state.t().items_count)}</span></A></li>
+                </For>
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+pub fn SitePage() -> impl IntoView {
+    let state = AppState::expect();
+    let id = route_id();
+    let site = Memo::new(move |_| state.plan.with(|p| p.0.site(&id.get()).cloned()));
+    let work = Memo::new(move |_| {
+        let sid = id.get();
+        state.plan.with(|p| {
+            let plan = &p.0;
+            plan.item_sites
+                .iter()
+                .filter(|x| x.site == sid)
+                .filter_map(|x| {
+                    let item = plan.item(&x.item)?;
+                    let prog = site_progress(plan, &item.id, &sid, state.today());
+                    let packages: Vec<String> = plan
+                        .packages_of(&item.id, &sid)
+                        .map(|wp| {
+                            let pp = package_progress(plan, &wp.id, state.today());
+                            format!("{}{} {}", wp.label, wp.name, pct(pp.percent))
+                        })
+                        .collect();
+                    Some((
+                        item.id.clone(),
+                        plan.display_number(item),
+                        item.content.clone(),
+                        x.deadline.clone(),
+                        prog,
+                        packages,
+                    ))
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <section class="page site" aria-labelledby="site-title">
+            <h1 id="site-title">{move || site.with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_else(|| state.t().not_found.to_string()))}</h1>
+            <p class="muted">{move || site.with(|s| s.as_ref().map(|s| s.aliases.join("、")).unwrap_or_default())}</p>
+            <Show when=move || state.settings.with(|s| s.office)>
+                <EditButton entity=id.get_untracked() />
+            </Show>
+            <h2>{move || state.t().items_here}</h2>
+            <ul class="item-list">
+                {move || work.get().into_iter().map(|(iid, number, content, deadline, prog, packages)| {
+                    let p = Signal::derive(move || prog.clone());
+                    let label = number.clone();
+                    let sid = id.get_untracked();
+                    view! {
+                        <li class="card" data-testid="site-work">
+                            <A href=format!("/items/{iid}")><span class="num">{number.clone()}</span>" "<span class="content">{content}</span></A>
+                            {deadline.map(|d| view! { <p class="muted">{format!("{} {} ({})", state.t().deadline, d.date, d.text)}</p> })}
+                            <ProgressBar progress=p label=Signal::derive(move || label.clone()) />
+                            <ul class="packages">{packages.into_iter().map(|x| view! { <li>{x}</li> }).collect::<Vec<_>>()}</ul>
+                            <A href=format!("/items/{iid}/record?site={sid}") attr:class="button primary">{move || state.t().record_progress}</A>
+                        </li>
+                    }
+                }).collect::<Vec<_>>()}
+            </ul>
+        </section>
+    }
+}

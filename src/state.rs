@@ -1,0 +1,354 @@
+//! The app's state: the open plan's replica, its sync state and the settings, with the
+//! operations components dispatch. Components read signals and call these methods; only
+//! this module touches storage and the network (through `storage` and `net`).
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use jindu_core::doc::Doc;
+use jindu_core::edit::{Applied, Edit, EditError, Replica};
+use jindu_core::index;
+use jindu_core::model::Plan;
+use jindu_core::seed;
+use jindu_core::sync::{run_round, Policy, Status, SyncState};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::i18n::{Lang, Texts};
+use crate::net::{endpoint_base, FetchEndpoint};
+use crate::storage::{self, Device, Settings};
+
+/// The plan as read from the replica, compared by identity so that a memo over it does
+/// not compare whole plans on every change.
+#[derive(Clone, Debug)]
+pub struct PlanView(pub Arc<Plan>);
+
+impl PartialEq for PlanView {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Everything components need, as copyable signal handles. Provided once as context:
+/// every page reads the same plan, and there is only one of each.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub settings: RwSignal<Settings>,
+    pub replica: RwSignal<Replica>,
+    pub sync: RwSignal<SyncState>,
+    pub plan: Memo<PlanView>,
+    /// The plan index (plans known on this device and at the endpoint).
+    pub index: RwSignal<Doc>,
+    /// The last storage failure; edits stay in memory while it is set.
+    pub storage_error: RwSignal<Option<String>>,
+    /// Set while a sync round runs.
+    syncing: RwSignal<bool>,
+    /// Another round was asked for while one ran.
+    again: RwSignal<bool>,
+    /// A pending debounced sync after an edit.
+    debounce: StoredValue<Option<TimeoutHandle>>,
+    /// Rounds in a row that found the endpoint unreachable (for the retry back-off).
+    offline_rounds: StoredValue<u32>,
+    /// The one scheduled retry, replaced rather than stacked.
+    retry: StoredValue<Option<TimeoutHandle>>,
+}
+
+impl AppState {
+    pub fn expect() -> AppState {
+        expect_context::<AppState>()
+    }
+
+    /// Loads settings, device and the open plan from storage (the built-in plan when the
+    /// device holds none) and provides the state as context.
+    pub fn provide() -> AppState {
+        let mut settings = storage::load_settings();
+        let device = storage::load_device();
+        if !index::is_plan_id(&settings.plan) {
+            settings.plan = seed::PLAN_ID.to_owned();
+        }
+        let doc = load_or_seed(&settings.plan);
+        let sync = storage::load_sync(&settings.plan);
+        let replica = RwSignal::new(Replica::new(doc, device.id, device.clock));
+        let plan = Memo::new(move |_| PlanView(Arc::new(replica.with(|r| Plan::from_doc(&r.doc)))));
+        let state = AppState {
+            settings: RwSignal::new(settings),
+            replica,
+            sync: RwSignal::new(sync),
+            plan,
+            index: RwSignal::new(storage::load_index().unwrap_or_else(index::built_in_index)),
+            storage_error: RwSignal::new(None),
+            syncing: RwSignal::new(false),
+            again: RwSignal::new(false),
+            debounce: StoredValue::new(None),
+            offline_rounds: StoredValue::new(0),
+            retry: StoredValue::new(None),
+        };
+        provide_context(state);
+        state
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.settings.with(|s| s.lang)
+    }
+
+    /// The texts in the current language (tracks the language).
+    pub fn t(&self) -> &'static Texts {
+        self.lang().t()
+    }
+
+    /// Today in the plan's time zone.
+    pub fn today(&self) -> NaiveDate {
+        let now = js_sys::Date::now() as i64;
+        self.plan.with(|p| p.0.local_date(now))
+    }
+
+    pub fn status(&self) -> Status {
+        self.sync.with(SyncState::status)
+    }
+
+    /// Applies an edit made on this device, stores it at once and schedules a sync.
+    pub fn edit(&self, edit: Edit) -> Result<Applied, EditError> {
+        let author = self.settings.with_untracked(|s| s.author.clone());
+        let now = js_sys::Date::now() as u64;
+        let mut result = None;
+        self.replica
+            .update(|r| result = Some(r.apply(&edit, &author, now)));
+        let applied = result.expect("update ran")?;
+        let fields = match &edit {
+            Edit::Set { fields, .. } => fields.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        self.sync.update(|s| s.note_edit(&applied, fields));
+        self.persist();
+        self.sync_soon();
+        Ok(applied)
+    }
+
+    /// Writes the replica, the device clock and the sync state to storage.
+    pub fn persist(&self) {
+        let result = self.replica.with_untracked(|r| {
+            storage::save_plan(&r.doc)?;
+            storage::save_device(&Device {
+                id: r.device.clone(),
+                clock: r.clock.clone(),
+            })?;
+            storage::save_sync(&r.doc.id, &self.sync.get_untracked())
+        });
+        match result {
+            Ok(()) => {
+                if self.storage_error.get_untracked().is_some() {
+                    self.storage_error.set(None);
+                }
+            }
+            Err(e) => self.storage_error.set(Some(e.0)),
+        }
+    }
+
+    pub fn save_settings(&self, change: impl FnOnce(&mut Settings)) {
+        self.settings.update(change);
+        if let Err(e) = storage::save_settings(&self.settings.get_untracked()) {
+            self.storage_error.set(Some(e.0));
+        }
+    }
+
+    /// Syncs a couple of seconds after the last edit (edits in a burst go together).
+    pub fn sync_soon(&self) {
+        let this = *self;
+        if let Some(h) = self.debounce.get_value() {
+            h.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || this.sync_now(),
+            std::time::Duration::from_millis(1_500),
+        )
+        .ok();
+        self.debounce.set_value(handle);
+    }
+
+    /// Starts a sync round (or asks for another one after the running round).
+    pub fn sync_now(&self) {
+        if self.syncing.get_untracked() {
+            self.again.set(true);
+            return;
+        }
+        self.syncing.set(true);
+        let this = *self;
+        spawn_local(async move {
+            loop {
+                this.again.set(false);
+                this.round().await;
+                if !this.again.get_untracked() {
+                    break;
+                }
+            }
+            this.syncing.set(false);
+            this.retry_when_offline();
+        });
+    }
+
+    /// While the endpoint is unreachable, tries again after 3 s, 6 s, 12 s … up to a
+    /// minute, so a tablet back in range syncs without anyone pressing a button.
+    fn retry_when_offline(&self) {
+        let offline = self
+            .sync
+            .with_untracked(|s| s.offline.is_some() && s.stopped.is_none());
+        if !offline {
+            self.offline_rounds.set_value(0);
+            return;
+        }
+        let n = self.offline_rounds.get_value().min(5);
+        self.offline_rounds.set_value(n + 1);
+        let delay = std::time::Duration::from_secs((3u64 << n).min(60));
+        let this = *self;
+        if let Some(h) = self.retry.get_value() {
+            h.clear();
+        }
+        self.retry
+            .set_value(set_timeout_with_handle(move || this.sync_now(), delay).ok());
+    }
+
+    /// Clears a stopped sync (after the user changed the token or endpoint) and syncs.
+    pub fn retry_sync(&self) {
+        self.sync.update(|s| s.stopped = None);
+        self.sync_now();
+    }
+
+    async fn round(&self) {
+        let (base, token) = self
+            .settings
+            .with_untracked(|s| (endpoint_base(s.endpoint.as_deref()), s.token.clone()));
+        let mut replica = self.replica.get_untracked();
+        let mut state = self.sync.get_untracked();
+        let started_pending = state.pending.clone();
+        let endpoint = FetchEndpoint {
+            url: format!("{base}{}", index::plan_path(&replica.doc.id)),
+            token: token.clone(),
+        };
+        let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
+        run_round(&endpoint, &mut replica, &mut state, Policy::default(), seed).await;
+        // Edits made while the round ran are in the live replica, not in the copy: merge
+        // the copy's result in and keep every pending edit the round did not confirm.
+        let confirmed: Vec<_> = started_pending
+            .into_iter()
+            .filter(|p| !state.pending.contains(p))
+            .collect();
+        self.replica.update(|live| {
+            if live.doc.id == replica.doc.id {
+                let _ = live.doc.merge(&replica.doc);
+                live.clock.last = live.clock.last.max(replica.clock.last);
+            }
+        });
+        self.sync.update(|live| {
+            live.pending.retain(|p| !confirmed.contains(p));
+            live.etag = state.etag.clone();
+            live.last_synced_ms = state.last_synced_ms;
+            live.stopped = state.stopped.clone();
+            live.offline = state.offline.clone();
+            live.skewed_ahead_ms = state.skewed_ahead_ms;
+        });
+        self.persist();
+        self.sync_index(&base, &token).await;
+    }
+
+    /// Keeps the plan index in step with the endpoint's (best effort: its failures do
+    /// not change the plan's sync status).
+    async fn sync_index(&self, base: &str, token: &str) {
+        let endpoint = FetchEndpoint {
+            url: format!("{base}{}", index::INDEX_PATH),
+            token: token.to_owned(),
+        };
+        let device = self
+            .replica
+            .with_untracked(|r| (r.device.clone(), r.clock.clone()));
+        let mut replica = Replica::new(self.index.get_untracked(), device.0, device.1);
+        let mut state = SyncState::default();
+        run_round(&endpoint, &mut replica, &mut state, Policy::default(), 7).await;
+        let _ = storage::save_index(&replica.doc);
+        self.index.set(replica.doc);
+    }
+
+    /// Opens another plan: the device's copy, the built-in plan, or an empty document
+    /// that the next sync fills from the endpoint.
+    pub fn open_plan(&self, id: &str) {
+        self.persist();
+        let doc = load_or_seed(id);
+        let sync = storage::load_sync(id);
+        self.replica.update(|r| r.doc = doc);
+        self.sync.set(sync);
+        self.save_settings(|s| s.plan = id.to_owned());
+        self.sync_now();
+    }
+
+    /// Creates a plan (empty, or with the open plan's structure but none of its
+    /// records), lists it in the index and opens it.
+    pub fn create_plan(&self, id: &str, title: &str, copy: bool) -> Result<(), String> {
+        if !index::is_plan_id(id) || id == index::INDEX_ID {
+            return Err(format!("'{id}'"));
+        }
+        if storage::load_plan(id).is_some()
+            || index::listed(&self.index.get_untracked())
+                .iter()
+                .any(|l| l.id == id)
+        {
+            return Err(format!("'{id}' exists"));
+        }
+        let mut doc = Doc::new(id);
+        if copy {
+            let current = self.replica.with_untracked(|r| r.doc.entities.clone());
+            doc.entities = current;
+        }
+        let author = self.settings.with_untracked(|s| s.author.clone());
+        let now = js_sys::Date::now() as u64;
+        let device = self
+            .replica
+            .with_untracked(|r| (r.device.clone(), r.clock.clone()));
+        let mut replica = Replica::new(doc, device.0.clone(), device.1);
+        let year = chrono::Datelike::year(&self.today());
+        let mut meta = serde_json::Map::new();
+        meta.insert("title".into(), title.into());
+        meta.insert("year".into(), year.into());
+        meta.insert("start".into(), format!("{year}-01-01").into());
+        meta.insert("end".into(), format!("{year}-12-31").into());
+        replica
+            .apply(
+                &Edit::Set {
+                    entity: "plan".into(),
+                    fields: meta,
+                },
+                &author,
+                now,
+            )
+            .map_err(|e| e.to_string())?;
+        storage::save_plan(&replica.doc).map_err(|e| e.0)?;
+        let mut idx = self.index.get_untracked();
+        let mut clock = replica.clock.clone();
+        index::list_plan(&mut idx, &mut clock, &device.0, &author, id, title, now);
+        let _ = storage::save_index(&idx);
+        self.index.set(idx);
+        self.replica.update(|r| r.clock = clock);
+        self.open_plan(id);
+        Ok(())
+    }
+
+    /// Merges a backup file into the open plan (never replaces it).
+    pub fn import_backup(&self, bytes: &[u8]) -> Result<(), String> {
+        let doc = Doc::from_json(bytes).map_err(|e| e.to_string())?;
+        let now = js_sys::Date::now() as u64;
+        let mut result = Ok(None);
+        self.replica.update(|r| result = r.merge_remote(&doc, now));
+        result.map_err(|e| e.to_string())?;
+        self.persist();
+        self.sync_soon();
+        Ok(())
+    }
+}
+
+fn load_or_seed(id: &str) -> Doc {
+    storage::load_plan(id).unwrap_or_else(|| {
+        if id == seed::PLAN_ID {
+            seed::xixing_2021()
+        } else {
+            Doc::new(id)
+        }
+    })
+}

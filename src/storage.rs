@@ -1,0 +1,191 @@
+//! The one adapter over the browser's localStorage (through gloo-storage).
+//!
+//! Keys are namespaced and versioned (`jindu.v1.…`). Plan documents are stored in their
+//! canonical JSON; everything else as plain serde data. Failures are returned, never
+//! swallowed: the caller keeps the edit in memory and tells the user.
+
+use gloo_storage::{LocalStorage, Storage};
+use jindu_core::doc::Doc;
+use jindu_core::hlc::Clock;
+use jindu_core::sync::SyncState;
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+
+const PREFIX: &str = "jindu.v1.";
+const SETTINGS: &str = "jindu.v1.settings";
+const DEVICE: &str = "jindu.v1.device";
+const INDEX: &str = "jindu.v1.index";
+
+/// localStorage's usual quota: 5 M characters (UTF-16 code units), shown as 5 MB.
+pub const QUOTA: f64 = 5_000_000.0;
+
+/// Who uses this device and how.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub author: String,
+    /// The sync endpoint base; `None` means this origin's `/files/`.
+    pub endpoint: Option<String>,
+    /// Sent only to the endpoint; never exported in backups.
+    pub token: String,
+    pub lang: Lang,
+    pub office: bool,
+    /// The plan open on this device.
+    pub plan: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            author: String::new(),
+            endpoint: None,
+            token: String::new(),
+            lang: Lang::Zh,
+            office: false,
+            plan: jindu_core::seed::PLAN_ID.to_owned(),
+        }
+    }
+}
+
+/// This install's identity and clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: String,
+    pub clock: Clock,
+}
+
+/// A storage failure, in words for the user.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct StorageError(pub String);
+
+fn plan_key(id: &str) -> String {
+    format!("{PREFIX}plan.{id}")
+}
+
+fn sync_key(id: &str) -> String {
+    format!("{PREFIX}sync.{id}")
+}
+
+fn raw() -> Result<web_sys::Storage, StorageError> {
+    Ok(LocalStorage::raw())
+}
+
+fn set_raw(key: &str, value: &str) -> Result<(), StorageError> {
+    raw()?.set_item(key, value).map_err(|e| {
+        StorageError(
+            e.as_string()
+                .or_else(|| {
+                    js_sys::Reflect::get(&e, &"message".into())
+                        .ok()
+                        .and_then(|m| m.as_string())
+                })
+                .unwrap_or_else(|| "localStorage refused the write (full?)".into()),
+        )
+    })
+}
+
+pub fn load_settings() -> Settings {
+    LocalStorage::get(SETTINGS).unwrap_or_default()
+}
+
+pub fn save_settings(s: &Settings) -> Result<(), StorageError> {
+    LocalStorage::set(SETTINGS, s).map_err(|e| StorageError(e.to_string()))
+}
+
+/// The device's identity, made (random, once per install) on first use.
+pub fn load_device() -> Device {
+    if let Ok(d) = LocalStorage::get::<Device>(DEVICE) {
+        return d;
+    }
+    let d = Device {
+        id: random_id(),
+        clock: Clock::default(),
+    };
+    let _ = LocalStorage::set(DEVICE, &d);
+    d
+}
+
+pub fn save_device(d: &Device) -> Result<(), StorageError> {
+    LocalStorage::set(DEVICE, d).map_err(|e| StorageError(e.to_string()))
+}
+
+/// Eight random lower-case letters and digits from the browser's CSPRNG.
+fn random_id() -> String {
+    let mut bytes = [0u8; 8];
+    let ok = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok())
+        .unwrap_or(false);
+    if !ok {
+        for b in &mut bytes {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    bytes
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// A stored plan document, if this device holds one that reads.
+pub fn load_plan(id: &str) -> Option<Doc> {
+    let text = raw().ok()?.get_item(&plan_key(id)).ok()??;
+    match Doc::from_json(text.as_bytes()) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            leptos::logging::error!("stored plan {id} does not read: {e}");
+            None
+        }
+    }
+}
+
+pub fn save_plan(doc: &Doc) -> Result<(), StorageError> {
+    let json = String::from_utf8(doc.to_json()).expect("JSON is UTF-8");
+    set_raw(&plan_key(&doc.id), &json)
+}
+
+pub fn load_sync(id: &str) -> SyncState {
+    LocalStorage::get(sync_key(id)).unwrap_or_default()
+}
+
+pub fn save_sync(id: &str, s: &SyncState) -> Result<(), StorageError> {
+    LocalStorage::set(sync_key(id), s).map_err(|e| StorageError(e.to_string()))
+}
+
+pub fn load_index() -> Option<Doc> {
+    let text = raw().ok()?.get_item(INDEX).ok()??;
+    Doc::from_json(text.as_bytes()).ok()
+}
+
+pub fn save_index(doc: &Doc) -> Result<(), StorageError> {
+    let json = String::from_utf8(doc.to_json()).expect("JSON is UTF-8");
+    set_raw(INDEX, &json)
+}
+
+/// The plan ids this device holds.
+pub fn stored_plans() -> Vec<String> {
+    let Ok(s) = raw() else { return Vec::new() };
+    let n = s.length().unwrap_or(0);
+    (0..n)
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter_map(|k| k.strip_prefix("jindu.v1.plan.").map(str::to_owned))
+        .collect()
+}
+
+/// Characters held under Jindu's keys and values (UTF-16 code units, as browsers count
+/// the quota).
+pub fn used() -> f64 {
+    let Ok(s) = raw() else { return 0.0 };
+    let n = s.length().unwrap_or(0);
+    (0..n)
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter(|k| k.starts_with(PREFIX))
+        .map(|k| {
+            let v = s.get_item(&k).ok().flatten().unwrap_or_default();
+            (k.encode_utf16().count() + v.encode_utf16().count()) as f64
+        })
+        .sum()
+}
