@@ -115,6 +115,7 @@ pub fn SyncBadge() -> impl IntoView {
             data-testid="sync-status"
             data-state=move || status.get().name()
             data-pending=move || status.get().pending().to_string()
+            data-last=move || state.sync.with(|s| s.last_synced_ms.unwrap_or(0).to_string())
             role="status"
             aria-live="polite"
         >

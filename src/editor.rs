@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use jindu_core::edit::{Edit, EditError};
+use jindu_core::edit::Edit;
 use jindu_core::model::{winners, DateSpec, Kind, Precision};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -201,6 +201,9 @@ pub fn EditorPage() -> impl IntoView {
             .collect(),
     );
     let error: RwSignal<Option<(Option<String>, String)>> = RwSignal::new(None);
+    // Only the fields the user touched are written: rewriting the others would stamp
+    // values nobody changed and turn other devices' edits into conflicts.
+    let dirty: RwSignal<std::collections::BTreeSet<String>> = RwSignal::new(Default::default());
     let parent_fields = {
         let mut m = Map::new();
         if is_new {
@@ -228,7 +231,11 @@ pub fn EditorPage() -> impl IntoView {
             ev.prevent_default();
             let mut fields = parent_fields.clone();
             let vals = values.get_untracked();
+            let touched = dirty.get_untracked();
             for (f, ty, _) in schema(kind) {
+                if !is_new && !touched.contains(f) {
+                    continue;
+                }
                 let text = vals.get(f).cloned().unwrap_or_default();
                 let extra = vals.get(&format!("{f}.text")).cloned().unwrap_or_default();
                 match parse_field(ty, &text, &extra, f) {
@@ -252,7 +259,10 @@ pub fn EditorPage() -> impl IntoView {
                 fields,
             }) {
                 Ok(_) => navigate_back(),
-                Err(e) => error.set(Some((e.field().map(str::to_owned), e.to_string()))),
+                Err(e) => error.set(Some((
+                    e.field().map(str::to_owned),
+                    crate::i18n::describe_error(&e, state.lang()),
+                ))),
             }
         }
     };
@@ -280,6 +290,9 @@ pub fn EditorPage() -> impl IntoView {
         let initial_extra = values.with_untracked(|v| v.get(&format!("{f}.text")).cloned().unwrap_or_default());
         let set = move |key: String| move |ev: leptos::ev::Event| {
             let v = event_target_value(&ev);
+            dirty.update(|d| {
+                d.insert(f.to_owned());
+            });
             values.update(|m| {
                 m.insert(key.clone(), v);
             });
@@ -292,6 +305,7 @@ pub fn EditorPage() -> impl IntoView {
                 let checked = initial == "true";
                 view! { <input name=f type="checkbox" aria-label=label_text checked=checked on:change=move |ev: leptos::ev::Event| {
                     let on = event_target_checked(&ev);
+                    dirty.update(|d| { d.insert(f.to_owned()); });
                     values.update(|m| { m.insert(f.to_string(), on.to_string()); });
                 } /> }.into_any()
             }
@@ -348,7 +362,9 @@ pub fn EditorPage() -> impl IntoView {
                     fields: f,
                 }) {
                     Ok(_) => navigate_back(),
-                    Err(e) => error.set(Some((None, e.to_string()))),
+                    Err(e) => {
+                        error.set(Some((None, crate::i18n::describe_error(&e, state.lang()))))
+                    }
                 }
             }
         }
@@ -464,9 +480,4 @@ pub fn ConflictList(item: String) -> impl IntoView {
             </div>
         </Show>
     }
-}
-
-/// An edit error shown in words (used by forms).
-pub fn describe(e: &EditError) -> String {
-    e.to_string()
 }

@@ -423,3 +423,27 @@ impl Texts {
         }
     }
 }
+
+/// An edit error in the interface language.
+pub fn describe_error(e: &jindu_core::edit::EditError, lang: Lang) -> String {
+    use jindu_core::edit::EditError as E;
+    if lang == Lang::En {
+        return e.to_string();
+    }
+    match e {
+        E::NotPositive { value, .. } => format!("数量必须大于0（当前为{value}）"),
+        E::Negative { value, .. } => format!("数量不能为负数（当前为{value}）"),
+        E::PercentOutOfRange { value, .. } => format!("百分比必须在0到100之间（当前为{value}）"),
+        E::DateOutOfRange {
+            date, start, end, ..
+        } => format!("日期{date}不在计划范围内（{start}至{end}）"),
+        E::UnknownReference { id, .. } => format!("找不到引用的对象：{id}"),
+        E::Empty { .. } => "此项不能为空".into(),
+        E::TooLong { len, max, .. } => format!("内容过长（{len}字，最多{max}字）"),
+        E::BadId(id) => format!("无效的编号：{id}"),
+        E::Invalid(msg) => format!("内容无效：{msg}"),
+        E::UnknownRecord(id) => format!("找不到记录：{id}"),
+        E::RecordDeleted(_) => "这条记录已被删除".into(),
+        E::Mismatch(what) => format!("所选{what}不属于此项目"),
+    }
+}

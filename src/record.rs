@@ -230,7 +230,7 @@ pub fn RecordPage() -> impl IntoView {
                             f.to_string()
                         }
                     });
-                    error.set(Some((field, e.to_string())));
+                    error.set(Some((field, crate::i18n::describe_error(&e, state.lang()))));
                 }
             }
         }

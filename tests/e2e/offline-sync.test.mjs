@@ -1,0 +1,61 @@
+// Offline first: the app reloads from the service worker with the server stopped, a
+// record made offline survives a reload, and reaches the server and a second tablet
+// once the server is back, without anyone pressing a button.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, openProfile, setInspector, waitForBadge, waitForServiceWorker, badge } from "./harness.mjs";
+
+const NOTE = "离线检查：白鹤苑外立面基本完成";
+
+test("record offline, reload, and sync when the server is back", async () => {
+  let server = await startServer();
+  const { port, dataDir, base } = server;
+  const a = await openProfile("tablet-a");
+  const b = await openProfile("tablet-b");
+  try {
+    // First visit online loads the built-in plan.
+    await setInspector(a.page, base, "张检查");
+    await a.page.goto(base + "/");
+    assert.equal(await a.page.getByTestId("category-card").count(), 6);
+    await waitForServiceWorker(a.page);
+    await waitForBadge(a.page, "synced");
+
+    // Server gone: the app reloads from the service worker.
+    await server.stop();
+    await a.page.reload();
+    await a.page.getByTestId("category-card").first().waitFor();
+    assert.equal(await a.page.getByTestId("category-card").count(), 6);
+
+    // Record progress on item 4.1 at 白鹤苑.
+    await a.page.goto(base + "/items/item-4-1/record?site=site-baihe");
+    await a.page.locator('input[name="observed"]').fill("2021-07-15");
+    await a.page.locator('input[name="percent"]').fill("65");
+    await a.page.locator('textarea[name="note"]').fill(NOTE);
+    await a.page.getByRole("button", { name: "保存" }).click();
+    await a.page.getByTestId("saved").waitFor();
+    await a.page.getByTestId("record-history").getByText(NOTE).waitFor();
+    await a.page.waitForSelector('[data-testid="sync-status"][data-pending="1"]');
+    const offline = await badge(a.page);
+    assert.ok(["pending", "offline"].includes(offline.state), offline.state);
+
+    // A reload keeps the record.
+    await a.page.reload();
+    await a.page.getByTestId("record-history").getByText(NOTE).waitFor();
+    assert.equal((await badge(a.page)).pending, 1);
+
+    // Server back on the same address: synced without user action.
+    server = await startServer({ port, dataDir });
+    await waitForBadge(a.page, "synced", 0, 90000);
+    const stored = await (await fetch(`${base}/files/plans/xixing-2021.json`)).text();
+    assert.ok(stored.includes(NOTE), "the server's file holds the record");
+
+    // A second tablet sees it after its own sync.
+    await b.page.goto(base + "/items/item-4-1");
+    await waitForBadge(b.page, "synced");
+    await b.page.getByTestId("record-history").getByText(NOTE).waitFor();
+  } finally {
+    await a.context.close();
+    await b.context.close();
+    await server.stop();
+  }
+});

@@ -1,0 +1,40 @@
+// Screenshots of the main screens at tablet size, in Chinese, for the README. Each one
+// also checks that the screen shows what it is for.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { startServer, openProfile, setInspector, waitForBadge, SHOTS } from "./harness.mjs";
+
+test("tablet screenshots of the item, site and record screens", async () => {
+  const server = await startServer();
+  const { context, page } = await openProfile("shots");
+  mkdirSync(SHOTS, { recursive: true });
+  try {
+    await setInspector(page, server.base, "王检查");
+    await page.goto(server.base + "/items/item-4-1");
+    await waitForBadge(page, "synced");
+    await page.getByText("白鹤苑").first().waitFor();
+    assert.ok(await page.getByText("52%").first().isVisible());
+    await page.screenshot({ path: join(SHOTS, "item.png") });
+
+    await page.goto(server.base + "/sites/site-binfen-beiyuan");
+    const work = page.getByTestId("site-work");
+    await work.first().waitFor();
+    assert.equal(await work.count(), 2, "缤纷北苑 has work under 2.3 and 4.1");
+    await page.screenshot({ path: join(SHOTS, "site.png") });
+
+    await page.goto(server.base + "/items/item-4-1/record?site=site-baihe");
+    await page.getByTestId("record-form").waitFor();
+    assert.equal(await page.getByTestId("inspector").textContent(), "王检查");
+    await page.screenshot({ path: join(SHOTS, "record.png") });
+
+    await page.goto(server.base + "/items?category=cat-4");
+    await page.getByTestId("item-row").first().waitFor();
+    assert.equal(await page.getByTestId("item-row").count(), 2);
+    await page.screenshot({ path: join(SHOTS, "items.png") });
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
