@@ -58,7 +58,7 @@ pub fn OverviewPage() -> impl IntoView {
         state.plan.with(|p| {
             let plan = &p.0;
             let mut recs: Vec<RecordView> = plan.records.clone();
-            recs.sort_by(|a, b| (b.record.observed, b.stamp).cmp(&(a.record.observed, a.stamp)));
+            recs.sort_by_key(|r| std::cmp::Reverse((r.record.observed, r.stamp)));
             recs.into_iter()
                 .take(5)
                 .map(|r| {
@@ -133,7 +133,7 @@ fn matches_filters(plan: &Plan, item: &Item, f: &Filters, today: chrono::NaiveDa
     if !f.category.is_empty() && item.category != f.category {
         return false;
     }
-    if !f.department.is_empty() && !item.departments.iter().any(|d| *d == f.department) {
+    if !f.department.is_empty() && !item.departments.contains(&f.department) {
         return false;
     }
     if !f.site.is_empty() && !plan.sites_of(&item.id).any(|s| s.site == f.site) {
@@ -313,11 +313,7 @@ fn ItemRow(id: String) -> impl IntoView {
         state
             .plan
             .with(|p| item.with(|i| i.as_ref().map(|i| item_progress(&p.0, i, state.today()))))
-            .unwrap_or_else(|| jindu_core::progress::Progress {
-                percent: None,
-                basis: jindu_core::progress::Basis::NoData,
-                estimate: false,
-            })
+            .unwrap_or_else(jindu_core::progress::Progress::none)
     });
     let schedule = Signal::derive(move || {
         state
@@ -390,11 +386,7 @@ fn ItemDetail(id: String) -> impl IntoView {
         state
             .plan
             .with(|p| data.with(|d| d.as_ref().map(|(_, _, i)| item_progress(&p.0, i, today()))))
-            .unwrap_or_else(|| jindu_core::progress::Progress {
-                percent: None,
-                basis: jindu_core::progress::Basis::NoData,
-                estimate: false,
-            })
+            .unwrap_or_else(jindu_core::progress::Progress::none)
     });
     let schedule = Signal::derive(move || {
         state

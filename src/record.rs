@@ -13,6 +13,15 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::components::num;
 use crate::state::AppState;
 
+/// The choices the form offers: sites, targets, stages, packages, milestones.
+type Options = (
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+);
+
 #[derive(Clone, Default)]
 struct Form {
     observed: String,
@@ -237,15 +246,7 @@ pub fn RecordPage() -> impl IntoView {
     };
     let select = move |name: &'static str,
                        label: fn(&crate::i18n::Texts) -> &'static str,
-                       pick: fn(
-        &(
-            Vec<(String, String)>,
-            Vec<(String, String)>,
-            Vec<(String, String)>,
-            Vec<(String, String)>,
-            Vec<(String, String)>,
-        ),
-    ) -> Vec<(String, String)>,
+                       pick: fn(&Options) -> Vec<(String, String)>,
                        current: fn(&Form) -> String,
                        setter: fn(&mut Form, String)| {
         view! {
@@ -254,7 +255,7 @@ pub fn RecordPage() -> impl IntoView {
                     <span>{move || label(state.t())}</span>
                     <select name=name on:change=set(setter)>
                         <option value="">{move || state.t().none}</option>
-                        {move || { let cur = form.with_untracked(current); options.with(|o| pick(o)).into_iter().map(|(id, n)| { let sel = id == cur; view! { <option value=id selected=sel>{n}</option> } }).collect::<Vec<_>>() }}
+                        {move || { let cur = form.with_untracked(current); options.with(pick).into_iter().map(|(id, n)| { let sel = id == cur; view! { <option value=id selected=sel>{n}</option> } }).collect::<Vec<_>>() }}
                     </select>
                     {field_error(name)}
                 </label>

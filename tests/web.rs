@@ -99,8 +99,10 @@ async fn the_app_shows_the_built_in_plan_and_a_sync_badge() {
 #[wasm_bindgen_test]
 async fn english_is_available() {
     clear_storage();
-    let mut s = storage::Settings::default();
-    s.lang = jindu::i18n::Lang::En;
+    let s = storage::Settings {
+        lang: jindu::i18n::Lang::En,
+        ..Default::default()
+    };
     storage::save_settings(&s).unwrap();
     let host = mount_app();
     settle().await;

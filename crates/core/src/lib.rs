@@ -6,6 +6,7 @@
 
 pub mod doc;
 pub mod edit;
+pub mod generate;
 pub mod hlc;
 pub mod index;
 pub mod model;

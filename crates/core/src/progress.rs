@@ -55,7 +55,8 @@ pub struct Progress {
 }
 
 impl Progress {
-    fn none() -> Self {
+    /// Nothing known.
+    pub fn none() -> Self {
         Progress {
             percent: None,
             basis: Basis::NoData,

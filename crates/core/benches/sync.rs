@@ -1,0 +1,130 @@
+//! Sync benchmarks (figures, not pass/fail): merging two replicas of 100,000 edits each,
+//! one full sync round of a large plan, and the document's size per item and per record.
+//!
+//! `cargo bench -p jindu-core --bench sync`
+
+use std::time::{Duration, Instant};
+
+use jindu_core::doc::Doc;
+use jindu_core::edit::Replica;
+use jindu_core::generate::{edits, plan, Shape};
+use jindu_core::hlc::Clock;
+use jindu_core::sync::{Policy, Reply, Request, Step, SyncRound, SyncState};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let base = plan(&Shape {
+        items: 1_000,
+        records_per_item: 0,
+        devices: 20,
+        seed: 1,
+    });
+    let a = edits(&base, 100_000, 20, "a", 2);
+    let b = edits(&base, 100_000, 20, "b", 3);
+    let merge = time(7, || {
+        let mut m = a.clone();
+        m.merge(&b).unwrap();
+        m
+    });
+    let clone = time(7, || a.clone());
+    println!("merge of two replicas with 100,000 edits each (1,000 items): {} (of which cloning one side {})", ms(merge), ms(clone));
+
+    // One full round: the device holds one new record; the file holds everyone else's.
+    let big = plan(&Shape {
+        items: 1_000,
+        records_per_item: 10,
+        devices: 20,
+        seed: 4,
+    });
+    let remote = big.to_json();
+    let round = time(7, || {
+        let mut r = Replica::new(big.clone(), "tablet", Clock::default());
+        let record = serde_json::from_value(
+            serde_json::json!({"on": "2021-07-01", "by": "甲", "item": "item-1", "pct": 50}),
+        )
+        .unwrap();
+        r.apply(
+            &jindu_core::edit::Edit::AddRecord { record },
+            "甲",
+            1_625_100_000_000,
+        )
+        .unwrap();
+        let mut s = SyncState::default();
+        let mut round = SyncRound::new(Policy::default(), 1);
+        round.start(&r, &s);
+        let step = round.on_reply(
+            &mut r,
+            &mut s,
+            Reply::status(200, Some("\"e\""), remote.clone()),
+            1_625_100_000_000,
+        );
+        let Step::Send(Request::Put { body, .. }) = step else {
+            panic!("{step:?}")
+        };
+        round.on_reply(
+            &mut r,
+            &mut s,
+            Reply::status(200, Some("\"f\""), ""),
+            1_625_100_000_000,
+        );
+        body.len()
+    });
+    println!("one sync round of a 1,000-item plan with 10,000 records (edit, parse, merge, check, encode): {}", ms(round));
+
+    for items in [100, 1_000] {
+        let empty = plan(&Shape {
+            items,
+            records_per_item: 0,
+            devices: 20,
+            seed: 5,
+        })
+        .encoded_len();
+        let full = plan(&Shape {
+            items,
+            records_per_item: 10,
+            devices: 20,
+            seed: 5,
+        })
+        .encoded_len();
+        println!(
+            "document size, {items} items: {} bytes without records ({} bytes per item); {} bytes with 10 records each ({} bytes per record)",
+            empty,
+            empty / items,
+            full,
+            (full - empty) / (items * 10)
+        );
+    }
+    let seed = jindu_core::seed::xixing_2021();
+    println!(
+        "the built-in plan: {} bytes ({} entities, {} records)",
+        seed.encoded_len(),
+        seed.entities.len(),
+        seed.records.len()
+    );
+    let parse = time(7, || Doc::from_json(&remote).unwrap());
+    println!(
+        "parse of the 1,000-item plan ({} bytes): {}",
+        remote.len(),
+        ms(parse)
+    );
+}

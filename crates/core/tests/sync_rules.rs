@@ -1,0 +1,264 @@
+//! The sync engine's rules, one reply at a time.
+
+use jindu_core::doc::Doc;
+use jindu_core::edit::{Edit, Replica};
+use jindu_core::hlc::Clock;
+use jindu_core::sync::{Outcome, Policy, Reply, Request, Step, SyncError, SyncRound, SyncState};
+use jindu_core::{seed, Plan};
+use serde_json::json;
+
+const NOW: u64 = 1_625_100_000_000;
+
+fn replica_with_edit() -> (Replica, SyncState) {
+    let mut r = Replica::new(seed::xixing_2021(), "tab1", Clock::default());
+    let mut s = SyncState::default();
+    let record = serde_json::from_value(
+        json!({"on": "2021-07-01", "by": "甲", "item": "item-4-1", "pct": 60}),
+    )
+    .unwrap();
+    let a = r.apply(&Edit::AddRecord { record }, "甲", NOW).unwrap();
+    s.note_edit(&a, Vec::new());
+    (r, s)
+}
+
+fn started(r: &Replica, s: &SyncState) -> (SyncRound, Request) {
+    let mut round = SyncRound::new(Policy::default(), 42);
+    match round.start(r, s) {
+        Step::Send(req) => (round, req),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn seed_reply() -> Reply {
+    Reply::status(200, Some("\"e1\""), seed::xixing_2021().to_json())
+}
+
+#[test]
+fn with_edits_pending_the_engine_fetches_merges_and_puts_with_if_match() {
+    let (mut r, mut s) = replica_with_edit();
+    let (mut round, req) = started(&r, &s);
+    assert_eq!(
+        req,
+        Request::Get {
+            if_none_match: None
+        }
+    );
+    let step = round.on_reply(&mut r, &mut s, seed_reply(), NOW);
+    let Step::Send(Request::Put { body, if_match }) = step else {
+        panic!("{step:?}")
+    };
+    assert_eq!(if_match, "\"e1\"");
+    assert_eq!(Doc::from_json(&body).unwrap(), r.doc);
+    assert_eq!(
+        s.status().name(),
+        "pending",
+        "nothing is synced before a reply says so"
+    );
+    let step = round.on_reply(&mut r, &mut s, Reply::status(204, Some("\"e2\""), ""), NOW);
+    assert_eq!(
+        step,
+        Step::Finished(Outcome::Synced {
+            etag: "\"e2\"".into()
+        })
+    );
+    assert_eq!(s.status().name(), "synced");
+    assert_eq!(s.etag.as_deref(), Some("\"e2\""));
+}
+
+#[test]
+fn nothing_is_written_when_the_file_already_holds_everything() {
+    let mut r = Replica::new(seed::xixing_2021(), "tab1", Clock::default());
+    let mut s = SyncState {
+        etag: Some("\"e1\"".into()),
+        ..SyncState::default()
+    };
+    let (mut round, req) = started(&r, &s);
+    assert_eq!(
+        req,
+        Request::Get {
+            if_none_match: Some("\"e1\"".into())
+        }
+    );
+    let step = round.on_reply(&mut r, &mut s, Reply::status(304, Some("\"e1\""), ""), NOW);
+    assert!(matches!(step, Step::Finished(Outcome::Synced { .. })));
+    let (mut round, _) = started(&r, &s);
+    let step = round.on_reply(&mut r, &mut s, seed_reply(), NOW);
+    assert!(
+        matches!(step, Step::Finished(Outcome::Synced { .. })),
+        "{step:?}"
+    );
+}
+
+#[test]
+fn an_absent_file_is_created_with_if_none_match() {
+    let (mut r, mut s) = replica_with_edit();
+    let (mut round, _) = started(&r, &s);
+    let step = round.on_reply(&mut r, &mut s, Reply::status(404, None, ""), NOW);
+    assert!(matches!(step, Step::Send(Request::Create { .. })));
+    let step = round.on_reply(&mut r, &mut s, Reply::status(201, Some("\"c\""), ""), NOW);
+    assert!(matches!(step, Step::Finished(Outcome::Synced { .. })));
+}
+
+#[test]
+fn a_412_waits_a_jittered_back_off_and_starts_over_then_gives_up() {
+    let (mut r, mut s) = replica_with_edit();
+    let policy = Policy {
+        max_conflicts: 3,
+        base_backoff_ms: 100,
+        max_backoff_ms: 1_000,
+    };
+    let mut round = SyncRound::new(policy, 9);
+    round.start(&r, &s);
+    let mut waits = Vec::new();
+    for _ in 0..3 {
+        round.on_reply(&mut r, &mut s, seed_reply(), NOW);
+        match round.on_reply(&mut r, &mut s, Reply::status(412, None, ""), NOW) {
+            Step::Wait(ms) => waits.push(ms),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            round.resume(),
+            Step::Send(Request::Get {
+                if_none_match: None
+            })
+        );
+    }
+    assert!(
+        waits.iter().all(|&w| (50..=1_000).contains(&w)),
+        "{waits:?}"
+    );
+    round.on_reply(&mut r, &mut s, seed_reply(), NOW);
+    let step = round.on_reply(&mut r, &mut s, Reply::status(412, None, ""), NOW);
+    assert!(
+        matches!(step, Step::Finished(Outcome::Offline { .. })),
+        "{step:?}"
+    );
+    assert_eq!(s.status().pending(), 1);
+}
+
+#[test]
+fn a_put_reply_without_an_etag_is_confirmed_by_re_reading() {
+    let (mut r, mut s) = replica_with_edit();
+    let (mut round, _) = started(&r, &s);
+    let Step::Send(Request::Put { body, .. }) = round.on_reply(&mut r, &mut s, seed_reply(), NOW)
+    else {
+        panic!()
+    };
+    let step = round.on_reply(&mut r, &mut s, Reply::status(200, None, ""), NOW);
+    assert_eq!(
+        step,
+        Step::Send(Request::Get {
+            if_none_match: None
+        })
+    );
+    assert_eq!(s.status().name(), "pending");
+    let step = round.on_reply(
+        &mut r,
+        &mut s,
+        Reply::status(200, Some("\"e9\""), body),
+        NOW,
+    );
+    assert!(matches!(step, Step::Finished(Outcome::Synced { .. })));
+}
+
+#[test]
+fn timeouts_5xx_and_network_errors_are_offline_and_401_403_stop() {
+    for (reply, name) in [
+        (Reply::Failed("timeout".into()), "offline"),
+        (Reply::status(503, None, ""), "offline"),
+        (Reply::status(500, None, ""), "offline"),
+        (Reply::status(401, None, ""), "error"),
+        (Reply::status(403, None, ""), "error"),
+    ] {
+        let (mut r, mut s) = replica_with_edit();
+        let (mut round, _) = started(&r, &s);
+        round.on_reply(&mut r, &mut s, reply.clone(), NOW);
+        assert_eq!(s.status().name(), name, "{reply:?}");
+        assert_eq!(s.status().pending(), 1);
+    }
+    // Stopped stays stopped: no retry storm until a person changes something.
+    let (mut r, mut s) = replica_with_edit();
+    let (mut round, _) = started(&r, &s);
+    round.on_reply(&mut r, &mut s, Reply::status(401, None, ""), NOW);
+    assert_eq!(s.stopped, Some(SyncError::Unauthorized));
+    let mut again = SyncRound::new(Policy::default(), 1);
+    assert_eq!(
+        again.start(&r, &s),
+        Step::Finished(Outcome::Stopped(SyncError::Unauthorized))
+    );
+}
+
+#[test]
+fn a_newer_format_is_never_overwritten() {
+    let (mut r, mut s) = replica_with_edit();
+    let (mut round, _) = started(&r, &s);
+    let newer = String::from_utf8(seed::xixing_2021().to_json())
+        .unwrap()
+        .replacen("\"format\":1", "\"format\":2", 1);
+    let step = round.on_reply(
+        &mut r,
+        &mut s,
+        Reply::status(200, Some("\"n\""), newer),
+        NOW,
+    );
+    assert_eq!(
+        step,
+        Step::Finished(Outcome::Stopped(SyncError::NewerFormat(2)))
+    );
+    assert!(s.status().name() == "error");
+    assert!(s.status() != jindu_core::sync::Status::Synced { at_ms: NOW });
+    // A garbage file is not overwritten either.
+    let (mut r, mut s) = replica_with_edit();
+    let (mut round, _) = started(&r, &s);
+    let step = round.on_reply(
+        &mut r,
+        &mut s,
+        Reply::status(200, Some("\"g\""), "<html>"),
+        NOW,
+    );
+    assert!(matches!(
+        step,
+        Step::Finished(Outcome::Stopped(SyncError::Unreadable(_)))
+    ));
+}
+
+#[test]
+fn the_servers_refusal_is_reported_with_its_reason() {
+    let (mut r, mut s) = replica_with_edit();
+    let (mut round, _) = started(&r, &s);
+    round.on_reply(&mut r, &mut s, seed_reply(), NOW);
+    let step = round.on_reply(
+        &mut r,
+        &mut s,
+        Reply::status(409, None, "would drop data"),
+        NOW,
+    );
+    assert_eq!(
+        step,
+        Step::Finished(Outcome::Stopped(SyncError::Rejected(
+            "would drop data".into()
+        )))
+    );
+}
+
+#[test]
+fn a_remote_edit_arrives_and_local_edits_survive() {
+    let (mut r, mut s) = replica_with_edit();
+    let mut other = Replica::new(seed::xixing_2021(), "tab2", Clock::default());
+    let record = serde_json::from_value(
+        json!({"on": "2021-07-02", "by": "乙", "item": "item-4-2", "n": 30}),
+    )
+    .unwrap();
+    other.apply(&Edit::AddRecord { record }, "乙", NOW).unwrap();
+    let (mut round, _) = started(&r, &s);
+    let step = round.on_reply(
+        &mut r,
+        &mut s,
+        Reply::status(200, Some("\"o\""), other.doc.to_json()),
+        NOW,
+    );
+    assert!(matches!(step, Step::Send(Request::Put { .. })));
+    let plan = Plan::from_doc(&r.doc);
+    assert!(plan.records.iter().any(|x| x.record.author == "乙"));
+    assert!(plan.records.iter().any(|x| x.record.author == "甲"));
+}
