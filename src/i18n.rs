@@ -154,6 +154,17 @@ pub struct Texts {
     pub by: &'static str,
     pub items_count: &'static str,
     pub clear_error: &'static str,
+    pub period: &'static str,
+    pub month: &'static str,
+    pub quarter: &'static str,
+    pub whole_year: &'static str,
+    pub date_range: &'static str,
+    pub year: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub print: &'static str,
+    pub export_csv: &'static str,
+    pub report_status: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -278,6 +289,17 @@ pub static ZH: Texts = Texts {
     by: "记录人",
     items_count: "个项目",
     clear_error: "重试",
+    period: "报告期",
+    month: "月份",
+    quarter: "季度",
+    whole_year: "全年",
+    date_range: "自定义日期",
+    year: "年份",
+    from: "从",
+    to: "到",
+    print: "打印 / 存为PDF",
+    export_csv: "导出CSV",
+    report_status: "完成情况",
 };
 
 pub static EN: Texts = Texts {
@@ -402,6 +424,17 @@ pub static EN: Texts = Texts {
     by: "By",
     items_count: "items",
     clear_error: "Retry",
+    period: "Period",
+    month: "Month",
+    quarter: "Quarter",
+    whole_year: "Whole year",
+    date_range: "Date range",
+    year: "Year",
+    from: "From",
+    to: "To",
+    print: "Print / save as PDF",
+    export_csv: "Export CSV",
+    report_status: "Status text",
 };
 
 impl Texts {

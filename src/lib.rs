@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod net;
 pub mod pages;
 pub mod record;
+pub mod report;
 pub mod settings;
 pub mod state;
 pub mod storage;
@@ -185,6 +186,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sites") view=pages::SitesPage />
                     <Route path=path!("/sites/:id") view=pages::SitePage />
                     <Route path=path!("/edit/:id") view=editor::EditorPage />
+                    <Route path=path!("/report") view=report::ReportPage />
                     <Route path=path!("/settings") view=settings::SettingsPage />
                 </Routes>
             </main>
@@ -192,6 +194,7 @@ pub fn App() -> impl IntoView {
                 <A href="/" exact=true>{move || state.t().overview}</A>
                 <A href="/items">{move || state.t().items}</A>
                 <A href="/sites">{move || state.t().sites}</A>
+                <A href="/report">{move || state.t().report}</A>
                 <A href="/settings">{move || state.t().settings}</A>
             </nav>
         </Router>

@@ -75,7 +75,7 @@ impl AppState {
             replica,
             sync: RwSignal::new(sync),
             plan,
-            index: RwSignal::new(storage::load_index().unwrap_or_else(index::built_in_index)),
+            index: RwSignal::new(storage::load_index().unwrap_or_else(built_in_index)),
             storage_error: RwSignal::new(None),
             syncing: RwSignal::new(false),
             again: RwSignal::new(false),
@@ -343,10 +343,26 @@ impl AppState {
     }
 }
 
+/// The built-in plan, byte-identical to what a fresh server holds (written by
+/// `build.rs` from `jindu_core::seed`).
+pub fn built_in_plan() -> Doc {
+    Doc::from_json(include_bytes!(concat!(
+        env!("OUT_DIR"),
+        "/xixing-2021.json"
+    )))
+    .expect("the embedded built-in plan is a valid document")
+}
+
+/// The built-in plan index, as a fresh server holds it.
+pub fn built_in_index() -> Doc {
+    Doc::from_json(include_bytes!(concat!(env!("OUT_DIR"), "/plan-index.json")))
+        .expect("the embedded index is a valid document")
+}
+
 fn load_or_seed(id: &str) -> Doc {
     storage::load_plan(id).unwrap_or_else(|| {
         if id == seed::PLAN_ID {
-            seed::xixing_2021()
+            built_in_plan()
         } else {
             Doc::new(id)
         }

@@ -58,6 +58,18 @@ fn a_plan_round_trips_through_local_storage() {
 }
 
 #[wasm_bindgen_test]
+fn the_embedded_plan_and_index_are_the_built_in_ones() {
+    assert_eq!(
+        jindu::state::built_in_plan().to_json(),
+        seed::xixing_2021().to_json()
+    );
+    assert_eq!(
+        jindu::state::built_in_index().to_json(),
+        jindu_core::index::built_in_index().to_json()
+    );
+}
+
+#[wasm_bindgen_test]
 fn the_device_id_is_random_per_install_and_kept() {
     clear_storage();
     let a = storage::load_device();

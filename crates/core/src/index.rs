@@ -116,5 +116,7 @@ mod tests {
             }]
         );
         assert_eq!(built_in_index().to_json(), idx.to_json());
+        let plan = crate::model::Plan::from_doc(&seed::xixing_2021());
+        assert_eq!(plan.meta.unwrap().title, seed::PLAN_TITLE);
     }
 }

@@ -11,6 +11,7 @@ pub mod hlc;
 pub mod index;
 pub mod model;
 pub mod progress;
+pub mod report;
 pub mod seed;
 pub mod sync;
 

@@ -17,6 +17,8 @@ use crate::model::{DateSpec, Precision, Record, RecordStatus};
 pub const PLAN_ID: &str = "xixing-2021";
 /// The device that wrote the built-in plan.
 pub const SEED_DEVICE: &str = "seed";
+/// The built-in plan's title.
+pub const PLAN_TITLE: &str = "西兴街道2021年民生工程计划";
 /// Who wrote the built-in plan and its January–June records.
 pub const SEED_AUTHOR: &str = "西兴街道";
 
@@ -190,7 +192,7 @@ pub fn xixing_2021() -> Doc {
     b.set(
         "plan",
         json!({
-            "title": "西兴街道2021年民生工程计划",
+            "title": PLAN_TITLE,
             "organisation": "西兴街道",
             "year": 2021,
             "time_zone": "Asia/Shanghai",
