@@ -103,6 +103,13 @@ pub fn App() -> impl IntoView {
     state.sync_now();
     let online = window_event_listener_untyped("online", move |_| state.sync_now());
     let update = window_event_listener_untyped("jindu-update", move |_| update_ready.set(true));
+    // A setup link opened in a tab that already shows Jindu changes only the fragment.
+    let hash = window_event_listener_untyped("hashchange", move |_| {
+        if apply_setup_link(&state) {
+            configured.set(true);
+            state.retry_sync();
+        }
+    });
     let interval = set_interval_with_handle(
         move || {
             let on = web_sys::window()
@@ -118,6 +125,7 @@ pub fn App() -> impl IntoView {
     on_cleanup(move || {
         online.remove();
         update.remove();
+        hash.remove();
         if let Some(h) = interval {
             h.clear();
         }
