@@ -165,6 +165,14 @@ pub struct Texts {
     pub print: &'static str,
     pub export_csv: &'static str,
     pub report_status: &'static str,
+    pub import_plan: &'static str,
+    pub import_file: &'static str,
+    pub import_review: &'static str,
+    pub import_exact: &'static str,
+    pub import_unread: &'static str,
+    pub import_create: &'static str,
+    pub row: &'static str,
+    pub export_xlsx: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -300,6 +308,14 @@ pub static ZH: Texts = Texts {
     print: "打印 / 存为PDF",
     export_csv: "导出CSV",
     report_status: "完成情况",
+    import_plan: "导入计划",
+    import_file: "Excel（.xlsx）或CSV文件",
+    import_review: "请核对识别结果，可逐项修改后再创建",
+    import_exact: "Jindu导出的文件，将按原结构导入",
+    import_unread: "未能识别的行",
+    import_create: "创建新计划",
+    row: "第几行",
+    export_xlsx: "导出Excel",
 };
 
 pub static EN: Texts = Texts {
@@ -435,6 +451,14 @@ pub static EN: Texts = Texts {
     print: "Print / save as PDF",
     export_csv: "Export CSV",
     report_status: "Status text",
+    import_plan: "Import a plan",
+    import_file: "Excel (.xlsx) or CSV file",
+    import_review: "Review what was read; correct anything before creating the plan",
+    import_exact: "A Jindu export: its structure is imported exactly",
+    import_unread: "Rows that could not be read",
+    import_create: "Create the plan",
+    row: "Row",
+    export_xlsx: "Export Excel",
 };
 
 impl Texts {

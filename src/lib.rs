@@ -7,6 +7,7 @@
 pub mod components;
 pub mod editor;
 pub mod i18n;
+pub mod import;
 pub mod net;
 pub mod pages;
 pub mod record;
@@ -14,6 +15,7 @@ pub mod report;
 pub mod settings;
 pub mod state;
 pub mod storage;
+pub mod xlsx;
 
 use std::time::Duration;
 
@@ -195,6 +197,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sites/:id") view=pages::SitePage />
                     <Route path=path!("/edit/:id") view=editor::EditorPage />
                     <Route path=path!("/report") view=report::ReportPage />
+                    <Route path=path!("/import") view=import::ImportPage />
                     <Route path=path!("/settings") view=settings::SettingsPage />
                 </Routes>
             </main>

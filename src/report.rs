@@ -70,6 +70,26 @@ pub fn ReportPage() -> impl IntoView {
             download(&r.file_name("csv"), "text/csv;charset=utf-8", &r.to_csv());
         }
     };
+    let xlsx_error: RwSignal<Option<String>> = RwSignal::new(None);
+    let export_xlsx = move |_| {
+        let Some(r) = report.get_untracked() else {
+            return;
+        };
+        let doc = state.replica.with_untracked(|x| x.doc.clone());
+        leptos::task::spawn_local(async move {
+            match crate::xlsx::export(&r, &doc).await {
+                Ok(bytes) => {
+                    xlsx_error.set(None);
+                    download(
+                        &r.file_name("xlsx"),
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        &bytes,
+                    );
+                }
+                Err(e) => xlsx_error.set(Some(e)),
+            }
+        });
+    };
     let print = move |_| {
         if let Some(w) = web_sys::window() {
             let _ = w.print();
@@ -111,7 +131,9 @@ pub fn ReportPage() -> impl IntoView {
                 <div class="actions">
                     <button class="primary" on:click=print>{move || t().print}</button>
                     <button on:click=export_csv>{move || t().export_csv}</button>
+                    <button on:click=export_xlsx>{move || t().export_xlsx}</button>
                 </div>
+                {move || xlsx_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </div>
             {move || report.get().map(|r| {
                 let heads = headings(&r.period);

@@ -167,6 +167,7 @@ pub fn SettingsPage() -> impl IntoView {
                         {move || { let cur = state.settings.with(|s| s.plan.clone()); plans().into_iter().map(|(id, title)| { let sel = id == cur; view! { <option value=id.clone() selected=sel>{format!("{title} ({id})")}</option> } }).collect::<Vec<_>>() }}
                     </select>
                 </label>
+                <p><leptos_router::components::A href="/import" attr:class="button">{move || state.t().import_plan}</leptos_router::components::A></p>
                 <form class="new-plan" on:submit=create>
                     <h3>{move || state.t().new_plan}</h3>
                     <label class="field"><span>{move || state.t().plan_id}</span><input name="new-plan-id" type="text" pattern="[a-z0-9-]{1,40}" on:input=move |ev| new_id.set(event_target_value(&ev)) /></label>

@@ -330,6 +330,35 @@ impl AppState {
         Ok(())
     }
 
+    /// Stores a new plan document (an import), lists it in the index and opens it. Refuses
+    /// an id that is taken, so nothing existing is touched.
+    pub fn add_plan(&self, doc: Doc, title: &str) -> Result<(), String> {
+        let id = doc.id.clone();
+        if !index::is_plan_id(&id) || id == index::INDEX_ID {
+            return Err(format!("'{id}'"));
+        }
+        if storage::load_plan(&id).is_some()
+            || index::listed(&self.index.get_untracked())
+                .iter()
+                .any(|l| l.id == id)
+        {
+            return Err(format!("'{id}' exists"));
+        }
+        storage::save_plan(&doc).map_err(|e| e.0)?;
+        let author = self.settings.with_untracked(|s| s.author.clone());
+        let now = js_sys::Date::now() as u64;
+        let (device, mut clock) = self
+            .replica
+            .with_untracked(|r| (r.device.clone(), r.clock.clone()));
+        let mut idx = self.index.get_untracked();
+        index::list_plan(&mut idx, &mut clock, &device, &author, &id, title, now);
+        let _ = storage::save_index(&idx);
+        self.index.set(idx);
+        self.replica.update(|r| r.clock = clock);
+        self.open_plan(&id);
+        Ok(())
+    }
+
     /// Merges a backup file into the open plan (never replaces it).
     pub fn import_backup(&self, bytes: &[u8]) -> Result<(), String> {
         let doc = Doc::from_json(bytes).map_err(|e| e.to_string())?;

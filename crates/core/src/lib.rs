@@ -8,6 +8,7 @@ pub mod doc;
 pub mod edit;
 pub mod generate;
 pub mod hlc;
+pub mod import;
 pub mod index;
 pub mod model;
 pub mod progress;

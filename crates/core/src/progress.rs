@@ -5,7 +5,7 @@
 //! 0–100 whatever the records say.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{
     last_day_of_month, Item, Measure, Plan, RecordStatus, RecordView, Recurrence, Target,
@@ -371,7 +371,7 @@ pub fn plan_progress(plan: &Plan, as_of: NaiveDate) -> Progress {
 }
 
 /// Where something stands against its schedule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Schedule {
     Done,

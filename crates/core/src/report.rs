@@ -9,13 +9,13 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{last_day_of_month, Measure, Plan, RecordStatus, RecordView};
 use crate::progress::{deadlines, item_schedule, Due, Schedule};
 
 /// A reporting period, inclusive.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Period {
     pub start: NaiveDate,
     pub end: NaiveDate,
@@ -78,7 +78,7 @@ impl Period {
 }
 
 /// One row of the table: an item.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub item: String,
     /// The category's number (序号), shown on its first row.
@@ -94,7 +94,7 @@ pub struct Row {
 }
 
 /// The table for one period.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub title: String,
     pub period: Period,

@@ -1,0 +1,298 @@
+//! Plan exchange: the period's report as a real .xlsx workbook, and plans read back from
+//! .xlsx or CSV tables.
+//!
+//! - [`report_xlsx`] writes the table in the seed's layout (merged category cells, column
+//!   widths, wrapped text, headings repeated on every printed page, A4 landscape) and a
+//!   second sheet `数据` with the plan's structure, one row per entity, which
+//!   [`read_xlsx`] reads back exactly.
+//! - Any other table in the seed's layout (序号 / 项目类别 / 具体项目及内容 / 责任科室 /
+//!   …) is read as a [`Proposal`]: categories, items, deadlines and targets guessed from
+//!   the text, every row that could not be read named, to be corrected before
+//!   [`Proposal::into_doc`] makes a new plan. Nothing existing is touched.
+//!
+//! Kept apart from `jindu-core` so that the app shell does not carry the zip and XML
+//! code; it is pure Rust and tested natively.
+
+use std::io::Cursor;
+
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use jindu_core::doc::Doc;
+use jindu_core::edit::{Edit, EditError, Replica};
+use jindu_core::hlc::Clock;
+use jindu_core::model::{winners, Kind};
+use jindu_core::report::{headings, marked, Report};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+use serde_json::Value;
+
+pub use jindu_core::import::{
+    parse_rows, Proposal, ProposedCategory, ProposedItem, ProposedTarget,
+};
+
+/// The name of the structure sheet.
+pub const DATA_SHEET: &str = "数据";
+
+/// Errors of the exchange.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    #[error("could not write the workbook: {0}")]
+    Write(String),
+    #[error("not a readable .xlsx workbook: {0}")]
+    Read(String),
+    #[error("the workbook has no sheet")]
+    Empty,
+    #[error("row {row} of 数据: {reason}")]
+    BadDataRow { row: usize, reason: String },
+    #[error("the plan does not validate: {0}")]
+    Invalid(#[from] EditError),
+}
+
+fn xerr(e: rust_xlsxwriter::XlsxError) -> ExchangeError {
+    ExchangeError::Write(e.to_string())
+}
+
+/// The report (first sheet) and the plan's structure (sheet `数据`) as .xlsx bytes.
+pub fn report_xlsx(report: &Report, doc: &Doc) -> Result<Vec<u8>, ExchangeError> {
+    let mut book = Workbook::new();
+    let cell = Format::new()
+        .set_text_wrap()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Top);
+    let head = cell
+        .clone()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_background_color("E6EBF0");
+    let merged = cell
+        .clone()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter);
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center);
+
+    let sheet = book.add_worksheet();
+    let name: String = format!("{}完成情况", report.period.label)
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect();
+    sheet.set_name(&name).map_err(xerr)?;
+    sheet.set_landscape().set_paper_size(9);
+    for (col, width) in [6.0, 18.0, 48.0, 16.0, 60.0].into_iter().enumerate() {
+        sheet.set_column_width(col as u16, width).map_err(xerr)?;
+    }
+    sheet
+        .merge_range(
+            0,
+            0,
+            0,
+            4,
+            &format!("{}（{}）", report.title, report.period.label),
+            &title,
+        )
+        .map_err(xerr)?;
+    for (col, h) in headings(&report.period).iter().enumerate() {
+        sheet
+            .write_string_with_format(1, col as u16, h, &head)
+            .map_err(xerr)?;
+    }
+    sheet.set_repeat_rows(1, 1).map_err(xerr)?;
+    sheet.set_freeze_panes(2, 0).map_err(xerr)?;
+    let first = 2u32;
+    for (i, row) in report.rows.iter().enumerate() {
+        let r = first + i as u32;
+        sheet
+            .write_string_with_format(r, 2, &row.content, &cell)
+            .map_err(xerr)?;
+        sheet
+            .write_string_with_format(r, 3, &row.departments, &cell)
+            .map_err(xerr)?;
+        sheet
+            .write_string_with_format(r, 4, marked(row), &cell)
+            .map_err(xerr)?;
+    }
+    for (start, len) in report.category_spans() {
+        let row = &report.rows[start];
+        let (a, b) = (first + start as u32, first + (start + len) as u32 - 1);
+        if len > 1 {
+            sheet
+                .merge_range(a, 0, b, 0, &row.number, &merged)
+                .map_err(xerr)?;
+            sheet
+                .merge_range(a, 1, b, 1, &row.category, &merged)
+                .map_err(xerr)?;
+        } else {
+            sheet
+                .write_string_with_format(a, 0, &row.number, &merged)
+                .map_err(xerr)?;
+            sheet
+                .write_string_with_format(a, 1, &row.category, &merged)
+                .map_err(xerr)?;
+        }
+    }
+
+    // The structure, one row per entity, with every field as JSON so that it reads back
+    // exactly; the middle columns are for people.
+    let data = book.add_worksheet();
+    data.set_name(DATA_SHEET).map_err(xerr)?;
+    for (col, (h, w)) in [
+        ("类型", 10.0),
+        ("编号", 22.0),
+        ("名称或内容", 48.0),
+        ("所属", 22.0),
+        ("字段", 80.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        data.write_string_with_format(0, col as u16, h, &head)
+            .map_err(xerr)?;
+        data.set_column_width(col as u16, w).map_err(xerr)?;
+    }
+    let mut r = 1u32;
+    for kind in Kind::ALL {
+        for id in doc
+            .entities
+            .keys()
+            .filter(|id| Kind::of_id(id) == Some(kind))
+        {
+            let fields = winners(doc, id);
+            if fields.get("deleted").and_then(Value::as_bool) == Some(true) {
+                continue;
+            }
+            let label = ["name", "title", "content", "text"]
+                .iter()
+                .find_map(|k| fields.get(*k).and_then(Value::as_str))
+                .unwrap_or("");
+            let parent = ["item", "category", "target"]
+                .iter()
+                .find_map(|k| fields.get(*k).and_then(Value::as_str))
+                .unwrap_or("");
+            data.write_string(r, 0, kind.prefix()).map_err(xerr)?;
+            data.write_string(r, 1, id).map_err(xerr)?;
+            data.write_string(r, 2, label).map_err(xerr)?;
+            data.write_string(r, 3, parent).map_err(xerr)?;
+            data.write_string(r, 4, Value::Object(fields).to_string())
+                .map_err(xerr)?;
+            r += 1;
+        }
+    }
+    book.save_to_buffer().map_err(xerr)
+}
+
+/// What a workbook held.
+#[derive(Debug)]
+pub enum Imported {
+    /// A Jindu export, read exactly from its `数据` sheet: the plan's structure.
+    Exact(Doc),
+    /// Another table in the seed's layout: a proposal to review.
+    Proposal(Proposal),
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 {
+                format!("{f:.0}")
+            } else {
+                f.to_string()
+            }
+        }
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The cells of a sheet as text, with merged cells' value copied into every cell they
+/// cover (so a merged category cell labels each of its rows).
+fn sheet_rows(
+    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    name: &str,
+) -> Result<Vec<Vec<String>>, ExchangeError> {
+    let range = book
+        .worksheet_range(name)
+        .map_err(|e| ExchangeError::Read(e.to_string()))?;
+    let Some((h, w)) = range.end().map(|(r, c)| (r as usize + 1, c as usize + 1)) else {
+        return Ok(Vec::new());
+    };
+    let mut rows = vec![vec![String::new(); w]; h];
+    for (r, row) in rows.iter_mut().enumerate() {
+        for (c, v) in row.iter_mut().enumerate() {
+            if let Some(d) = range.get_value((r as u32, c as u32)) {
+                *v = cell_text(d);
+            }
+        }
+    }
+    let merges = book.merge_cells_by_sheet_name(name).unwrap_or_default();
+    for m in merges {
+        let (sr, sc) = (m.start.0 as usize, m.start.1 as usize);
+        let value = rows
+            .get(sr)
+            .and_then(|r| r.get(sc))
+            .cloned()
+            .unwrap_or_default();
+        let (er, ec) = ((m.end.0 as usize).min(h - 1), (m.end.1 as usize).min(w - 1));
+        for row in rows.iter_mut().take(er + 1).skip(sr) {
+            for v in row.iter_mut().take(ec + 1).skip(sc) {
+                *v = value.clone();
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Reads an .xlsx workbook: a Jindu export exactly, any other seed-layout table as a
+/// proposal (deadlines in the year its title names, else `year`). `plan_id` names the
+/// document an exact import becomes.
+pub fn read_xlsx(bytes: &[u8], plan_id: &str, year: i32) -> Result<Imported, ExchangeError> {
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec()))
+        .map_err(|e: calamine::XlsxError| ExchangeError::Read(e.to_string()))?;
+    let names = book.sheet_names();
+    if names.iter().any(|n| n == DATA_SHEET) {
+        let rows = sheet_rows(&mut book, DATA_SHEET)?;
+        return Ok(Imported::Exact(structure_from_rows(&rows, plan_id)?));
+    }
+    let first = names.first().cloned().ok_or(ExchangeError::Empty)?;
+    let rows = sheet_rows(&mut book, &first)?;
+    Ok(Imported::Proposal(parse_rows(&rows, year)))
+}
+
+/// Rebuilds a plan's structure from the `数据` rows, validating every entity as an edit
+/// in dependency order (the plan, categories and sites before items, items before what
+/// hangs on them).
+pub fn structure_from_rows(rows: &[Vec<String>], plan_id: &str) -> Result<Doc, ExchangeError> {
+    let mut entities: Vec<(Kind, String, serde_json::Map<String, Value>)> = Vec::new();
+    for (i, row) in rows.iter().enumerate().skip(1) {
+        if row.iter().all(String::is_empty) {
+            continue;
+        }
+        let id = row.get(1).cloned().unwrap_or_default();
+        let kind = Kind::of_id(&id).ok_or_else(|| ExchangeError::BadDataRow {
+            row: i + 1,
+            reason: format!("'{id}' is not an entity id"),
+        })?;
+        let json = row.get(4).cloned().unwrap_or_default();
+        let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(&json) else {
+            return Err(ExchangeError::BadDataRow {
+                row: i + 1,
+                reason: "the 字段 column is not a JSON object".into(),
+            });
+        };
+        entities.push((kind, id, fields));
+    }
+    let rank = |k: Kind| Kind::ALL.iter().position(|x| *x == k).unwrap_or(usize::MAX);
+    entities.sort_by_key(|(k, _, _)| rank(*k));
+    let mut replica = Replica::new(Doc::new(plan_id), "import", Clock::default());
+    for (_, id, fields) in entities {
+        replica.apply(
+            &Edit::Set { entity: id, fields },
+            "import",
+            1_609_430_400_000,
+        )?;
+    }
+    Ok(replica.doc)
+}

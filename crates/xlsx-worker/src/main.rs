@@ -1,0 +1,87 @@
+//! The .xlsx worker: the app posts a request, the worker answers with bytes or JSON.
+//!
+//! Requests (plain objects):
+//! - `{op: "export", report: <report JSON>, doc: <plan document bytes>}` →
+//!   `{ok: true, bytes: Uint8Array}` (the workbook);
+//! - `{op: "read", bytes: Uint8Array, plan: <new plan id>, year: <number>}` →
+//!   `{ok: true, kind: "exact", doc: <document JSON>}` or
+//!   `{ok: true, kind: "proposal", proposal: <proposal JSON>}`.
+//!
+//! Failures answer `{ok: false, error: <words>}`. Once loaded, the worker posts
+//! `{ready: true}`.
+
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn reply(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o.into()
+}
+
+fn handle(data: &JsValue) -> Result<JsValue, String> {
+    match get(data, "op").as_string().as_deref() {
+        Some("export") => {
+            let report_json = get(data, "report").as_string().ok_or("no report")?;
+            let report: jindu_core::report::Report =
+                serde_json::from_str(&report_json).map_err(|e| e.to_string())?;
+            let doc_bytes = Uint8Array::new(&get(data, "doc")).to_vec();
+            let doc = jindu_core::doc::Doc::from_json(&doc_bytes).map_err(|e| e.to_string())?;
+            let bytes = jindu_exchange::report_xlsx(&report, &doc).map_err(|e| e.to_string())?;
+            Ok(reply(&[
+                ("ok", JsValue::TRUE),
+                ("bytes", Uint8Array::from(bytes.as_slice()).into()),
+            ]))
+        }
+        Some("read") => {
+            let bytes = Uint8Array::new(&get(data, "bytes")).to_vec();
+            let plan = get(data, "plan")
+                .as_string()
+                .unwrap_or_else(|| "imported".into());
+            let year = get(data, "year").as_f64().unwrap_or(2021.0) as i32;
+            match jindu_exchange::read_xlsx(&bytes, &plan, year).map_err(|e| e.to_string())? {
+                jindu_exchange::Imported::Exact(doc) => {
+                    let json = String::from_utf8(doc.to_json()).map_err(|e| e.to_string())?;
+                    Ok(reply(&[
+                        ("ok", JsValue::TRUE),
+                        ("kind", "exact".into()),
+                        ("doc", json.into()),
+                    ]))
+                }
+                jindu_exchange::Imported::Proposal(p) => {
+                    let json = serde_json::to_string(&p).map_err(|e| e.to_string())?;
+                    Ok(reply(&[
+                        ("ok", JsValue::TRUE),
+                        ("kind", "proposal".into()),
+                        ("proposal", json.into()),
+                    ]))
+                }
+            }
+        }
+        other => Err(format!("unknown request {other:?}")),
+    }
+}
+
+fn main() {
+    console_error_panic_hook::set_once();
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let answer = scope.clone();
+    let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
+        let out = handle(&ev.data())
+            .unwrap_or_else(|e| reply(&[("ok", JsValue::FALSE), ("error", e.into())]));
+        let _ = answer.post_message(&out);
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_message.forget();
+    // Messages that arrive while the module loads find no handler: the app waits for
+    // this before its first request.
+    let _ = scope.post_message(&reply(&[("ready", JsValue::TRUE)]));
+}

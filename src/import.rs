@@ -1,0 +1,222 @@
+//! Importing a plan from .xlsx or CSV: a Jindu export is read exactly; any other table in
+//! the seed's layout becomes a proposal shown for review — every guess (item text,
+//! deadline, targets) can be corrected and every unread row is named — before a new plan
+//! is made. Existing plans and records are never touched.
+
+use jindu_core::doc::Doc;
+use jindu_core::import::{parse_rows, Proposal};
+use jindu_core::model::{DateSpec, Precision};
+use jindu_core::report::parse_csv;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::state::AppState;
+use crate::xlsx;
+
+#[derive(Clone)]
+enum Loaded {
+    Exact(Doc),
+    Proposal(Proposal),
+}
+
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let state = AppState::expect();
+    let plan_id = RwSignal::new(String::new());
+    let title = RwSignal::new(String::new());
+    let loaded: RwSignal<Option<Loaded>> = RwSignal::new(None);
+    let error: RwSignal<Option<String>> = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let t = move || state.t();
+    let year = chrono::Datelike::year(&state.today());
+
+    let on_file = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        let name = file.name();
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await;
+            let bytes = match buffer {
+                Ok(b) => js_sys::Uint8Array::new(&b).to_vec(),
+                Err(_) => {
+                    error.set(Some(format!("{name}: unreadable")));
+                    busy.set(false);
+                    return;
+                }
+            };
+            let result = if name.to_lowercase().ends_with(".csv") {
+                Ok(Loaded::Proposal(parse_rows(&parse_csv(&bytes), year)))
+            } else {
+                let id = plan_id.get_untracked();
+                xlsx::read(&bytes, if id.is_empty() { "imported" } else { &id }, year)
+                    .await
+                    .map(|r| match r {
+                        xlsx::Read::Exact(doc) => Loaded::Exact(doc),
+                        xlsx::Read::Proposal(p) => Loaded::Proposal(p),
+                    })
+            };
+            match result {
+                Ok(l) => loaded.set(Some(l)),
+                Err(e) => error.set(Some(format!("{}{e}", state.t().import_failed))),
+            }
+            busy.set(false);
+        });
+    };
+
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (id, name) = (
+            plan_id.get_untracked().trim().to_owned(),
+            title.get_untracked().trim().to_owned(),
+        );
+        if name.is_empty() {
+            error.set(Some(format!(
+                "{}: {}",
+                state.t().plan_title,
+                state.t().required
+            )));
+            return;
+        }
+        let device = state.replica.with_untracked(|r| r.device.clone());
+        let now = js_sys::Date::now() as u64;
+        let doc = match loaded.get_untracked() {
+            Some(Loaded::Exact(mut doc)) => {
+                // The structure as exported, under the new id and title.
+                doc.id = id.clone();
+                let mut r = jindu_core::edit::Replica::new(doc, device.clone(), Default::default());
+                let mut f = serde_json::Map::new();
+                f.insert("title".into(), name.clone().into());
+                r.apply(
+                    &jindu_core::edit::Edit::Set {
+                        entity: "plan".into(),
+                        fields: f,
+                    },
+                    &device,
+                    now,
+                )
+                .map(|_| r.doc)
+                .map_err(|e| crate::i18n::describe_error(&e, state.lang()))
+            }
+            Some(Loaded::Proposal(p)) => p
+                .into_doc(&id, &name, &device, now)
+                .map_err(|e| crate::i18n::describe_error(&e, state.lang())),
+            None => return,
+        };
+        match doc.and_then(|d| state.add_plan(d, &name)) {
+            Ok(()) => {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().set_href("/");
+                }
+            }
+            Err(e) => error.set(Some(format!("{}: {e}", state.t().plan_id))),
+        }
+    };
+
+    // Corrections to the proposal: each input writes its value back on change.
+    let edit = move |f: Box<dyn Fn(&mut Proposal)>| {
+        loaded.update(|l| {
+            if let Some(Loaded::Proposal(p)) = l {
+                f(p);
+            }
+        });
+    };
+
+    let preview = move || {
+        let t = state.t();
+        match loaded.get() {
+            None => None,
+            Some(Loaded::Exact(doc)) => {
+                let plan = jindu_core::Plan::from_doc(&doc);
+                Some(view! {
+                    <div class="card" data-testid="import-preview">
+                        <h2>{t.import_exact}</h2>
+                        <p data-testid="import-count">{format!("{} {} · {} {}", plan.categories.len(), t.category, plan.items.len(), t.items_count)}</p>
+                    </div>
+                }.into_any())
+            }
+            Some(Loaded::Proposal(p)) => {
+                let unread = p.unread.clone();
+                let count = p.item_count();
+                let cats = p.categories.iter().enumerate().map(|(ci, c)| {
+                    let items = c.items.iter().enumerate().map(|(ii, item)| {
+                        let deadline = item.deadline.as_ref().map(|d| d.date.to_string()).unwrap_or_default();
+                        let targets = item.targets.iter().map(|tg| format!("{}{}{}", tg.name, tg.quantity, tg.unit)).collect::<Vec<_>>().join("；");
+                        view! {
+                            <li class="import-item" data-testid="import-item">
+                                <p class="muted">{format!("{} {}", t.row, item.row)}</p>
+                                <label class="field"><span>{t.content}</span>
+                                    <textarea rows="2" on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |p| p.categories[ci].items[ii].content = v.clone())) }>{item.content.clone()}</textarea>
+                                </label>
+                                <label class="field"><span>{t.deadline}</span>
+                                    <input type="date" value=deadline on:change=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        edit(Box::new(move |p| {
+                                            let it = &mut p.categories[ci].items[ii];
+                                            it.deadline = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok().map(|date| DateSpec {
+                                                text: it.deadline.as_ref().map(|d| d.text.clone()).unwrap_or_default(),
+                                                date,
+                                                precision: Precision::Day,
+                                            });
+                                        }))
+                                    } />
+                                </label>
+                                <p><span class="muted">{t.targets}": "</span><span data-testid="import-targets">{targets}</span></p>
+                                <button type="button" class="danger" on:click=move |_| edit(Box::new(move |p| { p.categories[ci].items.remove(ii); }))>{t.delete}</button>
+                            </li>
+                        }
+                    }).collect::<Vec<_>>();
+                    view! {
+                        <li class="card">
+                            <label class="field"><span>{t.category}</span>
+                                <input type="text" value=c.name.clone() on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |p| p.categories[ci].name = v.clone())) } />
+                            </label>
+                            <ul>{items}</ul>
+                        </li>
+                    }
+                }).collect::<Vec<_>>();
+                Some(view! {
+                    <div data-testid="import-preview">
+                        <h2>{t.import_review}</h2>
+                        <p data-testid="import-count">{format!("{} {}", count, t.items_count)}</p>
+                        {(!unread.is_empty()).then(|| view! {
+                            <div class="card warning" role="alert">
+                                <h3>{t.import_unread}</h3>
+                                <ul>{unread.into_iter().map(|(row, why)| view! { <li data-testid="import-unread">{format!("{} {row}: {why}", t.row)}</li> }).collect::<Vec<_>>()}</ul>
+                            </div>
+                        })}
+                        <ul>{cats}</ul>
+                    </div>
+                }.into_any())
+            }
+        }
+    };
+
+    view! {
+        <section class="page import" aria-labelledby="import-title">
+            <h1 id="import-title">{move || t().import_plan}</h1>
+            <form on:submit=create data-testid="import-form">
+                <label class="field"><span>{move || t().plan_id}</span>
+                    <input name="import-plan-id" type="text" pattern="[a-z0-9-]{1,40}" on:input=move |ev| plan_id.set(event_target_value(&ev)) /></label>
+                <label class="field"><span>{move || t().plan_title}</span>
+                    <input name="import-plan-title" type="text" on:input=move |ev| title.set(event_target_value(&ev)) /></label>
+                <label class="field"><span>{move || t().import_file}</span>
+                    <input name="import-file" type="file" accept=".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv" on:change=on_file /></label>
+                <Show when=move || busy.get()><p role="status">"…"</p></Show>
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                {preview}
+                <Show when=move || loaded.with(Option::is_some)>
+                    <div class="actions"><button type="submit" class="primary big">{move || t().import_create}</button></div>
+                </Show>
+            </form>
+        </section>
+    }
+}
