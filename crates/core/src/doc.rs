@@ -18,6 +18,7 @@
 //!   deleted record never comes back.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -168,6 +169,10 @@ impl Register {
 
     /// Joins another replica's register into this one.
     pub fn merge(&mut self, other: &Register) {
+        // Most registers are the same on both sides: nothing to do.
+        if self == other {
+            return;
+        }
         let mut kept: BTreeMap<(u64, &str), &Written> = BTreeMap::new();
         for (mine, theirs) in [(&*self, other), (other, &*self)] {
             for w in &mine.values {
@@ -233,9 +238,10 @@ pub struct RecordVersion {
     /// The device that wrote this version.
     #[serde(rename = "d")]
     pub device: DeviceId,
-    /// The record's content at this version; `Null` marks a tombstone.
+    /// The record's content at this version; `Null` marks a tombstone. Shared, never
+    /// changed after it is written: merging copies a pointer, not the content.
     #[serde(rename = "r")]
-    pub body: Value,
+    pub body: Arc<Value>,
 }
 
 impl RecordVersion {
@@ -383,7 +389,10 @@ impl Doc {
         }
         self.format = self.format.max(other.format);
         for (id, fields) in &other.entities {
-            let mine = self.entities.entry(id.clone()).or_default();
+            let Some(mine) = self.entities.get_mut(id) else {
+                self.entities.insert(id.clone(), fields.clone());
+                continue;
+            };
             for (name, reg) in fields {
                 match mine.get_mut(name) {
                     Some(r) => r.merge(reg),
@@ -394,8 +403,13 @@ impl Doc {
             }
         }
         for (id, versions) in &other.records {
-            let mine = self.records.entry(id.clone()).or_default();
-            merge_versions(mine, versions);
+            match self.records.get_mut(id) {
+                Some(mine) if mine == versions => {}
+                Some(mine) => merge_versions(mine, versions),
+                None => {
+                    self.records.insert(id.clone(), versions.clone());
+                }
+            }
         }
         Ok(())
     }
@@ -403,8 +417,34 @@ impl Doc {
     /// Whether this document already holds everything `other` holds, so that writing
     /// this one in place of `other` loses nothing.
     pub fn contains(&self, other: &Doc) -> bool {
-        let mut joined = self.clone();
-        joined.merge(other).is_ok() && joined == *self
+        if self.id != other.id || other.format > self.format {
+            return false;
+        }
+        let fields_held = other.entities.iter().all(|(id, fields)| {
+            let Some(mine) = self.entities.get(id) else {
+                return fields.is_empty();
+            };
+            fields.iter().all(|(name, reg)| match mine.get(name) {
+                Some(r) if r == reg => true,
+                Some(r) => {
+                    let mut joined = r.clone();
+                    joined.merge(reg);
+                    joined == *r
+                }
+                None => false,
+            })
+        });
+        fields_held
+            && other.records.iter().all(|(id, versions)| {
+                let Some(mine) = self.records.get(id) else {
+                    return false;
+                };
+                mine == versions
+                    || versions.iter().all(|v| {
+                        mine.binary_search_by(|m| (m.stamp, &m.device).cmp(&(v.stamp, &v.device)))
+                            .is_ok_and(|i| mine[i] == *v || !canonical_greater(v, &mine[i]))
+                    })
+            })
     }
 
     /// The greatest stamp anywhere in the document (0 when empty).
@@ -495,17 +535,17 @@ mod tests {
             RecordVersion {
                 stamp: 1,
                 device: "a".into(),
-                body: json!({"p": 10}),
+                body: Arc::new(json!({"p": 10})),
             },
             RecordVersion {
                 stamp: 2,
                 device: "a".into(),
-                body: Value::Null,
+                body: Arc::new(Value::Null),
             },
             RecordVersion {
                 stamp: 3,
                 device: "b".into(),
-                body: json!({"p": 20}),
+                body: Arc::new(json!({"p": 20})),
             },
         ];
         assert!(current_version(&versions).unwrap().is_tombstone());

@@ -447,7 +447,7 @@ impl Replica {
         let v = RecordVersion {
             stamp,
             device: self.device.clone(),
-            body,
+            body: std::sync::Arc::new(body),
         };
         let at = versions
             .iter()

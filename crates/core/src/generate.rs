@@ -207,7 +207,7 @@ pub fn plan(shape: &Shape) -> Doc {
                 vec![RecordVersion {
                     stamp: s,
                     device,
-                    body,
+                    body: std::sync::Arc::new(body),
                 }],
             );
         }
@@ -239,7 +239,7 @@ pub fn edits(base: &Doc, edits: usize, devices: usize, prefix: &str, seed: u64) 
                 vec![RecordVersion {
                     stamp: s,
                     device,
-                    body,
+                    body: std::sync::Arc::new(body),
                 }],
             );
         } else {

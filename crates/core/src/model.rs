@@ -525,7 +525,7 @@ impl Plan {
             if v.is_tombstone() {
                 continue;
             }
-            match serde_json::from_value::<Record>(v.body.clone()) {
+            match Record::deserialize(&*v.body) {
                 Ok(record) => plan.records.push(RecordView {
                     id: id.clone(),
                     record,
