@@ -426,6 +426,26 @@ fn ItemDetail(id: String) -> impl IntoView {
     }
 }
 
+/// A card with a heading, shown when it has something to list (or, for the office, always,
+/// so that the first entry can be added).
+#[component]
+fn Section(
+    /// The heading.
+    title: Signal<&'static str>,
+    /// Whether the card shows.
+    show: Signal<bool>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    view! {
+        <Show when=move || show.get()>
+            <div class="card">
+                <h2>{move || title.get()}</h2>
+                {children()}
+            </div>
+        </Show>
+    }
+}
+
 #[component]
 fn Targets(item: String) -> impl IntoView {
     let state = AppState::expect();
@@ -461,9 +481,7 @@ fn Targets(item: String) -> impl IntoView {
     let item = StoredValue::new(item);
     let office = move || state.settings.with(|s| s.office);
     view! {
-        <Show when=move || !rows.with(Vec::is_empty) || office()>
-            <div class="card">
-                <h2>{move || state.t().targets}</h2>
+        <Section title=Signal::derive(move || state.t().targets) show=Signal::derive(move || !rows.with(Vec::is_empty) || office())>
                 <ul class="targets">
                     {move || rows.get().into_iter().map(|(t, prog, stages)| {
                         let achieved = match &prog.basis {
@@ -493,8 +511,7 @@ fn Targets(item: String) -> impl IntoView {
                     }).collect::<Vec<_>>()}
                 </ul>
                 <Show when=office><AddButton kind=jindu_core::model::Kind::Target parent=Some(item.get_value()) label=|t| t.add_target /></Show>
-            </div>
-        </Show>
+        </Section>
     }
 }
 
@@ -526,9 +543,7 @@ fn Milestones(item: String) -> impl IntoView {
     let item = StoredValue::new(item);
     let office = move || state.settings.with(|s| s.office);
     view! {
-        <Show when=move || !rows.with(Vec::is_empty) || office()>
-            <div class="card">
-                <h2>{move || state.t().milestones}</h2>
+        <Section title=Signal::derive(move || state.t().milestones) show=Signal::derive(move || !rows.with(Vec::is_empty) || office())>
                 <ol class="timeline">
                     {move || rows.get().into_iter().map(|(m, s)| {
                         let revised = m.revised.as_ref().map(|r| format!(" → {} {} ({})", state.t().revised, r.date, r.text));
@@ -544,8 +559,7 @@ fn Milestones(item: String) -> impl IntoView {
                     }).collect::<Vec<_>>()}
                 </ol>
                 <Show when=office><AddButton kind=jindu_core::model::Kind::Milestone parent=Some(item.get_value()) label=|t| t.add_milestone /></Show>
-            </div>
-        </Show>
+        </Section>
     }
 }
 
@@ -596,9 +610,7 @@ fn Sites(item: String) -> impl IntoView {
     let item = StoredValue::new(item);
     let office = move || state.settings.with(|s| s.office);
     view! {
-        <Show when=move || !rows.with(Vec::is_empty) || office()>
-            <div class="card">
-                <h2>{move || state.t().sites}</h2>
+        <Section title=Signal::derive(move || state.t().sites) show=Signal::derive(move || !rows.with(Vec::is_empty) || office())>
                 <ul class="sites">
                     {move || rows.get().into_iter().map(|(sid, name, deadline, prog, packages)| {
                         let p = Signal::derive(move || prog.clone());
@@ -620,8 +632,7 @@ fn Sites(item: String) -> impl IntoView {
                     }).collect::<Vec<_>>()}
                 </ul>
                 <Show when=office><AddButton kind=jindu_core::model::Kind::ItemSite parent=Some(item.get_value()) label=|t| t.add_site /></Show>
-            </div>
-        </Show>
+        </Section>
     }
 }
 

@@ -171,7 +171,8 @@ fn default_offset() -> i32 {
 /// A category of the plan (项目类别).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Category {
-    #[serde(skip_deserializing)]
+    /// The entity id (filled in from the document's key).
+    #[serde(default)]
     pub id: String,
     pub name: String,
     pub order: f64,
@@ -195,7 +196,8 @@ pub enum ItemStatus {
 /// A concrete project (具体项目).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Item {
-    #[serde(skip_deserializing)]
+    /// The entity id (filled in from the document's key).
+    #[serde(default)]
     pub id: String,
     pub category: String,
     pub order: f64,
@@ -223,7 +225,8 @@ pub struct Recurrence {
 /// A quantitative target (加装电梯200台).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Target {
-    #[serde(skip_deserializing)]
+    /// The entity id (filled in from the document's key).
+    #[serde(default)]
     pub id: String,
     pub item: String,
     pub order: f64,
@@ -246,7 +249,8 @@ pub struct Target {
 /// A named stage of a target with a cumulative count (新开, 吊装完成).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stage {
-    #[serde(skip_deserializing)]
+    /// The entity id (filled in from the document's key).
+    #[serde(default)]
     pub id: String,
     pub target: String,
     pub order: f64,
@@ -262,7 +266,8 @@ pub struct Stage {
 /// A dated step of an item (6月完成整体方案设计).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Milestone {
-    #[serde(skip_deserializing)]
+    /// The entity id (filled in from the document's key).
+    #[serde(default)]
     pub id: String,
     pub item: String,
     pub order: f64,
@@ -286,7 +291,8 @@ impl Milestone {
 /// A named place shared across items (白鹤苑).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Site {
-    #[serde(skip_deserializing)]
+    /// The entity id (filled in from the document's key).
+    #[serde(default)]
     pub id: String,
     pub name: String,
     /// Other names the plan uses for it (官河东方花城 for 官河).
@@ -299,7 +305,8 @@ pub struct Site {
 /// A site's part in an item, with its own deadline when it has one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ItemSite {
-    #[serde(skip_deserializing)]
+    /// The entity id (filled in from the document's key).
+    #[serde(default)]
     pub id: String,
     pub item: String,
     pub site: String,
@@ -323,7 +330,8 @@ pub enum Measure {
 /// A work package at a site (外立面改造及内墙涂料).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Package {
-    #[serde(skip_deserializing)]
+    /// The entity id (filled in from the document's key).
+    #[serde(default)]
     pub id: String,
     pub item: String,
     pub site: String,
@@ -451,40 +459,18 @@ impl Plan {
             if deleted {
                 continue;
             }
+            let mut map = map;
+            map.insert("id".into(), Value::String(id.clone()));
             let result: Result<(), String> = match Kind::of_id(id) {
                 Some(Kind::Plan) => read(map).map(|m| plan.meta = Some(m)),
-                Some(Kind::Category) => read(map).map(|mut c: Category| {
-                    c.id = id.clone();
-                    plan.categories.push(c)
-                }),
-                Some(Kind::Item) => read(map).map(|mut c: Item| {
-                    c.id = id.clone();
-                    plan.items.push(c)
-                }),
-                Some(Kind::Target) => read(map).map(|mut c: Target| {
-                    c.id = id.clone();
-                    plan.targets.push(c)
-                }),
-                Some(Kind::Stage) => read(map).map(|mut c: Stage| {
-                    c.id = id.clone();
-                    plan.stages.push(c)
-                }),
-                Some(Kind::Milestone) => read(map).map(|mut c: Milestone| {
-                    c.id = id.clone();
-                    plan.milestones.push(c)
-                }),
-                Some(Kind::Site) => read(map).map(|mut c: Site| {
-                    c.id = id.clone();
-                    plan.sites.push(c)
-                }),
-                Some(Kind::ItemSite) => read(map).map(|mut c: ItemSite| {
-                    c.id = id.clone();
-                    plan.item_sites.push(c)
-                }),
-                Some(Kind::Package) => read(map).map(|mut c: Package| {
-                    c.id = id.clone();
-                    plan.packages.push(c)
-                }),
+                Some(Kind::Category) => read(map).map(|c| plan.categories.push(c)),
+                Some(Kind::Item) => read(map).map(|c| plan.items.push(c)),
+                Some(Kind::Target) => read(map).map(|c| plan.targets.push(c)),
+                Some(Kind::Stage) => read(map).map(|c| plan.stages.push(c)),
+                Some(Kind::Milestone) => read(map).map(|c| plan.milestones.push(c)),
+                Some(Kind::Site) => read(map).map(|c| plan.sites.push(c)),
+                Some(Kind::ItemSite) => read(map).map(|c| plan.item_sites.push(c)),
+                Some(Kind::Package) => read(map).map(|c| plan.packages.push(c)),
                 None => Err("unknown kind of entity".into()),
             };
             if let Err(e) = result {
