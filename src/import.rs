@@ -8,7 +8,6 @@ use jindu_core::import::{parse_rows, Proposal};
 use jindu_core::model::{DateSpec, Precision};
 use jindu_core::report::parse_csv;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::state::AppState;
 use crate::xlsx;
@@ -31,13 +30,7 @@ pub fn ImportPage() -> impl IntoView {
     let year = chrono::Datelike::year(&state.today());
 
     let on_file = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+        let Some(file) = crate::settings::chosen_file(&ev) else {
             return;
         };
         let name = file.name();

@@ -154,14 +154,7 @@ pub fn App() -> impl IntoView {
             let _ = w.location().reload();
         }
     };
-    let title = move || {
-        state.plan.with(|p| {
-            p.0.meta
-                .as_ref()
-                .map(|m| m.title.clone())
-                .unwrap_or_else(|| p.0.id.clone())
-        })
-    };
+    let title = move || state.title();
 
     view! {
         <Router>

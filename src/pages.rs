@@ -20,14 +20,7 @@ const PAGE: usize = 60;
 pub fn OverviewPage() -> impl IntoView {
     let state = AppState::expect();
     let today = move || state.today();
-    let title = move || {
-        state.plan.with(|p| {
-            p.0.meta
-                .as_ref()
-                .map(|m| m.title.clone())
-                .unwrap_or_else(|| p.0.id.clone())
-        })
-    };
+    let title = move || state.title();
     let overall = Signal::derive(move || state.plan.with(|p| plan_progress(&p.0, today())));
     let counts = Memo::new(move |_| {
         state.plan.with(|p| {

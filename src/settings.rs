@@ -20,6 +20,12 @@ fn masked(token: &str) -> String {
     format!("••••••{tail}")
 }
 
+/// The file chosen in a file input's change event.
+pub fn chosen_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+    let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+    input.files()?.get(0)
+}
+
 /// Offers bytes as a download.
 pub fn download(name: &str, mime: &str, bytes: &[u8]) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
@@ -75,13 +81,7 @@ pub fn SettingsPage() -> impl IntoView {
         );
     };
     let import = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+        let Some(file) = crate::settings::chosen_file(&ev) else {
             return;
         };
         leptos::task::spawn_local(async move {

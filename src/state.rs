@@ -96,6 +96,16 @@ impl AppState {
         self.lang().t()
     }
 
+    /// The open plan's title (its id when it has none yet).
+    pub fn title(&self) -> String {
+        self.plan.with(|p| {
+            p.0.meta
+                .as_ref()
+                .map(|m| m.title.clone())
+                .unwrap_or_else(|| p.0.id.clone())
+        })
+    }
+
     /// Today in the plan's time zone.
     pub fn today(&self) -> NaiveDate {
         let now = js_sys::Date::now() as i64;
