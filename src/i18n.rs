@@ -173,6 +173,8 @@ pub struct Texts {
     pub import_create: &'static str,
     pub row: &'static str,
     pub export_xlsx: &'static str,
+    pub as_of: &'static str,
+    pub today: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -316,6 +318,8 @@ pub static ZH: Texts = Texts {
     import_create: "创建新计划",
     row: "第几行",
     export_xlsx: "导出Excel",
+    as_of: "截至日期",
+    today: "今天",
 };
 
 pub static EN: Texts = Texts {
@@ -459,6 +463,8 @@ pub static EN: Texts = Texts {
     import_create: "Create the plan",
     row: "Row",
     export_xlsx: "Export Excel",
+    as_of: "As of",
+    today: "Today",
 };
 
 impl Texts {

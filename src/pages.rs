@@ -19,8 +19,9 @@ const PAGE: usize = 60;
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let state = AppState::expect();
-    let today = move || state.today();
+    let today = move || state.as_of();
     let title = move || state.title();
+    let as_of_value = move || state.as_of().to_string();
     let overall = Signal::derive(move || state.plan.with(|p| plan_progress(&p.0, today())));
     let counts = Memo::new(move |_| {
         state.plan.with(|p| {
@@ -67,6 +68,14 @@ pub fn OverviewPage() -> impl IntoView {
     view! {
         <section class="page overview" aria-labelledby="overview-title">
             <h1 id="overview-title">{title}</h1>
+            <label class="as-of">
+                <span>{move || state.t().as_of}</span>
+                <input name="as-of" type="date" prop:value=as_of_value
+                    on:change=move |ev| state.set_as_of(chrono::NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d").ok()) />
+                <Show when=move || state.as_of_set()>
+                    <button on:click=move |_| state.set_as_of(None)>{move || state.t().today}</button>
+                </Show>
+            </label>
             <div class="card summary">
                 <h2>{move || state.t().plan_progress}</h2>
                 <ProgressBar progress=overall label=Signal::derive(move || state.t().plan_progress.to_string()) />
@@ -180,7 +189,7 @@ pub fn ItemsPage() -> impl IntoView {
     let shown = RwSignal::new(PAGE);
     let rows = Memo::new(move |_| {
         let f = filters.get();
-        let today = state.today();
+        let today = state.as_of();
         state.plan.with(|p| {
             let plan = &p.0;
             plan.items
@@ -305,13 +314,13 @@ fn ItemRow(id: String) -> impl IntoView {
     let progress = Signal::derive(move || {
         state
             .plan
-            .with(|p| item.with(|i| i.as_ref().map(|i| item_progress(&p.0, i, state.today()))))
+            .with(|p| item.with(|i| i.as_ref().map(|i| item_progress(&p.0, i, state.as_of()))))
             .unwrap_or_else(jindu_core::progress::Progress::none)
     });
     let schedule = Signal::derive(move || {
         state
             .plan
-            .with(|p| item.with(|i| i.as_ref().map(|i| item_schedule(&p.0, i, state.today()))))
+            .with(|p| item.with(|i| i.as_ref().map(|i| item_schedule(&p.0, i, state.as_of()))))
             .unwrap_or(Schedule::OnTrack)
     });
     let content = move || item.with(|i| i.as_ref().map(|i| i.content.clone()).unwrap_or_default());
@@ -358,7 +367,7 @@ pub fn ItemPage() -> impl IntoView {
 #[component]
 fn ItemDetail(id: String) -> impl IntoView {
     let state = AppState::expect();
-    let today = move || state.today();
+    let today = move || state.as_of();
     let data = {
         let id = id.clone();
         Memo::new(move |_| {
@@ -449,7 +458,7 @@ fn Targets(item: String) -> impl IntoView {
                 let plan = &p.0;
                 plan.targets_of(&item)
                     .map(|t| {
-                        let prog = target_progress(plan, t, state.today());
+                        let prog = target_progress(plan, t, state.as_of());
                         let stages: Vec<(String, String, Option<f64>)> = plan
                             .stages_of(&t.id)
                             .map(|s| {
@@ -519,7 +528,7 @@ fn Milestones(item: String) -> impl IntoView {
                 let Some(i) = plan.item(&item) else {
                     return Vec::new();
                 };
-                let judged = deadlines(plan, i, state.today());
+                let judged = deadlines(plan, i, state.as_of());
                 plan.milestones_of(&item)
                     .map(|m| {
                         let s = judged
@@ -570,11 +579,11 @@ fn Sites(item: String) -> impl IntoView {
                             .site(&s.site)
                             .map(|x| x.name.clone())
                             .unwrap_or_default();
-                        let prog = site_progress(plan, &item, &s.site, state.today());
+                        let prog = site_progress(plan, &item, &s.site, state.as_of());
                         let packages: Vec<(String, String, String)> = plan
                             .packages_of(&item, &s.site)
                             .map(|wp| {
-                                let pp = package_progress(plan, &wp.id, state.today());
+                                let pp = package_progress(plan, &wp.id, state.as_of());
                                 let latest = plan
                                     .records
                                     .iter()
@@ -789,11 +798,11 @@ pub fn SitePage() -> impl IntoView {
                 .filter(|x| x.site == sid)
                 .filter_map(|x| {
                     let item = plan.item(&x.item)?;
-                    let prog = site_progress(plan, &item.id, &sid, state.today());
+                    let prog = site_progress(plan, &item.id, &sid, state.as_of());
                     let packages: Vec<String> = plan
                         .packages_of(&item.id, &sid)
                         .map(|wp| {
-                            let pp = package_progress(plan, &wp.id, state.today());
+                            let pp = package_progress(plan, &wp.id, state.as_of());
                             format!("{}{} {}", wp.label, wp.name, pct(pp.percent))
                         })
                         .collect();

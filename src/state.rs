@@ -47,6 +47,8 @@ pub struct AppState {
     again: RwSignal<bool>,
     /// A pending debounced sync after an edit.
     debounce: StoredValue<Option<TimeoutHandle>>,
+    /// The date progress and schedules are judged at, when not today.
+    as_of: RwSignal<Option<NaiveDate>>,
     /// Rounds in a row that found the endpoint unreachable (for the retry back-off).
     offline_rounds: StoredValue<u32>,
     /// The one scheduled retry, replaced rather than stacked.
@@ -80,6 +82,7 @@ impl AppState {
             syncing: RwSignal::new(false),
             again: RwSignal::new(false),
             debounce: StoredValue::new(None),
+            as_of: RwSignal::new(None),
             offline_rounds: StoredValue::new(0),
             retry: StoredValue::new(None),
         };
@@ -104,6 +107,21 @@ impl AppState {
                 .map(|m| m.title.clone())
                 .unwrap_or_else(|| p.0.id.clone())
         })
+    }
+
+    /// The date figures are judged at: today, unless the user chose another (to look at
+    /// a past plan as it stood, say 2021-06-30).
+    pub fn as_of(&self) -> NaiveDate {
+        self.as_of.get().unwrap_or_else(|| self.today())
+    }
+
+    /// Whether a date other than today was chosen.
+    pub fn as_of_set(&self) -> bool {
+        self.as_of.with(Option::is_some)
+    }
+
+    pub fn set_as_of(&self, date: Option<NaiveDate>) {
+        self.as_of.set(date);
     }
 
     /// Today in the plan's time zone.

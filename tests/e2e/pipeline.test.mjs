@@ -16,6 +16,13 @@ test("the served app renders the built-in plan in Chinese", async () => {
     assert.equal(await cards.count(), 6);
     await page.getByText("推进“美丽西兴”建设,优化街区环境").waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.lang), "zh-CN");
+    // Judged as of 2021-06-30 the plan reads as the seed's report did: 4 items overdue
+    // (2.3, 3.2, 5, 6.1) and 7 at risk.
+    const asOf = page.locator('input[name="as-of"]');
+    await asOf.fill("2021-06-30");
+    await asOf.dispatchEvent("change");
+    await page.getByTestId("overdue-count").getByText("已逾期 4").waitFor();
+    await page.getByTestId("at-risk-count").getByText("有风险 7").waitFor();
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, "overview.png"), fullPage: false });
   } finally {
