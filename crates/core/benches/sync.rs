@@ -61,6 +61,14 @@ fn main() {
         ms(contains)
     );
 
+    let auto = automerge_merge(100_000);
+    println!(
+        "automerge 0.12 merging two documents with 100,000 edits each (one change per edit, same mix): {} — ours is {:.1}x {}",
+        ms(auto),
+        if merge < auto { auto.as_secs_f64() / merge.as_secs_f64() } else { merge.as_secs_f64() / auto.as_secs_f64() },
+        if merge < auto { "faster" } else { "slower" }
+    );
+
     // One full round: the device holds one new record; the file holds everyone else's.
     let big = plan(&Shape {
         items: 1_000,
@@ -139,4 +147,60 @@ fn main() {
         remote.len(),
         ms(parse)
     );
+}
+
+/// The same work in automerge: a map of 1,000 items with three fields and a map of
+/// records; each side makes 100,000 edits (two in three new records, the rest field
+/// writes), one change each; the merge of one side into a copy of the other is timed.
+fn automerge_merge(edits: usize) -> Duration {
+    use automerge::transaction::Transactable;
+    use automerge::{ActorId, AutoCommit, ObjType, ROOT};
+    let mut base = AutoCommit::new().with_actor(ActorId::from(b"base".as_slice()));
+    let items = base.put_object(ROOT, "items", ObjType::Map).unwrap();
+    let records = base.put_object(ROOT, "records", ObjType::Map).unwrap();
+    let mut item_ids = Vec::new();
+    for i in 0..1_000 {
+        let item = base
+            .put_object(&items, format!("item-{i}"), ObjType::Map)
+            .unwrap();
+        for f in ["content", "order", "departments"] {
+            base.put(&item, f, "提升改造小区环境").unwrap();
+        }
+        item_ids.push(item);
+    }
+    base.commit();
+    let mut side = |name: &str, seed: u64| {
+        let mut doc = base.fork().with_actor(ActorId::from(name.as_bytes()));
+        let mut rng = jindu_core::generate::Rng::new(seed);
+        for n in 0..edits {
+            if rng.below(3) < 2 {
+                let body = format!(
+                    r#"{{"on":"2021-08-01","by":"{name}","item":"item-{}","pct":{},"note":"提升改造"}}"#,
+                    rng.below(1000),
+                    rng.below(101)
+                );
+                doc.put(&records, format!("r-{name}-{n}"), body).unwrap();
+            } else {
+                let item = &item_ids[rng.below(1_000) as usize];
+                let f = ["content", "order", "departments"][rng.below(3) as usize];
+                doc.put(item, f, format!("{}", rng.below(1000))).unwrap();
+            }
+            doc.commit();
+        }
+        doc
+    };
+    let a = side("a", 2);
+    let b = side("b", 3);
+    let mut copies: Vec<(AutoCommit, AutoCommit)> =
+        (0..3).map(|_| (a.clone(), b.clone())).collect();
+    median(
+        copies
+            .iter_mut()
+            .map(|(x, y)| {
+                let t = Instant::now();
+                x.merge(y).unwrap();
+                t.elapsed()
+            })
+            .collect(),
+    )
 }
