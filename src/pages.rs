@@ -2,8 +2,8 @@
 
 use jindu_core::model::{Item, Plan, RecordView};
 use jindu_core::progress::{
-    category_progress, deadlines, item_progress, item_schedule, package_progress, plan_progress,
-    site_progress, target_progress, Due, Schedule,
+    category_progress, deadlines, item_progress, item_schedule, latest, package_progress,
+    plan_progress, site_progress, target_progress, Due, Schedule,
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -462,15 +462,11 @@ fn Targets(item: String) -> impl IntoView {
                         let stages: Vec<(String, String, Option<f64>)> = plan
                             .stages_of(&t.id)
                             .map(|s| {
-                                let fig = plan
-                                    .records
-                                    .iter()
-                                    .rev()
-                                    .find(|r| {
-                                        r.record.stage.as_deref() == Some(&s.id)
-                                            && r.record.figure.is_some()
-                                    })
-                                    .and_then(|r| r.record.figure);
+                                let fig = latest(plan, state.as_of(), |r| {
+                                    r.record.stage.as_deref() == Some(&s.id)
+                                        && r.record.figure.is_some()
+                                })
+                                .and_then(|r| r.record.figure);
                                 (s.id.clone(), s.name.clone(), fig)
                             })
                             .collect();
@@ -584,22 +580,19 @@ fn Sites(item: String) -> impl IntoView {
                             .packages_of(&item, &s.site)
                             .map(|wp| {
                                 let pp = package_progress(plan, &wp.id, state.as_of());
-                                let latest = plan
-                                    .records
-                                    .iter()
-                                    .rev()
-                                    .find(|r| r.record.package.as_deref() == Some(&wp.id));
-                                let status =
-                                    match (pp.percent, latest.and_then(|r| r.record.status)) {
-                                        (Some(v), _)
-                                            if wp.measure
-                                                == jindu_core::model::Measure::Percent =>
-                                        {
-                                            pct(Some(v))
-                                        }
-                                        (_, Some(st)) => state.t().record_status(st).to_string(),
-                                        _ => "—".to_string(),
-                                    };
+                                let last = latest(plan, state.as_of(), |r| {
+                                    r.record.package.as_deref() == Some(&wp.id)
+                                });
+                                let status = match (pp.percent, last.and_then(|r| r.record.status))
+                                {
+                                    (Some(v), _)
+                                        if wp.measure == jindu_core::model::Measure::Percent =>
+                                    {
+                                        pct(Some(v))
+                                    }
+                                    (_, Some(st)) => state.t().record_status(st).to_string(),
+                                    _ => "—".to_string(),
+                                };
                                 (format!("{}{}", wp.label, wp.name), status, wp.id.clone())
                             })
                             .collect();

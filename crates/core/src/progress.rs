@@ -116,8 +116,9 @@ fn records_until<'a>(
         .filter(move |r| r.record.observed <= as_of)
 }
 
-/// The latest record matching `pred` as of a date.
-fn latest(
+/// The latest record matching `pred` among those observed on or before a date (ties:
+/// clock, then device). Every figure here is read through it, so the interface should too.
+pub fn latest(
     plan: &Plan,
     as_of: NaiveDate,
     pred: impl Fn(&RecordView) -> bool,
