@@ -279,7 +279,7 @@ pub fn ItemsPage() -> impl IntoView {
                     </select>
                 </label>
             </div>
-            <Show when=move || state.settings.with(|s| s.office)>
+            <Show when=move || state.is_office()>
                 <div class="actions">
                     <AddButton kind=jindu_core::model::Kind::Category parent=None label=|t| t.add_category />
                     <AddButton kind=jindu_core::model::Kind::Item parent=None label=|t| t.add_item />
@@ -415,7 +415,7 @@ fn ItemDetail(id: String) -> impl IntoView {
             <ProgressBar progress label=Signal::derive(move || state.t().plan_progress.to_string()) />
             <div class="actions">
                 <A href=record_href attr:class="button primary big">{move || state.t().record_progress}</A>
-                <Show when=move || state.settings.with(|s| s.office)>
+                <Show when=move || state.is_office()>
                     <EditButton entity=item_id.clone() />
                 </Show>
             </div>
@@ -477,7 +477,7 @@ fn Targets(item: String) -> impl IntoView {
         })
     };
     let item = StoredValue::new(item);
-    let office = move || state.settings.with(|s| s.office);
+    let office = move || state.is_office();
     view! {
         <Section title=Signal::derive(move || state.t().targets) show=Signal::derive(move || !rows.with(Vec::is_empty) || office())>
                 <ul class="targets">
@@ -539,7 +539,7 @@ fn Milestones(item: String) -> impl IntoView {
         })
     };
     let item = StoredValue::new(item);
-    let office = move || state.settings.with(|s| s.office);
+    let office = move || state.is_office();
     view! {
         <Section title=Signal::derive(move || state.t().milestones) show=Signal::derive(move || !rows.with(Vec::is_empty) || office())>
                 <ol class="timeline">
@@ -603,7 +603,7 @@ fn Sites(item: String) -> impl IntoView {
         })
     };
     let item = StoredValue::new(item);
-    let office = move || state.settings.with(|s| s.office);
+    let office = move || state.is_office();
     view! {
         <Section title=Signal::derive(move || state.t().sites) show=Signal::derive(move || !rows.with(Vec::is_empty) || office())>
                 <ul class="sites">
@@ -765,7 +765,7 @@ pub fn SitesPage() -> impl IntoView {
     view! {
         <section class="page sites" aria-labelledby="sites-title">
             <h1 id="sites-title">{move || state.t().sites}</h1>
-            <Show when=move || state.settings.with(|s| s.office)>
+            <Show when=move || state.is_office()>
                 <AddButton kind=jindu_core::model::Kind::Site parent=None label=|t| t.add_site />
             </Show>
             <ul class="site-list">
@@ -815,7 +815,7 @@ pub fn SitePage() -> impl IntoView {
         <section class="page site" aria-labelledby="site-title">
             <h1 id="site-title">{move || site.with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_else(|| state.t().not_found.to_string()))}</h1>
             <p class="muted">{move || site.with(|s| s.as_ref().map(|s| s.aliases.join("、")).unwrap_or_default())}</p>
-            <Show when=move || state.settings.with(|s| s.office)>
+            <Show when=move || state.is_office()>
                 <EditButton entity=id.get_untracked() />
             </Show>
             <h2>{move || state.t().items_here}</h2>

@@ -124,6 +124,11 @@ impl AppState {
         self.as_of.set(date);
     }
 
+    /// Whether this device is in office mode (plan editing shown).
+    pub fn is_office(&self) -> bool {
+        self.settings.with(|s| s.office)
+    }
+
     /// Today in the plan's time zone.
     pub fn today(&self) -> NaiveDate {
         let now = js_sys::Date::now() as i64;
@@ -310,27 +315,16 @@ impl AppState {
     /// Creates a plan (empty, or with the open plan's structure but none of its
     /// records), lists it in the index and opens it.
     pub fn create_plan(&self, id: &str, title: &str, copy: bool) -> Result<(), String> {
-        if !index::is_plan_id(id) || id == index::INDEX_ID {
-            return Err(format!("'{id}'"));
-        }
-        if storage::load_plan(id).is_some()
-            || index::listed(&self.index.get_untracked())
-                .iter()
-                .any(|l| l.id == id)
-        {
-            return Err(format!("'{id}' exists"));
-        }
         let mut doc = Doc::new(id);
         if copy {
-            let current = self.replica.with_untracked(|r| r.doc.entities.clone());
-            doc.entities = current;
+            doc.entities = self.replica.with_untracked(|r| r.doc.entities.clone());
         }
         let author = self.settings.with_untracked(|s| s.author.clone());
         let now = js_sys::Date::now() as u64;
-        let device = self
+        let (device, clock) = self
             .replica
             .with_untracked(|r| (r.device.clone(), r.clock.clone()));
-        let mut replica = Replica::new(doc, device.0.clone(), device.1);
+        let mut replica = Replica::new(doc, device, clock);
         let year = chrono::Datelike::year(&self.today());
         let mut meta = serde_json::Map::new();
         meta.insert("title".into(), title.into());
@@ -347,15 +341,9 @@ impl AppState {
                 now,
             )
             .map_err(|e| e.to_string())?;
-        storage::save_plan(&replica.doc).map_err(|e| e.0)?;
-        let mut idx = self.index.get_untracked();
-        let mut clock = replica.clock.clone();
-        index::list_plan(&mut idx, &mut clock, &device.0, &author, id, title, now);
-        let _ = storage::save_index(&idx);
-        self.index.set(idx);
+        let clock = replica.clock;
         self.replica.update(|r| r.clock = clock);
-        self.open_plan(id);
-        Ok(())
+        self.add_plan(replica.doc, title)
     }
 
     /// Stores a new plan document (an import), lists it in the index and opens it. Refuses

@@ -73,3 +73,28 @@ test("an inspector corrects and deletes their own record", async () => {
     await server.stop();
   }
 });
+
+test("a new plan copies the structure without the records and opens", async () => {
+  const server = await startServer();
+  const { context, page } = await openProfile("newplan");
+  try {
+    await setInspector(page, server.base, "办公室", { office: true });
+    await page.locator('input[name="new-plan-id"]').fill("xixing-2022");
+    await page.locator('input[name="new-plan-title"]').fill("西兴街道2022年民生工程计划");
+    await page.getByLabel("复制当前计划的结构").check();
+    await page.getByRole("button", { name: "新建计划" }).click();
+    await page.goto(server.base + "/");
+    await page.getByRole("heading", { level: 1, name: "西兴街道2022年民生工程计划" }).waitFor();
+    assert.equal(await page.getByTestId("category-card").count(), 6);
+    await page.getByText("暂无记录").waitFor();
+    // The same id again is refused and nothing is replaced.
+    await page.goto(server.base + "/settings");
+    await page.locator('input[name="new-plan-id"]').fill("xixing-2022");
+    await page.locator('input[name="new-plan-title"]').fill("另一个");
+    await page.getByRole("button", { name: "新建计划" }).click();
+    await page.getByRole("alert").filter({ hasText: "exists" }).waitFor();
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
