@@ -1,6 +1,7 @@
 // Shared helpers for the end-to-end tests: the real jindu-server on a loopback port
 // serving the built app, and Debian's headless Chromium driven by playwright-core.
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
+import { createServer, request as httpRequest } from "node:http";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -18,8 +19,17 @@ export function tempDir(tag) {
   return mkdtempSync(join(tmpdir(), `jindu-e2e-${tag}-`));
 }
 
-/** Starts jindu-server; resolves once it prints its address. */
-export function startServer({ dataDir = tempDir("data"), port = 0, args = [] } = {}) {
+/**
+ * Starts jindu-server; resolves once it prints its address. With JINDU_E2E_PG set (a
+ * PostgreSQL server's URL) it starts two instances over one database instead (one
+ * database per data directory) behind a small balancer, and each tablet profile talks
+ * to its own instance: the same tests then run against several servers.
+ */
+export function startServer(options = {}) {
+  return process.env.JINDU_E2E_PG ? startInstances(options) : startOne(options);
+}
+
+function startOne({ dataDir = tempDir("data"), port = 0, args = [] } = {}) {
   return new Promise((resolveStart, reject) => {
     const child = spawn(SERVER_BIN, ["--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--static-dir", DIST, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -46,10 +56,69 @@ export function startServer({ dataDir = tempDir("data"), port = 0, args = [] } =
   });
 }
 
+/** A database of the JINDU_E2E_PG server for a data directory (made the first time). */
+function databaseFor(dataDir) {
+  const admin = process.env.JINDU_E2E_PG;
+  const name = "e2e_" + dataDir.split("/").pop().toLowerCase().replace(/[^a-z0-9]/g, "_");
+  const exists = execFileSync("psql", [admin, "-X", "-A", "-t", "-c", `SELECT 1 FROM pg_database WHERE datname = '${name}'`]).toString().trim();
+  if (exists !== "1") execFileSync("psql", [admin, "-X", "-q", "-c", `CREATE DATABASE ${name}`]);
+  return admin.replace(/\/[^/]*$/, `/${name}`);
+}
+
+const TABLET_UA = /JinduTablet\/(\d+)/;
+
+/** Two instances over one PostgreSQL database behind a balancer on `port`. */
+async function startInstances({ dataDir = tempDir("data"), port = 0, args = [] } = {}) {
+  const store = databaseFor(dataDir);
+  const instances = [];
+  for (let i = 0; i < 2; i++) {
+    instances.push(await startOne({ dataDir: tempDir(`instance${i}`), args: ["--store", store, ...args] }));
+  }
+  const served = [0, 0];
+  const sockets = new Set();
+  // Sticky by tablet, as a balancer pinning clients would be: tablet n goes to
+  // instance n mod 2; anything else (the test itself) to instance 0.
+  const balancer = createServer((req, res) => {
+    const m = TABLET_UA.exec(req.headers["user-agent"] || "");
+    const i = m ? Number(m[1]) % 2 : 0;
+    if (req.url.startsWith("/files/")) served[i] += 1;
+    const upstream = httpRequest(
+      { host: "127.0.0.1", port: instances[i].port, method: req.method, path: req.url, headers: req.headers },
+      (up) => { res.writeHead(up.statusCode, up.headers); up.pipe(res); },
+    );
+    upstream.on("error", () => { res.destroy(); });
+    req.pipe(upstream);
+  });
+  balancer.on("connection", (s) => { sockets.add(s); s.on("close", () => sockets.delete(s)); });
+  await new Promise((r) => balancer.listen(port, "127.0.0.1", r));
+  const bound = balancer.address().port;
+  return {
+    base: `http://127.0.0.1:${bound}`,
+    port: bound,
+    dataDir,
+    instances,
+    served,
+    stop: async () => {
+      console.log(`# file requests per instance: ${served.join(", ")}`);
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => balancer.close(r));
+      for (const inst of instances) await inst.stop();
+    },
+  };
+}
+
+let profiles = 0;
+
 /** A browser profile of its own (a tablet), with a fresh user data dir. */
 export async function openProfile(tag, viewport = TABLET) {
   const dir = tempDir(`profile-${tag}`);
+  profiles += 1;
+  // Over several instances, the balancer tells tablets apart by this mark.
+  const userAgent = process.env.JINDU_E2E_PG
+    ? `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36 JinduTablet/${profiles}`
+    : undefined;
   const context = await chromium.launchPersistentContext(dir, {
+    userAgent,
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
     viewport,

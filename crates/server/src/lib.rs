@@ -18,6 +18,8 @@
 //! - `GET /healthz` → 200 `ok`. Anything else is the built app, with `index.html` for
 //!   deep links.
 
+pub mod postgres;
+pub mod s3;
 pub mod store;
 pub mod tls;
 
@@ -84,6 +86,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("storage error")]
     Storage(String),
+    #[error("the store is unavailable; try again shortly")]
+    Unavailable(String),
 }
 
 impl IntoResponse for ApiError {
@@ -100,11 +104,19 @@ impl IntoResponse for ApiError {
                 eprintln!("jindu-server: storage error: {e}");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            ApiError::Unavailable(e) => {
+                eprintln!("jindu-server: store unavailable: {e}");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         };
         let mut res = (status, format!("{self}\n")).into_response();
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
         }
         res
     }
@@ -118,6 +130,8 @@ impl From<StoreError> for ApiError {
                 ApiError::BadPath("the path runs through a symbolic link".into())
             }
             StoreError::Io(e) => ApiError::Storage(e.to_string()),
+            StoreError::Unavailable(e) => ApiError::Unavailable(e),
+            StoreError::Config(e) => ApiError::Storage(e),
         }
     }
 }

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
+use jindu_server::postgres::PgStore;
+use jindu_server::s3::{EtagQuoting, S3Store};
 use jindu_server::store::{FilePath, FsStore, Precondition, SharedFs, Store};
 use jindu_server::{
     app, is_loopback, new_token, seed_store, setup_link, AppState, Config, DEFAULT_MAX_BODY,
@@ -82,6 +84,16 @@ struct ServeArgs {
         global = true
     )]
     data_dir: PathBuf,
+    /// A shared store instead of the data directory, so that several servers can serve
+    /// the same files: `postgres://user@host/db` (several hosts and
+    /// `target_session_attrs=read-write` follow a failover) or `s3://bucket/prefix`
+    /// (endpoint, region and credentials from the AWS_* variables).
+    #[arg(long, env = "JINDU_STORE", global = true)]
+    store: Option<String>,
+    /// How an S3 store wants the ETag in If-Match: `quoted` (AWS S3, MinIO) or
+    /// `unquoted` (Ceph RGW 16).
+    #[arg(long, env = "JINDU_S3_ETAG", default_value = "quoted", global = true)]
+    s3_etag: EtagQuoting,
     /// The built app to serve (index.html is the fallback for deep links).
     #[arg(long, env = "JINDU_STATIC_DIR", global = true)]
     static_dir: Option<PathBuf>,
@@ -149,16 +161,11 @@ fn kept_token(data_dir: &Path) -> std::io::Result<String> {
 async fn main() {
     let cli = Cli::parse();
     let args = cli.serve;
-    let fs = match FsStore::open(&args.data_dir, args.keep_versions) {
-        Ok(s) => Arc::new(s),
-        Err(e) => fail(format!(
-            "cannot open the data directory {}: {e}",
-            args.data_dir.display()
-        )),
-    };
-    let store = SharedFs(fs);
     match cli.command {
-        None | Some(Command::Serve) => serve(args, store).await,
+        None | Some(Command::Serve) => {
+            let store = open_store(&args).await;
+            serve(args, store).await
+        }
         Some(Command::Tls {
             command: TlsCommand::Init { dir, names, force },
         }) => {
@@ -177,11 +184,45 @@ async fn main() {
                 Err(e) => fail(e),
             }
         }
-        Some(Command::History { command }) => history(command, &store).await,
+        Some(Command::History { command }) => {
+            let store = open_store(&args).await;
+            history(command, store.as_ref()).await
+        }
     }
 }
 
-async fn history(command: HistoryCommand, store: &SharedFs) {
+/// The store the flags name: a shared store, or the data directory by default.
+async fn open_store(args: &ServeArgs) -> Arc<dyn Store> {
+    match args.store.as_deref() {
+        None | Some("") => match FsStore::open(&args.data_dir, args.keep_versions) {
+            Ok(s) => Arc::new(SharedFs(Arc::new(s))),
+            Err(e) => fail(format!(
+                "cannot open the data directory {}: {e}",
+                args.data_dir.display()
+            )),
+        },
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            match PgStore::connect(url, args.keep_versions).await {
+                Ok(s) => Arc::new(s),
+                Err(e) => fail(format!("cannot use the PostgreSQL store: {e}")),
+            }
+        }
+        Some(url) if url.starts_with("s3://") => {
+            let store =
+                S3Store::open(url, args.s3_etag, args.keep_versions).unwrap_or_else(|e| fail(e));
+            if let Err(e) = store.check().await {
+                fail(format!("cannot use {url}: {e}"));
+            }
+            Arc::new(store)
+        }
+        Some(other) => fail(format!(
+            "unknown store '{other}': use postgres://… or s3://…, or leave --store out \
+             to keep files in the data directory"
+        )),
+    }
+}
+
+async fn history(command: HistoryCommand, store: &dyn Store) {
     let parse =
         |p: &str| FilePath::parse(p).unwrap_or_else(|e| fail(format!("bad path '{p}': {e}")));
     match command {
@@ -224,8 +265,8 @@ async fn history(command: HistoryCommand, store: &SharedFs) {
     }
 }
 
-async fn serve(args: ServeArgs, store: SharedFs) {
-    if let Err(e) = seed_store(&store).await {
+async fn serve(args: ServeArgs, store: Arc<dyn Store>) {
+    if let Err(e) = seed_store(store.as_ref()).await {
         fail(format!("cannot write the built-in plan: {e}"));
     }
     let mut tokens = args.tokens.clone();
@@ -236,6 +277,11 @@ async fn serve(args: ServeArgs, store: SharedFs) {
         "http"
     };
     let mut setup_token = None;
+    let shared = args.store.as_deref().is_some_and(|s| !s.is_empty());
+    if !is_loopback(&args.listen) && tokens.is_empty() && shared {
+        // A token kept in one machine's data directory would differ from the others'.
+        fail("servers sharing a store need the same --token (or JINDU_TOKEN) on each");
+    }
     if !is_loopback(&args.listen) && tokens.is_empty() {
         // Never open beyond loopback: create (once) and keep a token, and print the setup
         // link to the terminal only.
@@ -260,7 +306,7 @@ async fn serve(args: ServeArgs, store: SharedFs) {
         }
     }
     let router = app(AppState {
-        store: Arc::new(store),
+        store,
         config: Arc::new(config),
     });
     let listener = std::net::TcpListener::bind(args.listen)

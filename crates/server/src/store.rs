@@ -101,6 +101,12 @@ pub enum StoreError {
     Symlink,
     #[error("storage error: {0}")]
     Io(#[from] io::Error),
+    /// The store cannot be reached or refused the operation; the request may be retried.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The store's settings are wrong (reported at start).
+    #[error("{0}")]
+    Config(String),
 }
 
 /// What the server needs from a place to keep files.

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{client, temp_dir, Server};
+use common::{client, temp_dir, Server, DATA_DIR_ONLY};
 use jindu_core::doc::Doc;
 use jindu_core::edit::{Edit, Replica};
 use jindu_core::hlc::Clock;
@@ -163,7 +163,7 @@ async fn bad_paths_are_refused_and_nothing_outside_the_data_dir_is_touched() {
     std::fs::write(&outside, "secret").unwrap();
     // A symlink planted in the data dir, pointing outside.
     std::os::unix::fs::symlink(&root, data.join("link")).unwrap();
-    let s = Server::start(&data, &[]);
+    let s = Server::start(&data, DATA_DIR_ONLY);
     let c = client();
     let long = "a".repeat(300);
     for bad in [
@@ -273,7 +273,7 @@ async fn tokens_guard_files_and_read_tokens_cannot_write() {
 #[tokio::test]
 async fn beyond_loopback_without_a_token_the_server_makes_one_and_prints_the_setup_link() {
     let data = temp_dir("lan");
-    let s = Server::start_on(&data, "0.0.0.0:0", &[]);
+    let s = Server::start_on(&data, "0.0.0.0:0", DATA_DIR_ONLY);
     let port = s.base.rsplit(':').next().unwrap().to_owned();
     let c = client();
     let local = format!("http://127.0.0.1:{port}/{PLAN}");
@@ -313,7 +313,7 @@ async fn beyond_loopback_without_a_token_the_server_makes_one_and_prints_the_set
     );
     // The same token is kept across restarts.
     drop(s);
-    let s = Server::start_on(&data, "0.0.0.0:0", &[]);
+    let s = Server::start_on(&data, "0.0.0.0:0", DATA_DIR_ONLY);
     let port = s.base.rsplit(':').next().unwrap().to_owned();
     let local = format!("http://127.0.0.1:{port}/{PLAN}");
     assert_eq!(
@@ -605,29 +605,24 @@ async fn history_keeps_versions_and_restores_one() {
             .unwrap()
             .to_owned();
     }
+    let store = s.store_args.clone();
     drop(s);
     let bin = env!("CARGO_BIN_EXE_jindu-server");
     let list = std::process::Command::new(bin)
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "history",
-            "list",
-            "notes/h.json",
-        ])
+        .args(&store)
+        .args(["history", "list", "notes/h.json"])
         .output()
         .unwrap();
     let listed = String::from_utf8(list.stdout).unwrap();
     assert_eq!(listed.lines().count(), 3, "{listed}");
+    let first: String = listed
+        .split_whitespace()
+        .next()
+        .expect("a version number")
+        .to_owned();
     let restore = std::process::Command::new(bin)
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "history",
-            "restore",
-            "notes/h.json",
-            "1",
-        ])
+        .args(&store)
+        .args(["history", "restore", "notes/h.json", &first])
         .output()
         .unwrap();
     assert!(
@@ -635,19 +630,13 @@ async fn history_keeps_versions_and_restores_one() {
         "{}",
         String::from_utf8_lossy(&restore.stderr)
     );
-    assert_eq!(
-        std::fs::read_to_string(data.join("notes/h.json")).unwrap(),
-        "v1"
-    );
+    let s = Server::start(&data, &[]);
+    let restored = c.get(s.url("files/notes/h.json")).send().await.unwrap();
+    assert_eq!(restored.text().await.unwrap(), "v1");
+    drop(s);
     let missing = std::process::Command::new(bin)
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "history",
-            "restore",
-            "notes/h.json",
-            "99",
-        ])
+        .args(&store)
+        .args(["history", "restore", "notes/h.json", "99"])
         .output()
         .unwrap();
     assert!(!missing.status.success());
@@ -667,8 +656,12 @@ async fn history_keeps_versions_and_restores_one() {
             .unwrap()
             .to_owned();
     }
-    let kept = std::fs::read_dir(data.join(".history/notes/h.json"))
-        .unwrap()
-        .count();
-    assert_eq!(kept, 2);
+    drop(s);
+    let list = std::process::Command::new(bin)
+        .args(&store)
+        .args(["history", "list", "notes/h.json"])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(list.stdout).unwrap();
+    assert_eq!(listed.lines().count(), 2, "{listed}");
 }

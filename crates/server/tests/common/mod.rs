@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod stores;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -11,6 +13,8 @@ use std::time::Duration;
 
 pub struct Server {
     pub child: Child,
+    /// The arguments that reach this server's store from the command line.
+    pub store_args: Vec<String>,
     pub base: String,
     pub data: PathBuf,
     pub stdout: mpsc::Receiver<String>,
@@ -20,6 +24,10 @@ pub struct Server {
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A fresh, empty directory under the target directory.
+/// Arguments that keep a server on its data directory even when the test command runs
+/// the suite over a shared store: for tests of the directory itself (links, the kept token).
+pub const DATA_DIR_ONLY: &[&str] = &["--store", ""];
+
 pub fn temp_dir(tag: &str) -> PathBuf {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let dir = std::env::temp_dir().join(format!("jindu-test-{}-{tag}-{n}", std::process::id()));
@@ -46,7 +54,43 @@ impl Server {
     }
 
     pub fn start_on(data: &Path, listen: &str, args: &[&str]) -> Server {
+        Self::start_with(data, listen, args, &[])
+    }
+
+    /// With extra environment variables (a shared store's settings, say). When
+    /// `JINDU_TEST_PG` names a PostgreSQL server and the arguments name no store, the
+    /// server keeps its files in a database of that server, one per data directory: the
+    /// test command runs the contract tests that way too.
+    pub fn start_with(
+        data: &Path,
+        listen: &str,
+        args: &[&str],
+        env: &[(String, String)],
+    ) -> Server {
+        Self::try_start_on(data, listen, args, env)
+            .unwrap_or_else(|errs| panic!("the server did not start: {errs}"))
+    }
+
+    /// Starts a server on any port, or returns what it printed when it refused to start.
+    pub fn try_start_on(
+        data: &Path,
+        listen: &str,
+        args: &[&str],
+        env: &[(String, String)],
+    ) -> Result<Server, String> {
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        if let Ok(admin) = std::env::var("JINDU_TEST_PG") {
+            if !args.iter().any(|a| a == "--store") {
+                args.push("--store".into());
+                args.push(test_database(&admin, data));
+            }
+        }
+        let mut store_args = vec!["--data-dir".to_owned(), data.display().to_string()];
+        if let Some(i) = args.iter().position(|a| a == "--store") {
+            store_args.extend(args[i..=i + 1].iter().cloned());
+        }
         let mut child = Command::new(env!("CARGO_BIN_EXE_jindu-server"))
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .arg("--listen")
             .arg(listen)
             .arg("--data-dir")
@@ -59,25 +103,26 @@ impl Server {
             .expect("the server binary runs");
         let stdout = pipe(child.stdout.take().unwrap());
         let stderr = pipe(child.stderr.take().unwrap());
-        let first = stdout
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| {
-                let errs: Vec<String> = stderr.try_iter().collect();
-                panic!("the server did not start: {errs:?}")
-            });
+        let Ok(first) = stdout.recv_timeout(Duration::from_secs(30)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            std::thread::sleep(Duration::from_millis(100));
+            return Err(stderr.try_iter().collect::<Vec<_>>().join("\n"));
+        };
         let base = first
             .split_whitespace()
             .find(|w| w.starts_with("http"))
             .expect("the server prints its address")
             .trim_end_matches('/')
             .to_owned();
-        Server {
+        Ok(Server {
             child,
+            store_args,
             base,
             data: data.to_path_buf(),
             stdout,
             stderr,
-        }
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -94,6 +139,48 @@ impl Server {
         std::thread::sleep(Duration::from_millis(100));
         self.stdout.try_iter().collect()
     }
+}
+
+/// A database named after the data directory on the PostgreSQL server `admin` (created
+/// the first time), and its URL.
+fn test_database(admin: &str, data: &Path) -> String {
+    let name: String = data
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = format!("t_{name}");
+    let exists = std::process::Command::new("psql")
+        .arg(admin)
+        .args(["-X", "-A", "-t", "-c"])
+        .arg(format!(
+            "SELECT 1 FROM pg_database WHERE datname = '{name}'"
+        ))
+        .output()
+        .expect("psql runs");
+    assert!(
+        exists.status.success(),
+        "cannot reach JINDU_TEST_PG={admin}"
+    );
+    if String::from_utf8_lossy(&exists.stdout).trim() != "1" {
+        let made = std::process::Command::new("psql")
+            .arg(admin)
+            .args(["-X", "-q", "-c"])
+            .arg(format!("CREATE DATABASE {name}"))
+            .status()
+            .expect("psql runs");
+        assert!(made.success(), "cannot create database {name}");
+    }
+    let (base, _) = admin.rsplit_once('/').expect("a URL with a database");
+    format!("{base}/{name}")
 }
 
 impl Drop for Server {

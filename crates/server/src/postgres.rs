@@ -1,0 +1,283 @@
+//! Files in PostgreSQL, so that several servers can share one store.
+//!
+//! Every write is one compare-and-swap statement: `UPDATE … WHERE name = $1 AND etag = $2`
+//! (or `INSERT … ON CONFLICT DO NOTHING` to create) that also appends the version to the
+//! history table, so the current file and its history never disagree. No row affected
+//! means the precondition failed. The ETag carries the file's version number beside a
+//! hash of the bytes, so it changes on every write even when the bytes repeat.
+//!
+//! Connections come from a pool that replaces broken connections; a connection string
+//! with several hosts and `target_session_attrs=read-write` follows a failover to the
+//! promoted standby.
+
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use sha2::{Digest, Sha256};
+use tokio_postgres::NoTls;
+
+use crate::store::{BoxFuture, FilePath, Precondition, Store, StoreError, Stored, Version};
+
+/// Schema steps, applied in order; the number of applied steps is kept in
+/// `jindu_schema`. Append, never edit.
+const MIGRATIONS: &[&str] = &["CREATE TABLE jindu_files (
+        name text PRIMARY KEY,
+        version bigint NOT NULL,
+        etag text NOT NULL,
+        body bytea NOT NULL,
+        written timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE jindu_history (
+        name text NOT NULL,
+        version bigint NOT NULL,
+        etag text NOT NULL,
+        body bytea NOT NULL,
+        written timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (name, version)
+    );"];
+
+/// A key for the advisory lock that serialises migrations of servers starting together.
+const MIGRATION_LOCK: i64 = 0x6a696e6475; // "jindu"
+
+/// Files in a PostgreSQL database.
+pub struct PgStore {
+    pool: Pool,
+    keep: i64,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("PostgreSQL: {e}"))
+}
+
+fn hash_of(body: &[u8]) -> String {
+    Sha256::digest(body)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl PgStore {
+    /// Connects (a `postgres://` URL or a key=value string), creates or migrates the
+    /// schema, and keeps `keep` versions of each file.
+    pub async fn connect(url: &str, keep: usize) -> Result<PgStore, StoreError> {
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Config(format!("bad PostgreSQL connection string: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(5));
+        }
+        config.keepalives_idle(Duration::from_secs(30));
+        if config.get_application_name().is_none() {
+            config.application_name("jindu-server");
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(10)))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| StoreError::Config(e.to_string()))?;
+        let store = PgStore {
+            pool,
+            keep: keep.max(1) as i64,
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await.map_err(backend)?;
+        let tx = client.transaction().await.map_err(backend)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(backend)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS jindu_schema (steps integer NOT NULL)")
+            .await
+            .map_err(backend)?;
+        let row = tx
+            .query_opt("SELECT steps FROM jindu_schema", &[])
+            .await
+            .map_err(backend)?;
+        let applied = match row {
+            Some(r) => r.get::<_, i32>(0) as usize,
+            None => {
+                tx.execute("INSERT INTO jindu_schema (steps) VALUES (0)", &[])
+                    .await
+                    .map_err(backend)?;
+                0
+            }
+        };
+        if applied > MIGRATIONS.len() {
+            return Err(StoreError::Config(format!(
+                "the database's schema is newer ({applied} steps) than this server knows \
+                 ({}): upgrade jindu-server",
+                MIGRATIONS.len()
+            )));
+        }
+        for step in &MIGRATIONS[applied..] {
+            tx.batch_execute(step).await.map_err(backend)?;
+        }
+        tx.execute(
+            "UPDATE jindu_schema SET steps = $1",
+            &[&(MIGRATIONS.len() as i32)],
+        )
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn get_now(&self, path: &FilePath) -> Result<Option<Stored>, StoreError> {
+        let client = self.pool.get().await.map_err(backend)?;
+        let row = client
+            .query_opt(
+                "SELECT body, etag FROM jindu_files WHERE name = $1",
+                &[&path.as_str()],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(row.map(|r| Stored {
+            body: r.get(0),
+            etag: r.get(1),
+        }))
+    }
+
+    async fn put_now(
+        &self,
+        path: &FilePath,
+        body: Vec<u8>,
+        pre: Precondition,
+    ) -> Result<String, StoreError> {
+        let client = self.pool.get().await.map_err(backend)?;
+        let hash = hash_of(&body);
+        let name = path.as_str();
+        // One statement: the compare-and-swap and the history row commit together.
+        let row = match &pre {
+            Precondition::IfMatch(tag) => {
+                client
+                    .query_opt(
+                        "WITH w AS (
+                            UPDATE jindu_files
+                               SET version = version + 1,
+                                   etag = '\"' || (version + 1) || '-' || $3 || '\"',
+                                   body = $4,
+                                   written = now()
+                             WHERE name = $1 AND etag = $2
+                         RETURNING name, version, etag, body, written)
+                         INSERT INTO jindu_history (name, version, etag, body, written)
+                         SELECT name, version, etag, body, written FROM w
+                         RETURNING version, etag",
+                        &[&name, tag, &hash, &body],
+                    )
+                    .await
+            }
+            Precondition::IfAbsent => {
+                client
+                    .query_opt(
+                        "WITH w AS (
+                            INSERT INTO jindu_files (name, version, etag, body)
+                            VALUES ($1, 1, '\"1-' || $2 || '\"', $3)
+                            ON CONFLICT (name) DO NOTHING
+                         RETURNING name, version, etag, body, written)
+                         INSERT INTO jindu_history (name, version, etag, body, written)
+                         SELECT name, version, etag, body, written FROM w
+                         RETURNING version, etag",
+                        &[&name, &hash, &body],
+                    )
+                    .await
+            }
+        }
+        .map_err(backend)?;
+        let Some(row) = row else {
+            return Err(StoreError::PreconditionFailed);
+        };
+        let version: i64 = row.get(0);
+        let etag: String = row.get(1);
+        // Pruning is housekeeping: the write has committed whatever happens here.
+        if let Err(e) = client
+            .execute(
+                "DELETE FROM jindu_history WHERE name = $1 AND version <= $2",
+                &[&name, &(version - self.keep)],
+            )
+            .await
+        {
+            eprintln!("jindu-server: could not prune the history of {name}: {e}");
+        }
+        Ok(etag)
+    }
+
+    async fn history_now(&self, path: &FilePath) -> Result<Vec<Version>, StoreError> {
+        let client = self.pool.get().await.map_err(backend)?;
+        let rows = client
+            .query(
+                "SELECT version, etag, octet_length(body), \
+                        extract(epoch FROM written)::bigint \
+                   FROM jindu_history WHERE name = $1 ORDER BY version",
+                &[&path.as_str()],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(rows
+            .iter()
+            .map(|r| Version {
+                number: r.get::<_, i64>(0) as u64,
+                etag: r.get(1),
+                bytes: r.get::<_, i32>(2) as u64,
+                written: r.get::<_, i64>(3) as u64,
+            })
+            .collect())
+    }
+
+    async fn version_now(
+        &self,
+        path: &FilePath,
+        number: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let client = self.pool.get().await.map_err(backend)?;
+        let row = client
+            .query_opt(
+                "SELECT body FROM jindu_history WHERE name = $1 AND version = $2",
+                &[&path.as_str(), &(number as i64)],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+}
+
+impl Store for PgStore {
+    fn get<'a>(&'a self, path: &'a FilePath) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
+        Box::pin(self.get_now(path))
+    }
+
+    fn put<'a>(
+        &'a self,
+        path: &'a FilePath,
+        body: Vec<u8>,
+        pre: Precondition,
+    ) -> BoxFuture<'a, Result<String, StoreError>> {
+        Box::pin(self.put_now(path, body, pre))
+    }
+
+    fn history<'a>(
+        &'a self,
+        path: &'a FilePath,
+    ) -> BoxFuture<'a, Result<Vec<Version>, StoreError>> {
+        Box::pin(self.history_now(path))
+    }
+
+    fn version<'a>(
+        &'a self,
+        path: &'a FilePath,
+        number: u64,
+    ) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>> {
+        Box::pin(self.version_now(path, number))
+    }
+}
