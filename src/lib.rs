@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod import;
 pub mod net;
 pub mod pages;
+mod perf;
 pub mod record;
 pub mod report;
 pub mod settings;

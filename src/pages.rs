@@ -462,7 +462,7 @@ fn Targets(item: String) -> impl IntoView {
                         let stages: Vec<(String, String, Option<f64>)> = plan
                             .stages_of(&t.id)
                             .map(|s| {
-                                let fig = latest(plan, state.as_of(), |r| {
+                                let fig = latest(plan, &s.id, state.as_of(), |r| {
                                     r.record.stage.as_deref() == Some(&s.id)
                                         && r.record.figure.is_some()
                                 })
@@ -580,7 +580,7 @@ fn Sites(item: String) -> impl IntoView {
                             .packages_of(&item, &s.site)
                             .map(|wp| {
                                 let pp = package_progress(plan, &wp.id, state.as_of());
-                                let last = latest(plan, state.as_of(), |r| {
+                                let last = latest(plan, &wp.id, state.as_of(), |r| {
                                     r.record.package.as_deref() == Some(&wp.id)
                                 });
                                 let status = match (pp.percent, last.and_then(|r| r.record.status))

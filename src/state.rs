@@ -47,6 +47,8 @@ pub struct AppState {
     again: RwSignal<bool>,
     /// A pending debounced sync after an edit.
     debounce: StoredValue<Option<TimeoutHandle>>,
+    /// A pending rewrite of the plan's snapshot after edits were journalled.
+    compaction: StoredValue<Option<TimeoutHandle>>,
     /// The date progress and schedules are judged at, when not today.
     as_of: RwSignal<Option<NaiveDate>>,
     /// Rounds in a row that found the endpoint unreachable (for the retry back-off).
@@ -68,10 +70,14 @@ impl AppState {
         if !index::is_plan_id(&settings.plan) {
             settings.plan = seed::PLAN_ID.to_owned();
         }
-        let doc = load_or_seed(&settings.plan);
+        let doc = crate::perf::span("jindu:load-plan", || load_or_seed(&settings.plan));
         let sync = storage::load_sync(&settings.plan);
         let replica = RwSignal::new(Replica::new(doc, device.id, device.clock));
-        let plan = Memo::new(move |_| PlanView(Arc::new(replica.with(|r| Plan::from_doc(&r.doc)))));
+        let plan = Memo::new(move |_| {
+            crate::perf::span("jindu:plan-view", || {
+                PlanView(Arc::new(replica.with(|r| Plan::from_doc(&r.doc))))
+            })
+        });
         let state = AppState {
             settings: RwSignal::new(settings),
             replica,
@@ -82,6 +88,7 @@ impl AppState {
             syncing: RwSignal::new(false),
             again: RwSignal::new(false),
             debounce: StoredValue::new(None),
+            compaction: StoredValue::new(None),
             as_of: RwSignal::new(None),
             offline_rounds: StoredValue::new(0),
             retry: StoredValue::new(None),
@@ -141,6 +148,10 @@ impl AppState {
 
     /// Applies an edit made on this device, stores it at once and schedules a sync.
     pub fn edit(&self, edit: Edit) -> Result<Applied, EditError> {
+        crate::perf::span("jindu:edit", || self.edit_now(edit))
+    }
+
+    fn edit_now(&self, edit: Edit) -> Result<Applied, EditError> {
         let author = self.settings.with_untracked(|s| s.author.clone());
         let now = js_sys::Date::now() as u64;
         let mut result = None;
@@ -152,21 +163,58 @@ impl AppState {
             _ => Vec::new(),
         };
         self.sync.update(|s| s.note_edit(&applied, fields));
-        self.persist();
+        self.persist_edit(&applied.id);
         self.sync_soon();
         Ok(applied)
     }
 
+    /// Stores an edit at once as a journal entry (with the device clock and sync state),
+    /// and folds the journal into the plan's snapshot a little later.
+    fn persist_edit(&self, touched: &str) {
+        let result = crate::perf::span("jindu:store", || {
+            self.replica.with_untracked(|r| {
+                let full = storage::journal_plan(&r.doc, touched)?;
+                self.store_device_and_sync(r)?;
+                Ok::<_, storage::StorageError>(full)
+            })
+        });
+        match result {
+            Ok(full) => {
+                if self.storage_error.get_untracked().is_some() {
+                    self.storage_error.set(None);
+                }
+                if full {
+                    self.persist();
+                } else {
+                    self.compact_soon();
+                }
+            }
+            Err(e) => self.storage_error.set(Some(e.0)),
+        }
+    }
+
+    /// Rewrites the snapshot once edits pause, so compressing a large plan never delays a
+    /// tap.
+    fn compact_soon(&self) {
+        let this = *self;
+        if let Some(h) = self.compaction.get_value() {
+            h.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || this.persist(),
+            std::time::Duration::from_millis(3_000),
+        )
+        .ok();
+        self.compaction.set_value(handle);
+    }
+
     /// Writes the replica, the device clock and the sync state to storage.
     pub fn persist(&self) {
-        let result = self.replica.with_untracked(|r| {
-            storage::save_plan(&r.doc)?;
-            storage::save_device(&Device {
-                id: r.device.clone(),
-                clock: r.clock.clone(),
-            })?;
-            storage::save_sync(&r.doc.id, &self.sync.get_untracked())
-        });
+        if let Some(h) = self.compaction.get_value() {
+            h.clear();
+            self.compaction.set_value(None);
+        }
+        let result = crate::perf::span("jindu:store", || self.store_now());
         match result {
             Ok(()) => {
                 if self.storage_error.get_untracked().is_some() {
@@ -175,6 +223,21 @@ impl AppState {
             }
             Err(e) => self.storage_error.set(Some(e.0)),
         }
+    }
+
+    fn store_now(&self) -> Result<(), storage::StorageError> {
+        self.replica.with_untracked(|r| {
+            storage::save_plan(&r.doc)?;
+            self.store_device_and_sync(r)
+        })
+    }
+
+    fn store_device_and_sync(&self, r: &Replica) -> Result<(), storage::StorageError> {
+        storage::save_device(&Device {
+            id: r.device.clone(),
+            clock: r.clock.clone(),
+        })?;
+        storage::save_sync(&r.doc.id, &self.sync.get_untracked())
     }
 
     pub fn save_settings(&self, change: impl FnOnce(&mut Settings)) {

@@ -1,12 +1,15 @@
 //! The one adapter over the browser's localStorage (through gloo-storage).
 //!
-//! Keys are namespaced and versioned (`jindu.v1.…`). Plan documents are stored in their
-//! canonical JSON; everything else as plain serde data. Failures are returned, never
+//! Keys are namespaced and versioned (`jindu.v1.…`). A plan document is stored as a
+//! compressed snapshot plus a journal of the edits made since (see
+//! [`jindu_core::stored`]): an edit appends a small delta at once, the snapshot is
+//! rewritten later. Everything else is plain serde data. Failures are returned, never
 //! swallowed: the caller keeps the edit in memory and tells the user.
 
 use gloo_storage::{LocalStorage, Storage};
 use jindu_core::doc::Doc;
 use jindu_core::hlc::Clock;
+use jindu_core::stored;
 use jindu_core::sync::SyncState;
 use serde::{Deserialize, Serialize};
 
@@ -63,6 +66,13 @@ pub struct StorageError(pub String);
 fn plan_key(id: &str) -> String {
     format!("{PREFIX}plan.{id}")
 }
+
+fn journal_key(id: &str) -> String {
+    format!("{PREFIX}journal.{id}")
+}
+
+/// A journal longer than this (in characters) is folded into the snapshot at once.
+const JOURNAL_LIMIT: usize = 200_000;
 
 fn sync_key(id: &str) -> String {
     format!("{PREFIX}sync.{id}")
@@ -130,21 +140,46 @@ fn random_id() -> String {
         .collect()
 }
 
-/// A stored plan document, if this device holds one that reads.
+/// A stored plan document with its journal replayed, if this device holds one that reads.
 pub fn load_plan(id: &str) -> Option<Doc> {
-    let text = raw().ok()?.get_item(&plan_key(id)).ok()??;
-    match Doc::from_json(text.as_bytes()) {
-        Ok(d) => Some(d),
+    let storage = raw().ok()?;
+    let text = storage.get_item(&plan_key(id)).ok()??;
+    let mut doc = match stored::decode_snapshot(&text) {
+        Ok(d) => d,
         Err(e) => {
             leptos::logging::error!("stored plan {id} does not read: {e}");
-            None
+            return None;
+        }
+    };
+    if let Some(journal) = storage.get_item(&journal_key(id)).ok().flatten() {
+        for e in stored::replay(&mut doc, &journal) {
+            leptos::logging::error!("an edit in the journal of {id} does not read: {e}");
         }
     }
+    Some(doc)
 }
 
+/// Writes the whole plan as a snapshot and clears its journal (which the snapshot holds).
+/// When the write fails, the previous snapshot and the journal stay as they were.
 pub fn save_plan(doc: &Doc) -> Result<(), StorageError> {
-    let json = String::from_utf8(doc.to_json()).expect("JSON is UTF-8");
-    set_raw(&plan_key(&doc.id), &json)
+    set_raw(&plan_key(&doc.id), &stored::encode_snapshot(doc))?;
+    raw()?
+        .remove_item(&journal_key(&doc.id))
+        .map_err(|_| StorageError("localStorage refused to clear the journal".into()))
+}
+
+/// Stores one edit quickly: the entity or record it touched is appended to the plan's
+/// journal. Returns whether the journal has grown long enough to fold into the snapshot.
+pub fn journal_plan(doc: &Doc, touched: &str) -> Result<bool, StorageError> {
+    let Some(delta) = stored::delta(doc, touched) else {
+        save_plan(doc)?;
+        return Ok(false);
+    };
+    let key = journal_key(&doc.id);
+    let current = raw()?.get_item(&key).ok().flatten().unwrap_or_default();
+    let next = stored::append(&current, &delta);
+    set_raw(&key, &next)?;
+    Ok(next.len() > JOURNAL_LIMIT)
 }
 
 pub fn load_sync(id: &str) -> SyncState {

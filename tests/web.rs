@@ -45,7 +45,13 @@ fn a_plan_round_trips_through_local_storage() {
         doc.to_json()
     );
     assert_eq!(storage::stored_plans(), vec![seed::PLAN_ID.to_string()]);
-    assert!(storage::used() > doc.to_json().len() as f64 / 2.0);
+    // Stored compressed: far fewer characters than the JSON.
+    let used = storage::used();
+    assert!(
+        used > 1_000.0 && used < doc.to_json().len() as f64 / 4.0,
+        "{used} characters for {} bytes of JSON",
+        doc.to_json().len()
+    );
     // A corrupted stored plan reads as absent rather than crashing.
     web_sys::window()
         .unwrap()
@@ -55,6 +61,58 @@ fn a_plan_round_trips_through_local_storage() {
         .set_item("jindu.v1.plan.bad", "{oops")
         .unwrap();
     assert!(storage::load_plan("bad").is_none());
+}
+
+#[wasm_bindgen_test]
+fn edits_are_journalled_at_once_and_folded_into_the_snapshot_later() {
+    use jindu_core::edit::{Edit, Replica};
+    clear_storage();
+    let mut r = Replica::new(
+        seed::xixing_2021(),
+        "tablet",
+        jindu_core::hlc::Clock::default(),
+    );
+    storage::save_plan(&r.doc).unwrap();
+    let record = serde_json::from_value(serde_json::json!({
+        "on": "2021-07-01", "by": "甲", "item": "item-4-2", "note": "日志中的记录"
+    }))
+    .unwrap();
+    let applied = r
+        .apply(&Edit::AddRecord { record }, "甲", 1_625_100_000_000)
+        .unwrap();
+    assert!(!storage::journal_plan(&r.doc, &applied.id).unwrap());
+    let storage_js = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let journal = storage_js
+        .get_item("jindu.v1.journal.xixing-2021")
+        .unwrap()
+        .expect("the edit is journalled");
+    assert!(journal.contains("日志中的记录"));
+    // A reload now reads the snapshot and replays the journal.
+    assert_eq!(storage::load_plan(seed::PLAN_ID).unwrap(), r.doc);
+    // Folding writes the snapshot and clears the journal.
+    storage::save_plan(&r.doc).unwrap();
+    assert!(storage_js
+        .get_item("jindu.v1.journal.xixing-2021")
+        .unwrap()
+        .is_none());
+    assert_eq!(storage::load_plan(seed::PLAN_ID).unwrap(), r.doc);
+}
+
+#[wasm_bindgen_test]
+fn a_plan_of_a_thousand_items_with_ten_records_each_fits_in_half_of_local_storage() {
+    clear_storage();
+    let doc = jindu_core::generate::plan(&jindu_core::generate::Shape {
+        items: 1_000,
+        records_per_item: 10,
+        devices: 20,
+        seed: 7,
+    });
+    let mut doc = doc;
+    doc.id = "capacity".into();
+    storage::save_plan(&doc).unwrap();
+    let used = storage::used();
+    assert!(used < 2_500_000.0, "{used} characters");
+    assert_eq!(storage::load_plan("capacity").unwrap(), doc);
 }
 
 #[wasm_bindgen_test]

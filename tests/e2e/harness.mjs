@@ -47,6 +47,7 @@ function startOne({ dataDir = tempDir("data"), port = 0, args = [] } = {}) {
           port: Number(new URL(base).port),
           dataDir,
           child,
+          output: () => out,
           stop: () => new Promise((r) => { child.once("exit", r); child.kill("SIGKILL"); }),
         });
       }

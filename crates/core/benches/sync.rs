@@ -141,6 +141,20 @@ fn main() {
         seed.entities.len(),
         seed.records.len()
     );
+    let snapshot = jindu_core::stored::encode_snapshot(&big);
+    let encode = time(5, || jindu_core::stored::encode_snapshot(&big));
+    let decode = time(5, || {
+        jindu_core::stored::decode_snapshot(&snapshot).unwrap()
+    });
+    println!(
+        "stored form of the 1,000-item plan: {} characters against {} for its JSON ({:.1}x fewer); writing it {}, reading it {}",
+        snapshot.encode_utf16().count(),
+        String::from_utf8_lossy(&remote).encode_utf16().count(),
+        String::from_utf8_lossy(&remote).encode_utf16().count() as f64
+            / snapshot.encode_utf16().count() as f64,
+        ms(encode),
+        ms(decode)
+    );
     let parse = time(7, || Doc::from_json(&remote).unwrap());
     println!(
         "parse of the 1,000-item plan ({} bytes): {}",

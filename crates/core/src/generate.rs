@@ -215,6 +215,58 @@ pub fn plan(shape: &Shape) -> Doc {
     doc
 }
 
+/// A plan of `items` items with only what an items list shows: categories, items and
+/// one target each (for list benchmarks at sizes whose full plan would not fit in a
+/// browser's storage).
+pub fn item_list(items: usize, seed: u64) -> Doc {
+    let mut rng = Rng::new(seed);
+    let mut doc = Doc::new("generated");
+    let office = "office";
+    let mut counter: u64 = 0;
+    let mut tick = || {
+        counter += 1;
+        stamp(START_MS, 0) + counter
+    };
+    put(
+        &mut doc,
+        "plan",
+        office,
+        tick(),
+        json!({"title": "生成的计划", "year": 2021, "start": "2021-01-01", "end": "2021-12-31"}),
+    );
+    let categories = items.div_ceil(3).clamp(1, 12);
+    for c in 0..categories {
+        put(
+            &mut doc,
+            &format!("cat-{c}"),
+            office,
+            tick(),
+            json!({"name": format!("推进{}建设", phrase(&mut rng, 2)), "order": c, "numbered": true}),
+        );
+    }
+    for i in 0..items {
+        let month = 1 + rng.below(12);
+        put(
+            &mut doc,
+            &format!("item-{i}"),
+            office,
+            tick(),
+            json!({"category": format!("cat-{}", i % categories), "order": i,
+                   "content": format!("{},计划{month}月底前完成;", phrase(&mut rng, 8)),
+                   "departments": ["区域发展办"]}),
+        );
+        let qty = 1 + rng.below(300);
+        put(
+            &mut doc,
+            &format!("tgt-{i}"),
+            office,
+            tick(),
+            json!({"item": format!("item-{i}"), "order": 0, "name": "完成", "quantity": qty, "unit": "台", "text": format!("完成{qty}台")}),
+        );
+    }
+    doc
+}
+
 /// Applies `edits` random edits from `devices` devices to a copy of `base`: two in three
 /// are new records, the rest field writes on existing items. Each device's stamps run
 /// forward; devices are named with `prefix` so two calls make disjoint edits.

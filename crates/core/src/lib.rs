@@ -14,6 +14,7 @@ pub mod model;
 pub mod progress;
 pub mod report;
 pub mod seed;
+pub mod stored;
 pub mod sync;
 
 pub use doc::{Doc, DocError};

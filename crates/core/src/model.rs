@@ -4,9 +4,10 @@
 //! typed structs (categories, items, targets, stages, milestones, sites, work packages,
 //! progress records) and checks them. Entity kinds are told apart by their id prefix.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -418,6 +419,26 @@ pub struct Plan {
     /// Entities whose fields do not read as their kind (kept in the document, shown to
     /// the office as problems rather than dropped).
     pub unreadable: Vec<(String, String)>,
+    /// Positions in `records` (ascending) by every id a record refers to: its item, site,
+    /// target, stage, package and milestone. Built by [`Plan::from_doc`].
+    record_index: HashMap<String, Vec<usize>>,
+    /// Positions in `items` by id.
+    item_index: HashMap<String, usize>,
+    /// Positions of each entity's children by the parent's id.
+    children: HashMap<String, Children>,
+    /// Display numbers of items by id.
+    numbers: HashMap<String, String>,
+}
+
+/// Positions (ascending) in the plan's lists of the entities under one parent.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Children {
+    items: Vec<usize>,
+    targets: Vec<usize>,
+    stages: Vec<usize>,
+    milestones: Vec<usize>,
+    sites: Vec<usize>,
+    packages: Vec<usize>,
 }
 
 /// The winning value of every field of an entity, as a JSON object.
@@ -525,7 +546,88 @@ impl Plan {
         plan.records.sort_by(|a, b| {
             (a.record.observed, a.stamp, &a.device).cmp(&(b.record.observed, b.stamp, &b.device))
         });
+        plan.reindex();
         plan
+    }
+
+    /// Rebuilds the lookups after `items` or `records` change.
+    pub fn reindex(&mut self) {
+        self.item_index = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (item.id.clone(), i))
+            .collect();
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in self.records.iter().enumerate() {
+            let rec = &r.record;
+            let refs = [
+                Some(&rec.item),
+                rec.site.as_ref(),
+                rec.target.as_ref(),
+                rec.stage.as_ref(),
+                rec.package.as_ref(),
+                rec.milestone.as_ref(),
+            ];
+            for id in refs.into_iter().flatten() {
+                let list = index.entry(id.clone()).or_default();
+                // A record naming the same id twice is listed once.
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        self.record_index = index;
+        let mut children: HashMap<String, Children> = HashMap::new();
+        let mut add = |parent: &str, pick: fn(&mut Children) -> &mut Vec<usize>, i: usize| {
+            pick(children.entry(parent.to_owned()).or_default()).push(i);
+        };
+        for (i, x) in self.items.iter().enumerate() {
+            add(&x.category, |c| &mut c.items, i);
+        }
+        for (i, x) in self.targets.iter().enumerate() {
+            add(&x.item, |c| &mut c.targets, i);
+        }
+        for (i, x) in self.stages.iter().enumerate() {
+            add(&x.target, |c| &mut c.stages, i);
+        }
+        for (i, x) in self.milestones.iter().enumerate() {
+            add(&x.item, |c| &mut c.milestones, i);
+        }
+        for (i, x) in self.item_sites.iter().enumerate() {
+            add(&x.item, |c| &mut c.sites, i);
+        }
+        for (i, x) in self.packages.iter().enumerate() {
+            add(&x.item, |c| &mut c.packages, i);
+        }
+        self.children = children;
+        let mut numbers = HashMap::new();
+        for (ci, c) in self.categories.iter().enumerate() {
+            for (n, item) in self.items_of(&c.id).enumerate() {
+                numbers.insert(item.id.clone(), format!("{}.{}", ci + 1, n + 1));
+            }
+        }
+        self.numbers = numbers;
+    }
+
+    fn child_list(&self, parent: &str, pick: fn(&Children) -> &Vec<usize>) -> &[usize] {
+        self.children
+            .get(parent)
+            .map_or(&[], |c| pick(c).as_slice())
+    }
+
+    /// The records that refer to `id` (as item, site, target, stage, package or
+    /// milestone), oldest observation first.
+    pub fn records_referring<'a>(
+        &'a self,
+        id: &str,
+    ) -> impl DoubleEndedIterator<Item = &'a RecordView> + 'a {
+        self.record_index
+            .get(id)
+            .map(|v| v.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|&i| &self.records[i])
     }
 
     pub fn category(&self, id: &str) -> Option<&Category> {
@@ -533,7 +635,10 @@ impl Plan {
     }
 
     pub fn item(&self, id: &str) -> Option<&Item> {
-        self.items.iter().find(|c| c.id == id)
+        match self.item_index.get(id) {
+            Some(&i) => self.items.get(i).filter(|item| item.id == id),
+            None => None,
+        }
     }
 
     pub fn site(&self, id: &str) -> Option<&Site> {
@@ -548,23 +653,33 @@ impl Plan {
     }
 
     pub fn items_of<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a Item> + 'a {
-        self.items.iter().filter(move |i| i.category == category)
+        self.child_list(category, |c| &c.items)
+            .iter()
+            .map(|&i| &self.items[i])
     }
 
     pub fn targets_of<'a>(&'a self, item: &'a str) -> impl Iterator<Item = &'a Target> + 'a {
-        self.targets.iter().filter(move |t| t.item == item)
+        self.child_list(item, |c| &c.targets)
+            .iter()
+            .map(|&i| &self.targets[i])
     }
 
     pub fn stages_of<'a>(&'a self, target: &'a str) -> impl Iterator<Item = &'a Stage> + 'a {
-        self.stages.iter().filter(move |s| s.target == target)
+        self.child_list(target, |c| &c.stages)
+            .iter()
+            .map(|&i| &self.stages[i])
     }
 
     pub fn milestones_of<'a>(&'a self, item: &'a str) -> impl Iterator<Item = &'a Milestone> + 'a {
-        self.milestones.iter().filter(move |m| m.item == item)
+        self.child_list(item, |c| &c.milestones)
+            .iter()
+            .map(|&i| &self.milestones[i])
     }
 
     pub fn sites_of<'a>(&'a self, item: &'a str) -> impl Iterator<Item = &'a ItemSite> + 'a {
-        self.item_sites.iter().filter(move |s| s.item == item)
+        self.child_list(item, |c| &c.sites)
+            .iter()
+            .map(|&i| &self.item_sites[i])
     }
 
     pub fn packages_of<'a>(
@@ -572,27 +687,22 @@ impl Plan {
         item: &'a str,
         site: &'a str,
     ) -> impl Iterator<Item = &'a Package> + 'a {
-        self.packages
+        self.child_list(item, |c| &c.packages)
             .iter()
-            .filter(move |p| p.item == item && p.site == site)
+            .map(|&i| &self.packages[i])
+            .filter(move |p| p.site == site)
     }
 
     pub fn records_of<'a>(&'a self, item: &'a str) -> impl Iterator<Item = &'a RecordView> + 'a {
-        self.records.iter().filter(move |r| r.record.item == item)
+        self.records_referring(item)
+            .filter(move |r| r.record.item == item)
     }
 
     /// The item's display number, derived from order: "2.4" is the fourth item of the
     /// second category. The report prints item numbers only inside categories whose
     /// `numbered` flag is set, as the seed does.
     pub fn display_number(&self, item: &Item) -> String {
-        let Some(ci) = self.categories.iter().position(|c| c.id == item.category) else {
-            return String::new();
-        };
-        let n = self
-            .items_of(&item.category)
-            .position(|i| i.id == item.id)
-            .map_or(0, |p| p + 1);
-        format!("{}.{}", ci + 1, n)
+        self.numbers.get(&item.id).cloned().unwrap_or_default()
     }
 
     /// The day a moment falls on in the plan's time zone.
@@ -608,4 +718,96 @@ impl Plan {
 /// Whole months from the start of `from`'s month through `to`'s month, inclusive.
 pub fn months_inclusive(from: NaiveDate, to: NaiveDate) -> i32 {
     (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{plan, Shape};
+
+    /// The lookups answer what a scan of the lists answers, in the same order.
+    #[test]
+    fn indexed_lookups_agree_with_scans() {
+        let doc = plan(&Shape {
+            items: 60,
+            records_per_item: 6,
+            devices: 5,
+            seed: 11,
+        });
+        let p = Plan::from_doc(&doc);
+        assert_eq!(p.items.len(), 60);
+        let ids = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect::<Vec<_>>();
+        for item in &p.items {
+            assert_eq!(p.item(&item.id).map(|i| &i.id), Some(&item.id));
+            let scan: Vec<&str> = p
+                .records
+                .iter()
+                .filter(|r| r.record.item == item.id)
+                .map(|r| r.id.as_str())
+                .collect();
+            let indexed: Vec<&str> = p.records_of(&item.id).map(|r| r.id.as_str()).collect();
+            assert_eq!(ids(indexed), ids(scan));
+            let targets: Vec<&str> = p
+                .targets
+                .iter()
+                .filter(|t| t.item == item.id)
+                .map(|t| t.id.as_str())
+                .collect();
+            assert_eq!(
+                ids(p.targets_of(&item.id).map(|t| t.id.as_str()).collect()),
+                ids(targets)
+            );
+            let ms: Vec<&str> = p
+                .milestones
+                .iter()
+                .filter(|m| m.item == item.id)
+                .map(|m| m.id.as_str())
+                .collect();
+            assert_eq!(
+                ids(p.milestones_of(&item.id).map(|m| m.id.as_str()).collect()),
+                ids(ms)
+            );
+            for s in p.sites_of(&item.id) {
+                let wps: Vec<&str> = p
+                    .packages
+                    .iter()
+                    .filter(|w| w.item == item.id && w.site == s.site)
+                    .map(|w| w.id.as_str())
+                    .collect();
+                assert_eq!(
+                    ids(p
+                        .packages_of(&item.id, &s.site)
+                        .map(|w| w.id.as_str())
+                        .collect()),
+                    ids(wps)
+                );
+            }
+            let ci = p
+                .categories
+                .iter()
+                .position(|c| c.id == item.category)
+                .unwrap();
+            let n = p
+                .items
+                .iter()
+                .filter(|i| i.category == item.category)
+                .position(|i| i.id == item.id)
+                .unwrap();
+            assert_eq!(p.display_number(item), format!("{}.{}", ci + 1, n + 1));
+        }
+        for t in &p.targets {
+            let stages: Vec<&str> = p
+                .stages
+                .iter()
+                .filter(|s| s.target == t.id)
+                .map(|s| s.id.as_str())
+                .collect();
+            assert_eq!(
+                ids(p.stages_of(&t.id).map(|s| s.id.as_str()).collect()),
+                ids(stages)
+            );
+        }
+        assert!(p.item("no-such-item").is_none());
+        assert!(p.records_referring("no-such-id").next().is_none());
+    }
 }

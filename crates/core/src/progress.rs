@@ -106,24 +106,20 @@ fn clamp(p: f64) -> f64 {
     }
 }
 
-/// Records observed on or before `as_of`, oldest first (ties: clock, then device).
-fn records_until<'a>(
+/// The latest record referring to `id` (an item, site, target, stage, package or
+/// milestone) and matching `pred`, among those observed on or before a date (ties: clock,
+/// then device). Every figure here is read through it, so the interface should too.
+/// Only the records that refer to `id` are looked at, so `pred` need not check it again.
+pub fn latest<'a>(
     plan: &'a Plan,
-    as_of: NaiveDate,
-) -> impl DoubleEndedIterator<Item = &'a RecordView> + 'a {
-    plan.records
-        .iter()
-        .filter(move |r| r.record.observed <= as_of)
-}
-
-/// The latest record matching `pred` among those observed on or before a date (ties:
-/// clock, then device). Every figure here is read through it, so the interface should too.
-pub fn latest(
-    plan: &Plan,
+    id: &str,
     as_of: NaiveDate,
     pred: impl Fn(&RecordView) -> bool,
-) -> Option<&RecordView> {
-    records_until(plan, as_of).rev().find(|r| pred(r))
+) -> Option<&'a RecordView> {
+    plan.records_referring(id)
+        .rev()
+        .filter(|r| r.record.observed <= as_of)
+        .find(|r| pred(r))
 }
 
 fn is_done(r: &RecordView) -> bool {
@@ -132,7 +128,7 @@ fn is_done(r: &RecordView) -> bool {
 
 /// A target's progress as of a date.
 pub fn target_progress(plan: &Plan, target: &Target, as_of: NaiveDate) -> Progress {
-    let done = latest(plan, as_of, |r| {
+    let done = latest(plan, &target.id, as_of, |r| {
         r.record.target.as_deref() == Some(&target.id) && r.record.stage.is_none() && is_done(r)
     });
     if let Some(rec) = &target.recurring {
@@ -147,7 +143,7 @@ pub fn target_progress(plan: &Plan, target: &Target, as_of: NaiveDate) -> Progre
         );
     }
     let completion = plan.stages_of(&target.id).find(|s| s.completes);
-    let figure = latest(plan, as_of, |r| {
+    let figure = latest(plan, &target.id, as_of, |r| {
         r.record.target.as_deref() == Some(&target.id)
             && r.record.stage.as_deref() == completion.map(|s| s.id.as_str())
             && r.record.figure.is_some()
@@ -188,7 +184,7 @@ fn recurring_progress(
     rec: &Recurrence,
     as_of: NaiveDate,
 ) -> Progress {
-    let count = latest(plan, as_of, |r| {
+    let count = latest(plan, &target.id, as_of, |r| {
         r.record.target.as_deref() == Some(&target.id) && r.record.figure.is_some()
     })
     .and_then(|r| r.record.figure);
@@ -234,7 +230,7 @@ fn recurring_progress_basis(plan: &Plan, target: &Target, as_of: NaiveDate) -> O
 
 /// A work package's progress as of a date.
 pub fn package_progress(plan: &Plan, package: &str, as_of: NaiveDate) -> Progress {
-    let Some(r) = latest(plan, as_of, |r| {
+    let Some(r) = latest(plan, package, as_of, |r| {
         r.record.package.as_deref() == Some(package)
             && (r.record.percent.is_some() || r.record.status.is_some())
     }) else {
@@ -262,7 +258,7 @@ pub fn package_progress(plan: &Plan, package: &str, as_of: NaiveDate) -> Progres
 /// A site's progress within an item: the reported total, else an estimate from its
 /// packages (labelled as such, equally weighted).
 pub fn site_progress(plan: &Plan, item: &str, site: &str, as_of: NaiveDate) -> Progress {
-    let reported = latest(plan, as_of, |r| {
+    let reported = latest(plan, site, as_of, |r| {
         r.record.item == item
             && r.record.site.as_deref() == Some(site)
             && r.record.package.is_none()
@@ -311,7 +307,7 @@ pub fn site_progress(plan: &Plan, item: &str, site: &str, as_of: NaiveDate) -> P
 /// An item's progress: done when a record says so; else the mean of its targets and
 /// sites that have figures; else the latest percentage reported for the item itself.
 pub fn item_progress(plan: &Plan, item: &Item, as_of: NaiveDate) -> Progress {
-    let own = latest(plan, as_of, |r| {
+    let own = latest(plan, &item.id, as_of, |r| {
         r.record.item == item.id
             && r.record.site.is_none()
             && r.record.target.is_none()
@@ -445,7 +441,7 @@ pub fn deadlines(plan: &Plan, item: &Item, as_of: NaiveDate) -> Vec<Deadline> {
         });
     }
     for m in plan.milestones_of(&item.id) {
-        let met = latest(plan, as_of, |r| {
+        let met = latest(plan, &m.id, as_of, |r| {
             r.record.milestone.as_deref() == Some(&m.id) && is_done(r)
         })
         .is_some();

@@ -1,0 +1,226 @@
+//! The form a plan takes in the browser's storage: a compressed snapshot plus a journal
+//! of small deltas.
+//!
+//! localStorage holds strings and counts UTF-16 code units against a quota of about five
+//! million. The canonical JSON of a plan repeats its keys, stamps and device names on
+//! every field, so it deflates about six to one; the deflated bytes are packed 15 bits to
+//! a code unit (U+0800–U+87FF, never a surrogate), so a snapshot takes about a seventh of
+//! the characters of the JSON.
+//!
+//! Compressing a large plan takes longer than a tap may wait, so an edit is stored by
+//! appending a delta (the entity or record it touched, as a small document) to the
+//! journal; the snapshot is rewritten later and the journal cleared. Reading merges the
+//! journal into the snapshot. Deltas are states of the same replica, and merging is
+//! idempotent, so a journal replayed onto a snapshot that already holds it changes
+//! nothing, and a crash between the two writes of a compaction loses nothing.
+
+use crate::doc::{Doc, DocError};
+
+/// The first character of a packed snapshot (a JSON document starts with `{`).
+const PACKED: char = '\u{1}';
+/// The version of the packing, after the marker.
+const PACKING: char = 'z';
+/// Packed code units are `BASE + 15-bit value`.
+const BASE: u32 = 0x0800;
+/// The largest document a snapshot may inflate to.
+const MAX_INFLATED: usize = 256 * 1024 * 1024;
+
+/// A packed, compressed snapshot of a document.
+pub fn encode_snapshot(doc: &Doc) -> String {
+    let json = doc.to_json();
+    let deflated = miniz_oxide::deflate::compress_to_vec(&json, 1);
+    pack(&deflated)
+}
+
+/// Reads a snapshot: a packed one, or the canonical JSON earlier versions stored.
+pub fn decode_snapshot(text: &str) -> Result<Doc, DocError> {
+    let mut chars = text.chars();
+    if chars.next() != Some(PACKED) {
+        return Doc::from_json(text.as_bytes());
+    }
+    if chars.next() != Some(PACKING) {
+        return Err(DocError::Malformed(
+            "the stored plan uses a packing this version does not know".into(),
+        ));
+    }
+    let deflated = unpack(chars.as_str())
+        .ok_or_else(|| DocError::Malformed("the stored plan is damaged (packing)".into()))?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, MAX_INFLATED)
+        .map_err(|e| DocError::Malformed(format!("the stored plan is damaged ({e:?})")))?;
+    Doc::from_json(&json)
+}
+
+/// The part of `doc` an edit touched (the entity or record `id`), as a document to append
+/// to the journal. `None` when `doc` holds no such entity or record.
+pub fn delta(doc: &Doc, id: &str) -> Option<String> {
+    let mut d = Doc::new(doc.id.clone());
+    d.format = doc.format;
+    if let Some(fields) = doc.entities.get(id) {
+        d.entities.insert(id.to_owned(), fields.clone());
+    } else if let Some(versions) = doc.records.get(id) {
+        d.records.insert(id.to_owned(), versions.clone());
+    } else {
+        return None;
+    }
+    Some(String::from_utf8(d.to_json()).expect("JSON is UTF-8"))
+}
+
+/// The journal with one more delta.
+pub fn append(journal: &str, delta: &str) -> String {
+    if journal.is_empty() {
+        delta.to_owned()
+    } else {
+        format!("{journal}\n{delta}")
+    }
+}
+
+/// Merges every delta of a journal into `doc`. A damaged line is skipped and reported,
+/// so one bad write cannot hide the rest.
+pub fn replay(doc: &mut Doc, journal: &str) -> Vec<DocError> {
+    let mut errors = Vec::new();
+    for line in journal.lines().filter(|l| !l.trim().is_empty()) {
+        match Doc::from_json(line.as_bytes()).and_then(|d| doc.merge(&d)) {
+            Ok(()) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    errors
+}
+
+/// 15 bits a code unit, after two units holding the byte count.
+fn pack(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(2 + bytes.len() * 8 / 15 + 2);
+    out.push(PACKED);
+    out.push(PACKING);
+    let n = bytes.len() as u32;
+    let unit = |v: u32| char::from_u32(BASE + v).expect("below the surrogates");
+    out.push(unit(n >> 15 & 0x7fff));
+    out.push(unit(n & 0x7fff));
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in bytes {
+        acc = acc << 8 | b as u32;
+        bits += 8;
+        if bits >= 15 {
+            bits -= 15;
+            out.push(unit(acc >> bits & 0x7fff));
+            acc &= (1 << bits) - 1;
+        }
+    }
+    if bits > 0 {
+        out.push(unit(acc << (15 - bits) & 0x7fff));
+    }
+    out
+}
+
+fn unpack(text: &str) -> Option<Vec<u8>> {
+    let mut units = text.chars().map(|c| {
+        let v = (c as u32).checked_sub(BASE)?;
+        (v < 0x8000).then_some(v)
+    });
+    let hi = units.next()??;
+    let lo = units.next()??;
+    let n = (hi << 15 | lo) as usize;
+    let mut out = Vec::with_capacity(n);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for u in units {
+        acc = acc << 15 | u?;
+        bits += 15;
+        while bits >= 8 && out.len() < n {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    (out.len() == n).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::{Edit, Replica};
+    use crate::generate::{plan, Shape};
+    use crate::hlc::Clock;
+
+    #[test]
+    fn packing_round_trips_every_length_and_byte() {
+        for len in 0..64 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 255 - i) as u8).collect();
+            let packed = pack(&bytes);
+            assert!(packed
+                .chars()
+                .skip(2)
+                .all(|c| (0x0800..0x8800).contains(&(c as u32))));
+            assert_eq!(unpack(&packed[PACKED.len_utf8() + 1..]), Some(bytes));
+        }
+        let all: Vec<u8> = (0..=255).cycle().take(10_000).collect();
+        assert_eq!(unpack(&pack(&all)[2..]), Some(all));
+    }
+
+    #[test]
+    fn a_snapshot_reads_back_the_same_document_in_a_seventh_of_the_characters() {
+        let doc = plan(&Shape {
+            items: 200,
+            records_per_item: 10,
+            devices: 20,
+            seed: 3,
+        });
+        let text = encode_snapshot(&doc);
+        assert_eq!(decode_snapshot(&text).unwrap(), doc);
+        let json = String::from_utf8(doc.to_json()).unwrap();
+        let (packed, plain) = (text.encode_utf16().count(), json.encode_utf16().count());
+        assert!(
+            packed * 5 < plain,
+            "packed {packed} code units against {plain} for the JSON"
+        );
+        // What earlier versions stored still reads.
+        assert_eq!(decode_snapshot(&json).unwrap(), doc);
+    }
+
+    #[test]
+    fn damage_is_reported_not_read_as_a_plan() {
+        let text = encode_snapshot(&crate::seed::xixing_2021());
+        let cut: String = text.chars().take(text.chars().count() / 2).collect();
+        assert!(decode_snapshot(&cut).is_err());
+        let mut flipped: Vec<char> = text.chars().collect();
+        let mid = flipped.len() / 2;
+        flipped[mid] = '\u{0800}';
+        flipped[mid + 1] = '\u{87ff}';
+        let flipped: String = flipped.into_iter().collect();
+        assert!(decode_snapshot(&flipped).is_err());
+        assert!(decode_snapshot("\u{1}q").is_err());
+        assert!(decode_snapshot("\u{1}z\u{20}").is_err());
+    }
+
+    #[test]
+    fn a_journal_replays_onto_an_older_snapshot_and_replaying_twice_changes_nothing() {
+        let mut r = Replica::new(crate::seed::xixing_2021(), "tablet", Clock::default());
+        let snapshot = encode_snapshot(&r.doc);
+        let mut journal = String::new();
+        for (n, note) in ["一", "二", "三"].iter().enumerate() {
+            let record = serde_json::from_value(serde_json::json!({
+                "on": "2021-07-01", "by": "甲", "item": "item-4-2", "note": note
+            }))
+            .unwrap();
+            let applied = r
+                .apply(
+                    &Edit::AddRecord { record },
+                    "甲",
+                    1_625_100_000_000 + n as u64,
+                )
+                .unwrap();
+            journal = append(&journal, &delta(&r.doc, &applied.id).unwrap());
+        }
+        let mut read = decode_snapshot(&snapshot).unwrap();
+        assert!(replay(&mut read, &journal).is_empty());
+        assert_eq!(read, r.doc);
+        // A compaction that wrote the snapshot but died before clearing the journal.
+        let mut again = decode_snapshot(&encode_snapshot(&r.doc)).unwrap();
+        assert!(replay(&mut again, &journal).is_empty());
+        assert_eq!(again, r.doc);
+        // A damaged line is reported and the others still apply.
+        let damaged = format!("{{broken\n{journal}");
+        let mut partly = decode_snapshot(&snapshot).unwrap();
+        assert_eq!(replay(&mut partly, &damaged).len(), 1);
+        assert_eq!(partly, r.doc);
+    }
+}

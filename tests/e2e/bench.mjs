@@ -1,0 +1,336 @@
+// Browser benchmarks (figures, not pass/fail): the release app served by the real
+// jindu-server, in Debian's headless Chromium with the CPU throttled 4x through CDP to
+// stand for a mid-range tablet, plus Lighthouse 12 (mobile preset) for the cold start.
+// Run by scripts/bench, which builds everything first and writes BENCHMARKS.md:
+//
+//   node bench.mjs RESULTS.json
+//
+// Environment: JINDU_GENERATE (the generate example), JINDU_SERVER, JINDU_DIST,
+// LIGHTHOUSE (the lighthouse command).
+import { execFileSync } from "node:child_process";
+import { writeFileSync, readFileSync, readdirSync, mkdtempSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startServer, openProfile, DIST } from "./harness.mjs";
+
+const BASELINE = `<!doctype html><meta charset="utf-8"><style>
+body{font:18px/1.4 "Noto Sans CJK SC",sans-serif;margin:0}#list{list-style:none;margin:0;padding:8px;max-height:calc(100vh - 260px);overflow-y:auto}
+li{border:1px solid #ccc;border-radius:8px;margin:8px 0;padding:12px}.head{display:flex;justify-content:space-between}
+.bar{height:8px;background:#eee}.bar>div{height:8px;background:#2a7}</style>
+<button id="show">show</button><ul id="list"></ul><script>
+const PAGE = 60; let shown = 0;
+function more() {
+  const list = document.getElementById("list");
+  const end = Math.min(rows.length, shown + PAGE);
+  for (let i = shown; i < end; i++) {
+    const [num, content, depts, pct] = rows[i];
+    const li = document.createElement("li");
+    const a = document.createElement("a"); a.href = "#";
+    const head = document.createElement("div"); head.className = "head";
+    const n = document.createElement("span"); n.textContent = num;
+    const s = document.createElement("span"); s.textContent = pct == null ? "" : pct + "%";
+    head.append(n, s);
+    const p = document.createElement("p"); p.textContent = content;
+    const d = document.createElement("p"); d.textContent = depts;
+    a.append(head, p, d);
+    const bar = document.createElement("div"); bar.className = "bar"; bar.setAttribute("role", "progressbar");
+    const fill = document.createElement("div"); fill.style.width = (pct || 0) + "%"; bar.append(fill);
+    li.append(a, bar); list.append(li);
+  }
+  shown = end;
+}
+document.getElementById("show").onclick = () => { shown = 0; more(); };
+document.getElementById("list").addEventListener("scroll", (e) => {
+  const el = e.target;
+  if (el.scrollTop + el.clientHeight * 2 >= el.scrollHeight && shown < rows.length) more();
+});
+</script>`;
+
+const RATE = 4;
+const RUNS = 5;
+const out = process.argv[2] || "bench-results.json";
+const gen = process.env.JINDU_GENERATE;
+if (!gen) throw new Error("JINDU_GENERATE must name the generate example (scripts/bench sets it)");
+const generate = (...args) => execFileSync(gen, args, { maxBuffer: 1 << 30 }).toString();
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+const results = { rate: RATE, runs: RUNS };
+const log = (...a) => console.error("#", ...a);
+
+// ---- sizes of what the browser downloads -------------------------------------------
+{
+  const files = readdirSync(DIST).map((name) => {
+    const bytes = readFileSync(join(DIST, name));
+    return { name, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  });
+  const onDemand = (f) => f.name.includes("xlsx-worker");
+  const sum = (fs, k) => fs.reduce((n, f) => n + f[k], 0);
+  const shell = files.filter((f) => !onDemand(f));
+  const lazy = files.filter(onDemand);
+  results.sizes = { files, shell: { raw: sum(shell, "raw"), gzip: sum(shell, "gzip") }, lazy: { raw: sum(lazy, "raw"), gzip: sum(lazy, "gzip") } };
+  log("shell", results.sizes.shell, "on demand", results.sizes.lazy);
+}
+
+// ---- generated plans -----------------------------------------------------------------
+const capacity = JSON.parse(generate("capacity"));
+results.capacity = capacity;
+log("capacity", capacity);
+const tmp = mkdtempSync(join(tmpdir(), "jindu-bench-"));
+/** A generated plan in the form the app stores it (a compressed snapshot). */
+function storedPlan(name, ...args) {
+  writeFileSync(join(tmp, name), generate(...args));
+  return generate("stored", join(tmp, name));
+}
+const capacityPlan = storedPlan("capacity.json", "plan", String(capacity.items), "10");
+const thousandPlan = storedPlan("thousand.json", "plan", "1000", "10");
+const LIST_ITEMS = 5000;
+const listPlan = storedPlan("list.json", "list", String(LIST_ITEMS));
+const rows = JSON.parse(generate("rows", join(tmp, "list.json")));
+
+/** Records the time the first screen is painted, and the wasm module, in every page. */
+async function instrument(context) {
+  await context.addInitScript(() => {
+    window.__bench = {};
+    addEventListener("TrunkApplicationStarted", (e) => { window.__bench.wasm = e.detail.wasm; });
+    const seen = () => {
+      if (window.__bench.firstScreen || window.__bench.pending) return;
+      if (document.querySelector('[data-testid="category-card"], [data-testid="item-row"]')) {
+        window.__bench.pending = true;
+        requestAnimationFrame(() => { window.__bench.firstScreen = performance.now(); });
+      }
+    };
+    new MutationObserver(seen).observe(document, { subtree: true, childList: true });
+  });
+}
+
+async function throttle(page, rate = RATE) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate });
+  return cdp;
+}
+
+async function installPlan(page, json) {
+  await page.evaluate((json) => {
+    localStorage.setItem("jindu.v1.plan.generated", json);
+    const s = JSON.parse(localStorage.getItem("jindu.v1.settings") || "{}");
+    s.plan = "generated";
+    s.author = s.author || "测试员";
+    localStorage.setItem("jindu.v1.settings", JSON.stringify(s));
+  }, json);
+}
+
+const measure = (page, name) => page.evaluate((n) => performance.getEntriesByName(n).map((e) => e.duration), name);
+
+const server = await startServer();
+const { base } = server;
+
+// ---- warm start offline (1,000 items, then the capacity plan), memory, tap to stored --
+/** Reloads offline RUNS times at 4x throttling; first screen, plan load, plan view. */
+async function warmStart(page, stored) {
+  await installPlan(page, stored);
+  const first = [], load = [], view = [];
+  for (let i = 0; i < RUNS; i++) {
+    await page.reload();
+    await page.waitForFunction(() => window.__bench.firstScreen, null, { timeout: 120000 });
+    first.push(await page.evaluate(() => window.__bench.firstScreen));
+    load.push((await measure(page, "jindu:load-plan"))[0]);
+    view.push((await measure(page, "jindu:plan-view"))[0]);
+  }
+  return {
+    firstScreen: { median: round(median(first)), runs: first.map((x) => round(x)) },
+    loadPlan: { median: round(median(load)), runs: load.map((x) => round(x)) },
+    planView: { median: round(median(view)), runs: view.map((x) => round(x)) },
+  };
+}
+
+{
+  const t = await openProfile("bench-warm");
+  await instrument(t.context);
+  await t.page.goto(base + "/");
+  await t.page.getByTestId("category-card").first().waitFor();
+  await t.page.waitForFunction(async () => !!(await navigator.serviceWorker.getRegistration())?.active);
+  await t.page.reload(); // now controlled by the service worker
+  await t.context.setOffline(true);
+  const cdp = await throttle(t.page);
+  results.warmThousand = { items: 1000, ...(await warmStart(t.page, thousandPlan)) };
+  log("warm (1,000 items)", results.warmThousand);
+  results.warm = { items: capacity.items, ...(await warmStart(t.page, capacityPlan)) };
+  const cards = await t.page.getByTestId("category-card").count();
+  results.warm.cards = cards;
+  await cdp.send("Performance.enable");
+  await t.page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+  const metrics = Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
+  const wasm = await t.page.evaluate(() => window.__bench.wasm?.memory?.buffer?.byteLength ?? null);
+  results.memory = { jsHeapUsed: metrics.JSHeapUsedSize, jsHeapTotal: metrics.JSHeapTotalSize, wasmMemory: wasm, total: metrics.JSHeapTotalSize + (wasm || 0) };
+  log("warm", results.warm, "memory", results.memory);
+
+  // Tap to stored and shown: the record form's save on the capacity plan.
+  const taps = [], edits = [], stores = [];
+  for (let i = 0; i < RUNS; i++) {
+    await t.page.goto(base + "/items/item-0/record");
+    await t.page.locator('input[name="percent"]').waitFor();
+    await t.page.locator('input[name="percent"]').fill(String(10 + i));
+    await t.page.locator('textarea[name="note"]').fill(`基准记录 ${i}`);
+    const r = await t.page.evaluate(async (note) => {
+      const button = [...document.querySelectorAll('form[data-testid="record-form"] button[type="submit"], form[data-testid="record-form"] button')].find((b) => /保存|Save/.test(b.textContent));
+      const t0 = performance.now();
+      button.click();
+      const handled = performance.now();
+      const stored = [...Array(localStorage.length).keys()].map((k) => localStorage.key(k)).filter((k) => k.endsWith(".generated")).some((k) => localStorage.getItem(k).includes(note));
+      await new Promise((res) => {
+        const done = () => document.querySelector('[data-testid="saved"]') ? requestAnimationFrame(() => res()) : requestAnimationFrame(done);
+        done();
+      });
+      return { handled: handled - t0, shown: performance.now() - t0, stored };
+    }, `基准记录 ${i}`);
+    if (!r.stored) throw new Error("the record was not in localStorage when the tap's handler returned");
+    taps.push(r.shown);
+    const e = await measure(t.page, "jindu:edit");
+    const s = await measure(t.page, "jindu:store");
+    edits.push(e[e.length - 1]);
+    stores.push(s[s.length - 1]);
+  }
+  results.tap = { median: round(median(taps)), runs: taps.map((x) => round(x)), edit: round(median(edits)), store: round(median(stores)) };
+  log("tap", results.tap);
+
+  // Sync rounds with the server on loopback: the first upload of a 1,000-item plan
+  // (the capacity plan's JSON is larger than the server's default body limit), then a
+  // round carrying one new record; server time from its request log.
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
+  await installPlan(t.page, thousandPlan);
+  await t.page.evaluate(() => localStorage.removeItem("jindu.v1.journal.generated"));
+  await t.context.setOffline(false);
+  await t.page.goto(base + "/");
+  await t.page.waitForSelector('[data-testid="sync-status"][data-state="synced"]', { timeout: 120000 });
+  const marker = server.output().length;
+  await t.page.goto(base + "/items/item-1/record");
+  await t.page.locator('input[name="percent"]').fill("42");
+  await t.page.getByRole("button", { name: "保存" }).click();
+  await t.page.getByTestId("saved").waitFor();
+  await t.page.waitForSelector('[data-testid="sync-status"][data-state="synced"][data-pending="0"]', { timeout: 120000 });
+  await new Promise((r) => setTimeout(r, 300));
+  const lines = server.output().slice(marker).split("\n").filter((l) => l.includes("/files/plans/generated.json"));
+  results.syncBig = lines.map((l) => l.trim());
+  log("sync (capacity plan)", results.syncBig);
+  await t.context.close();
+}
+
+// ---- one sync round of the built-in plan carrying one record -------------------------
+{
+  const t = await openProfile("bench-sync");
+  await t.page.goto(base + "/settings");
+  await t.page.locator('input[name="author"]').fill("测试员");
+  await t.page.locator('input[name="author"]').dispatchEvent("change");
+  await t.page.goto(base + "/");
+  await t.page.waitForSelector('[data-testid="sync-status"][data-state="synced"]', { timeout: 60000 });
+  const marker = server.output().length;
+  await t.page.goto(base + "/items/item-4-1/record?site=site-baihe");
+  await t.page.locator('input[name="percent"]').fill("66");
+  await t.page.getByRole("button", { name: "保存" }).click();
+  await t.page.getByTestId("saved").waitFor();
+  await t.page.waitForSelector('[data-testid="sync-status"][data-state="synced"][data-pending="0"]', { timeout: 60000 });
+  await new Promise((r) => setTimeout(r, 300));
+  const lines = server.output().slice(marker).split("\n").filter((l) => l.includes("/files/plans/xixing-2021.json"));
+  const ms = (l) => Number(/([\d.]+)ms$/.exec(l.trim())?.[1] ?? NaN);
+  results.sync = { lines: lines.map((l) => l.trim()), serverMs: round(lines.reduce((n, l) => n + ms(l), 0)) };
+  log("sync (built-in plan)", results.sync);
+  await t.context.close();
+}
+
+// ---- the items list with 5,000 rows, and the plain JavaScript baseline ---------------
+{
+  const t = await openProfile("bench-list");
+  await t.page.goto(base + "/");
+  await t.page.getByTestId("category-card").first().waitFor();
+  await installPlan(t.page, listPlan);
+  await t.page.reload();
+  await t.page.getByTestId("category-card").first().waitFor({ timeout: 60000 });
+  const cdp = await throttle(t.page);
+  const firsts = [];
+  for (let i = 0; i < RUNS; i++) {
+    await t.page.evaluate(() => { history.pushState(null, "", "/"); dispatchEvent(new PopStateEvent("popstate")); });
+    await t.page.getByTestId("category-card").first().waitFor();
+    firsts.push(await t.page.evaluate(() => new Promise((res) => {
+      const link = [...document.querySelectorAll('a[href="/items"]')][0];
+      const t0 = performance.now();
+      link.click();
+      const check = () => document.querySelector('[data-testid="item-row"]') ? requestAnimationFrame(() => res(performance.now() - t0)) : requestAnimationFrame(check);
+      check();
+    })));
+  }
+  const scroll = await scrollFrames(t.page, '[data-testid="item-list"]');
+  const rendered = await t.page.getByTestId("item-row").count();
+  results.list = { rows: LIST_ITEMS, firstScreen: { median: round(median(firsts)), runs: firsts.map((x) => round(x)) }, scroll, rendered };
+  log("list", results.list);
+  await cdp.detach();
+
+  // The baseline: the same rows, built with plain DOM calls in pages of 60 like ours.
+  const b = await t.context.newPage();
+  await b.setContent(BASELINE);
+  await b.evaluate((rows) => { window.rows = rows; }, rows);
+  await throttle(b);
+  const bf = [];
+  for (let i = 0; i < RUNS; i++) {
+    bf.push(await b.evaluate(() => new Promise((res) => {
+      document.querySelector("#list").replaceChildren();
+      const t0 = performance.now();
+      document.querySelector("#show").click();
+      requestAnimationFrame(() => res(performance.now() - t0));
+    })));
+  }
+  const bscroll = await scrollFrames(b, "#list");
+  results.baseline = { firstScreen: { median: round(median(bf)), runs: bf.map((x) => round(x)) }, scroll: bscroll, rendered: await b.locator("#list li").count() };
+  results.list.ratio = round(results.list.firstScreen.median / results.baseline.firstScreen.median, 2);
+  results.list.scrollRatio = round(results.list.scroll.p95 / results.baseline.scroll.p95, 2);
+  log("baseline", results.baseline);
+  await t.context.close();
+}
+
+/** Scrolls a list by 300 px a frame for 120 frames; frame intervals in ms. */
+async function scrollFrames(page, selector) {
+  const frames = await page.evaluate((selector) => new Promise((res) => {
+    const el = document.querySelector(selector);
+    const times = [];
+    let last = performance.now();
+    const step = (now) => {
+      times.push(now - last);
+      last = now;
+      el.scrollTop += 300;
+      el.dispatchEvent(new Event("scroll"));
+      if (times.length < 120) requestAnimationFrame(step); else res(times.slice(1));
+    };
+    requestAnimationFrame(step);
+  }), selector);
+  return { median: round(median(frames)), p95: round(pct(frames, 0.95)), max: round(Math.max(...frames)), over16_7: frames.filter((f) => f > 16.7).length, frames: frames.length };
+}
+
+await server.stop();
+
+// ---- Lighthouse 12, mobile preset, cold start with the built-in plan -----------------
+{
+  const lh = process.env.LIGHTHOUSE;
+  const fresh = await startServer();
+  const report = join(tmp, "lighthouse.json");
+  const flags = "--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir=" + mkdtempSync(join(tmpdir(), "jindu-lh-"));
+  try {
+    execFileSync(lh, [fresh.base + "/", "--quiet", "--output=json", `--output-path=${report}`, "--only-categories=performance", `--chrome-flags=${flags}`], {
+      env: { ...process.env, CHROME_PATH: process.env.CHROMIUM || "/usr/bin/chromium" }, stdio: ["ignore", "ignore", "inherit"], timeout: 180000,
+    });
+    const r = JSON.parse(readFileSync(report, "utf8"));
+    const a = (id) => r.audits[id]?.numericValue;
+    results.lighthouse = {
+      version: r.lighthouseVersion, formFactor: r.configSettings.formFactor, cpuSlowdown: r.configSettings.throttling.cpuSlowdownMultiplier,
+      score: Math.round(r.categories.performance.score * 100), tbt: round(a("total-blocking-time")), fcp: round(a("first-contentful-paint")),
+      lcp: round(a("largest-contentful-paint")), si: round(a("speed-index")), tti: round(a("interactive")), cls: a("cumulative-layout-shift"),
+    };
+  } catch (e) {
+    results.lighthouse = { error: String(e.message || e).split("\n")[0] };
+  }
+  log("lighthouse", results.lighthouse);
+  await fresh.stop();
+}
+
+writeFileSync(out, JSON.stringify(results, null, 2));
+
