@@ -197,15 +197,7 @@ impl AppState {
     /// tap.
     fn compact_soon(&self) {
         let this = *self;
-        if let Some(h) = self.compaction.get_value() {
-            h.clear();
-        }
-        let handle = set_timeout_with_handle(
-            move || this.persist(),
-            std::time::Duration::from_millis(3_000),
-        )
-        .ok();
-        self.compaction.set_value(handle);
+        debounce(self.compaction, 3_000, move || this.persist());
     }
 
     /// Writes the replica, the device clock and the sync state to storage.
@@ -250,15 +242,7 @@ impl AppState {
     /// Syncs a couple of seconds after the last edit (edits in a burst go together).
     pub fn sync_soon(&self) {
         let this = *self;
-        if let Some(h) = self.debounce.get_value() {
-            h.clear();
-        }
-        let handle = set_timeout_with_handle(
-            move || this.sync_now(),
-            std::time::Duration::from_millis(1_500),
-        )
-        .ok();
-        self.debounce.set_value(handle);
+        debounce(self.debounce, 1_500, move || this.sync_now());
     }
 
     /// Starts a sync round (or asks for another one after the running round).
@@ -465,6 +449,15 @@ pub fn built_in_plan() -> Doc {
 pub fn built_in_index() -> Doc {
     Doc::from_json(include_bytes!(concat!(env!("OUT_DIR"), "/plan-index.json")))
         .expect("the embedded index is a valid document")
+}
+
+/// Runs `f` after `ms` milliseconds, replacing the call pending in `slot`.
+fn debounce(slot: StoredValue<Option<TimeoutHandle>>, ms: u64, f: impl FnOnce() + 'static) {
+    if let Some(h) = slot.get_value() {
+        h.clear();
+    }
+    let handle = set_timeout_with_handle(f, std::time::Duration::from_millis(ms)).ok();
+    slot.set_value(handle);
 }
 
 fn load_or_seed(id: &str) -> Doc {

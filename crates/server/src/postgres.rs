@@ -16,7 +16,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use sha2::{Digest, Sha256};
 use tokio_postgres::NoTls;
 
-use crate::store::{BoxFuture, FilePath, Precondition, Store, StoreError, Stored, Version};
+use crate::store::{FilePath, Precondition, StoreError, Stored, Version};
 
 /// Schema steps, applied in order; the number of applied steps is kept in
 /// `jindu_schema`. Append, never edit.
@@ -252,32 +252,4 @@ impl PgStore {
     }
 }
 
-impl Store for PgStore {
-    fn get<'a>(&'a self, path: &'a FilePath) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
-        Box::pin(self.get_now(path))
-    }
-
-    fn put<'a>(
-        &'a self,
-        path: &'a FilePath,
-        body: Vec<u8>,
-        pre: Precondition,
-    ) -> BoxFuture<'a, Result<String, StoreError>> {
-        Box::pin(self.put_now(path, body, pre))
-    }
-
-    fn history<'a>(
-        &'a self,
-        path: &'a FilePath,
-    ) -> BoxFuture<'a, Result<Vec<Version>, StoreError>> {
-        Box::pin(self.history_now(path))
-    }
-
-    fn version<'a>(
-        &'a self,
-        path: &'a FilePath,
-        number: u64,
-    ) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>> {
-        Box::pin(self.version_now(path, number))
-    }
-}
+crate::store::async_store!(PgStore);

@@ -19,7 +19,7 @@ use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
 use object_store::{ObjectStore, PutMode, PutOptions, PutPayload, RetryConfig, UpdateVersion};
 
-use crate::store::{BoxFuture, FilePath, Precondition, Store, StoreError, Stored, Version};
+use crate::store::{FilePath, Precondition, StoreError, Stored, Version};
 
 /// How the store wants the ETag in `If-Match`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -309,35 +309,7 @@ impl S3Store {
     }
 }
 
-impl Store for S3Store {
-    fn get<'a>(&'a self, path: &'a FilePath) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
-        Box::pin(self.get_now(path))
-    }
-
-    fn put<'a>(
-        &'a self,
-        path: &'a FilePath,
-        body: Vec<u8>,
-        pre: Precondition,
-    ) -> BoxFuture<'a, Result<String, StoreError>> {
-        Box::pin(self.put_now(path, body, pre))
-    }
-
-    fn history<'a>(
-        &'a self,
-        path: &'a FilePath,
-    ) -> BoxFuture<'a, Result<Vec<Version>, StoreError>> {
-        Box::pin(self.history_now(path))
-    }
-
-    fn version<'a>(
-        &'a self,
-        path: &'a FilePath,
-        number: u64,
-    ) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>> {
-        Box::pin(self.version_now(path, number))
-    }
-}
+crate::store::async_store!(S3Store);
 
 #[cfg(test)]
 mod tests {

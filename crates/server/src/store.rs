@@ -129,6 +129,53 @@ pub trait Store: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>>;
 }
 
+/// Implements [`Store`] for a type whose inherent async methods `get_now`, `put_now`,
+/// `history_now` and `version_now` do the work.
+macro_rules! async_store {
+    ($t:ty) => {
+        impl $crate::store::Store for $t {
+            fn get<'a>(
+                &'a self,
+                path: &'a $crate::store::FilePath,
+            ) -> $crate::store::BoxFuture<
+                'a,
+                Result<Option<$crate::store::Stored>, $crate::store::StoreError>,
+            > {
+                Box::pin(self.get_now(path))
+            }
+
+            fn put<'a>(
+                &'a self,
+                path: &'a $crate::store::FilePath,
+                body: Vec<u8>,
+                pre: $crate::store::Precondition,
+            ) -> $crate::store::BoxFuture<'a, Result<String, $crate::store::StoreError>> {
+                Box::pin(self.put_now(path, body, pre))
+            }
+
+            fn history<'a>(
+                &'a self,
+                path: &'a $crate::store::FilePath,
+            ) -> $crate::store::BoxFuture<
+                'a,
+                Result<Vec<$crate::store::Version>, $crate::store::StoreError>,
+            > {
+                Box::pin(self.history_now(path))
+            }
+
+            fn version<'a>(
+                &'a self,
+                path: &'a $crate::store::FilePath,
+                number: u64,
+            ) -> $crate::store::BoxFuture<'a, Result<Option<Vec<u8>>, $crate::store::StoreError>>
+            {
+                Box::pin(self.version_now(path, number))
+            }
+        }
+    };
+}
+pub(crate) use async_store;
+
 /// The strong ETag of a body: its SHA-256, quoted.
 pub fn etag_of(body: &[u8]) -> String {
     let digest = Sha256::digest(body);

@@ -6,17 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{client, temp_dir, Server};
-
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
+use common::{client, temp_dir, Rng, Server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_clients_racing_with_the_same_etag_have_exactly_one_winner() {

@@ -11,19 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::stores::{CephRgw, Postgres};
-use common::{client, temp_dir, Server};
+use common::{client, temp_dir, Rng, Server};
 
 const DOC: &str = "files/race/doc.json";
-
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
 
 fn instances(n: usize, store: &str, env: &[(String, String)], extra: &[&str]) -> Vec<Server> {
     (0..n)
