@@ -300,6 +300,7 @@ impl AppState {
         let mut replica = self.replica.get_untracked();
         let mut state = self.sync.get_untracked();
         let started_pending = state.pending.clone();
+        let etag_before = state.etag.clone();
         let endpoint = FetchEndpoint {
             url: format!("{base}{}", index::plan_path(&replica.doc.id)),
             token: token.clone(),
@@ -312,12 +313,18 @@ impl AppState {
             .into_iter()
             .filter(|p| !state.pending.contains(p))
             .collect();
-        self.replica.update(|live| {
-            if live.doc.id == replica.doc.id {
-                let _ = live.doc.merge(&replica.doc);
-                live.clock.last = live.clock.last.max(replica.clock.last);
-            }
-        });
+        // A round that merged nothing new (offline, or the file unchanged since the last
+        // merge: same ETag) leaves the document as it was: skip the merge, the new plan
+        // view and the snapshot rewrite, which are slow on a large plan.
+        let merged = state.etag != etag_before;
+        if merged {
+            self.replica.update(|live| {
+                if live.doc.id == replica.doc.id {
+                    let _ = live.doc.merge(&replica.doc);
+                    live.clock.last = live.clock.last.max(replica.clock.last);
+                }
+            });
+        }
         self.sync.update(|live| {
             live.pending.retain(|p| !confirmed.contains(p));
             live.etag = state.etag.clone();
@@ -326,7 +333,11 @@ impl AppState {
             live.offline = state.offline.clone();
             live.skewed_ahead_ms = state.skewed_ahead_ms;
         });
-        self.persist();
+        if merged {
+            self.persist();
+        } else if let Err(e) = storage::save_sync(&replica.doc.id, &self.sync.get_untracked()) {
+            self.storage_error.set(Some(e.0));
+        }
         self.sync_index(&base, &token).await;
     }
 
