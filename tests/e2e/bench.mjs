@@ -208,6 +208,21 @@ async function warmStart(page, stored, runs = RUNS) {
   await t.context.close();
 }
 
+/**
+ * Records a percentage on a record page, waits until the badge says synced with
+ * nothing pending, and returns the server's log lines for the plan since `marker`.
+ */
+async function recordAndSync(page, path, percent, marker, plan, timeout) {
+  await page.goto(base + path);
+  await page.locator('input[name="observed"]').fill("2021-07-15");
+  await page.locator('input[name="percent"]').fill(percent);
+  await page.getByRole("button", { name: "保存" }).click();
+  await page.getByTestId("saved").waitFor();
+  await page.waitForSelector('[data-testid="sync-status"][data-state="synced"][data-pending="0"]', { timeout });
+  await new Promise((r) => setTimeout(r, 300));
+  return server.output().slice(marker).split("\n").filter((l) => l.includes(`/files/plans/${plan}.json`)).map((l) => l.trim());
+}
+
 // ---- sync rounds with a 1,000-item plan: its first upload, then one new record --------
 // (the capacity plan's JSON is larger than the server's default body limit)
 {
@@ -219,15 +234,7 @@ async function warmStart(page, stored, runs = RUNS) {
   await installPlan(t.page, thousandPlan);
   await t.page.goto(base + "/");
   await t.page.waitForSelector('[data-testid="sync-status"][data-state="synced"]', { timeout: 120000 });
-  await t.page.goto(base + "/items/item-1/record");
-  await t.page.locator('input[name="observed"]').fill("2021-07-15");
-  await t.page.locator('input[name="percent"]').fill("42");
-  await t.page.getByRole("button", { name: "保存" }).click();
-  await t.page.getByTestId("saved").waitFor();
-  await t.page.waitForSelector('[data-testid="sync-status"][data-state="synced"][data-pending="0"]', { timeout: 120000 });
-  await new Promise((r) => setTimeout(r, 300));
-  const lines = server.output().slice(marker).split("\n").filter((l) => l.includes("/files/plans/generated.json"));
-  results.syncBig = lines.map((l) => l.trim());
+  results.syncBig = await recordAndSync(t.page, "/items/item-1/record", "42", marker, "generated", 120000);
   log("sync (1,000-item plan)", results.syncBig);
   await t.context.close();
 }
@@ -241,16 +248,9 @@ async function warmStart(page, stored, runs = RUNS) {
   await t.page.goto(base + "/");
   await t.page.waitForSelector('[data-testid="sync-status"][data-state="synced"]', { timeout: 60000 });
   const marker = server.output().length;
-  await t.page.goto(base + "/items/item-4-1/record?site=site-baihe");
-  await t.page.locator('input[name="observed"]').fill("2021-07-15");
-  await t.page.locator('input[name="percent"]').fill("66");
-  await t.page.getByRole("button", { name: "保存" }).click();
-  await t.page.getByTestId("saved").waitFor();
-  await t.page.waitForSelector('[data-testid="sync-status"][data-state="synced"][data-pending="0"]', { timeout: 60000 });
-  await new Promise((r) => setTimeout(r, 300));
-  const lines = server.output().slice(marker).split("\n").filter((l) => l.includes("/files/plans/xixing-2021.json"));
-  const ms = (l) => Number(/([\d.]+)ms$/.exec(l.trim())?.[1] ?? NaN);
-  results.sync = { lines: lines.map((l) => l.trim()), serverMs: round(lines.reduce((n, l) => n + ms(l), 0)) };
+  const lines = await recordAndSync(t.page, "/items/item-4-1/record?site=site-baihe", "66", marker, "xixing-2021", 60000);
+  const ms = (l) => Number(/([\d.]+)ms$/.exec(l)?.[1] ?? NaN);
+  results.sync = { lines, serverMs: round(lines.reduce((n, l) => n + ms(l), 0)) };
   log("sync (built-in plan)", results.sync);
   await t.context.close();
 }

@@ -76,6 +76,37 @@ fn put(doc: &mut Doc, id: &str, device: &str, s: u64, fields: Value) {
     }
 }
 
+/// Writes the plan's own entity and its categories (one for every three items, 1 to 12);
+/// returns how many categories there are.
+fn plan_and_categories(
+    doc: &mut Doc,
+    rng: &mut Rng,
+    items: usize,
+    tick: &mut impl FnMut() -> u64,
+    numbered: fn(usize) -> bool,
+) -> usize {
+    let office = "office";
+    put(
+        doc,
+        "plan",
+        office,
+        tick(),
+        json!({"title": "生成的计划", "year": 2021, "start": "2021-01-01", "end": "2021-12-31"}),
+    );
+    let categories = items.div_ceil(3).clamp(1, 12);
+    for c in 0..categories {
+        let s = tick();
+        put(
+            doc,
+            &format!("cat-{c}"),
+            office,
+            s,
+            json!({"name": format!("推进{}建设", phrase(rng, 2)), "order": c, "numbered": numbered(c)}),
+        );
+    }
+    categories
+}
+
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct Shape {
@@ -96,24 +127,13 @@ pub fn plan(shape: &Shape) -> Doc {
         stamp(ms, 0) + counter
     };
     let office = "office";
-    put(
+    let categories = plan_and_categories(
         &mut doc,
-        "plan",
-        office,
-        tick(START_MS),
-        json!({"title": "生成的计划", "year": 2021, "start": "2021-01-01", "end": "2021-12-31"}),
+        &mut rng,
+        shape.items,
+        &mut || tick(START_MS),
+        |c| c % 2 == 0,
     );
-    let categories = shape.items.div_ceil(3).clamp(1, 12);
-    for c in 0..categories {
-        let s = tick(START_MS);
-        put(
-            &mut doc,
-            &format!("cat-{c}"),
-            office,
-            s,
-            json!({"name": format!("推进{}建设", phrase(&mut rng, 2)), "order": c, "numbered": c % 2 == 0}),
-        );
-    }
     let site_pool = (shape.items * 2 / 3).max(4);
     for s in 0..site_pool {
         let st = tick(START_MS);
@@ -227,23 +247,7 @@ pub fn item_list(items: usize, seed: u64) -> Doc {
         counter += 1;
         stamp(START_MS, 0) + counter
     };
-    put(
-        &mut doc,
-        "plan",
-        office,
-        tick(),
-        json!({"title": "生成的计划", "year": 2021, "start": "2021-01-01", "end": "2021-12-31"}),
-    );
-    let categories = items.div_ceil(3).clamp(1, 12);
-    for c in 0..categories {
-        put(
-            &mut doc,
-            &format!("cat-{c}"),
-            office,
-            tick(),
-            json!({"name": format!("推进{}建设", phrase(&mut rng, 2)), "order": c, "numbered": true}),
-        );
-    }
+    let categories = plan_and_categories(&mut doc, &mut rng, items, &mut tick, |_| true);
     for i in 0..items {
         let month = 1 + rng.below(12);
         put(

@@ -550,8 +550,8 @@ impl Plan {
         plan
     }
 
-    /// Rebuilds the lookups after `items` or `records` change.
-    pub fn reindex(&mut self) {
+    /// Builds the lookups over the lists read from the document.
+    fn reindex(&mut self) {
         self.item_index = self
             .items
             .iter()

@@ -135,6 +135,14 @@ struct ServeArgs {
     keep_versions: usize,
 }
 
+impl ServeArgs {
+    /// The shared store named by `--store`; none (an empty value included) means the
+    /// data directory.
+    fn shared_store(&self) -> Option<&str> {
+        self.store.as_deref().filter(|s| !s.is_empty())
+    }
+}
+
 fn fail(msg: impl std::fmt::Display) -> ! {
     eprintln!("jindu-server: {msg}");
     std::process::exit(2);
@@ -193,8 +201,8 @@ async fn main() {
 
 /// The store the flags name: a shared store, or the data directory by default.
 async fn open_store(args: &ServeArgs) -> Arc<dyn Store> {
-    match args.store.as_deref() {
-        None | Some("") => match FsStore::open(&args.data_dir, args.keep_versions) {
+    match args.shared_store() {
+        None => match FsStore::open(&args.data_dir, args.keep_versions) {
             Ok(s) => Arc::new(SharedFs(Arc::new(s))),
             Err(e) => fail(format!(
                 "cannot open the data directory {}: {e}",
@@ -277,8 +285,7 @@ async fn serve(args: ServeArgs, store: Arc<dyn Store>) {
         "http"
     };
     let mut setup_token = None;
-    let shared = args.store.as_deref().is_some_and(|s| !s.is_empty());
-    if !is_loopback(&args.listen) && tokens.is_empty() && shared {
+    if !is_loopback(&args.listen) && tokens.is_empty() && args.shared_store().is_some() {
         // A token kept in one machine's data directory would differ from the others'.
         fail("servers sharing a store need the same --token (or JINDU_TOKEN) on each");
     }

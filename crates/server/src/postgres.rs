@@ -13,10 +13,9 @@
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use sha2::{Digest, Sha256};
 use tokio_postgres::NoTls;
 
-use crate::store::{FilePath, Precondition, StoreError, Stored, Version};
+use crate::store::{digest_hex, FilePath, Precondition, StoreError, Stored, Version};
 
 /// Schema steps, applied in order; the number of applied steps is kept in
 /// `jindu_schema`. Append, never edit.
@@ -47,14 +46,6 @@ pub struct PgStore {
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("PostgreSQL: {e}"))
-}
-
-fn hash_of(body: &[u8]) -> String {
-    Sha256::digest(body)
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 impl PgStore {
@@ -156,7 +147,7 @@ impl PgStore {
         pre: Precondition,
     ) -> Result<String, StoreError> {
         let client = self.pool.get().await.map_err(backend)?;
-        let hash = hash_of(&body);
+        let hash = digest_hex(&body, 8);
         let name = path.as_str();
         // One statement: the compare-and-swap and the history row commit together.
         let row = match &pre {

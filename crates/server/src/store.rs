@@ -178,9 +178,23 @@ pub(crate) use async_store;
 
 /// The strong ETag of a body: its SHA-256, quoted.
 pub fn etag_of(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    format!("\"{}\"", digest_hex(body, 16))
+}
+
+/// The first `bytes` bytes of a body's SHA-256, in hex.
+pub(crate) fn digest_hex(body: &[u8], bytes: usize) -> String {
+    hex(&Sha256::digest(body)[..bytes])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// 16 random hex digits, for temporary names.
+pub(crate) fn random_hex() -> io::Result<String> {
+    let mut rnd = [0u8; 8];
+    getrandom::fill(&mut rnd).map_err(|e| io::Error::other(e.to_string()))?;
+    Ok(hex(&rnd))
 }
 
 /// Files in a local directory.
@@ -312,10 +326,7 @@ impl FsStore {
 
 /// Writes a file so that a crash leaves the old or the new content whole.
 fn durable_write(tmp_dir: &Path, target: &Path, body: &[u8]) -> io::Result<()> {
-    let mut rnd = [0u8; 8];
-    getrandom::fill(&mut rnd).map_err(|e| io::Error::other(e.to_string()))?;
-    let name: String = rnd.iter().map(|b| format!("{b:02x}")).collect();
-    let tmp = tmp_dir.join(name);
+    let tmp = tmp_dir.join(random_hex()?);
     let result = (|| {
         let mut f = File::create(&tmp)?;
         f.write_all(body)?;

@@ -149,13 +149,12 @@ async fn etags_change_on_every_write_even_when_the_bytes_repeat() {
     assert!(refused.contains("same --token"), "{refused}");
 }
 
+/// A storm writer: its acknowledged (ETag, body) pairs and its failed or refused attempts.
+type Writer = tokio::task::JoinHandle<(Vec<(String, String)>, usize)>;
+
 /// Writers loop GET then PUT (with the ETag they read) through random instances and
-/// keep every acknowledged (ETag, body); the `chaos` closure runs meanwhile.
-async fn storm(
-    urls: Arc<Vec<String>>,
-    writers: usize,
-    stop: Arc<AtomicBool>,
-) -> Vec<tokio::task::JoinHandle<(Vec<(String, String)>, usize)>> {
+/// keep every acknowledged (ETag, body), until `stop` is set.
+fn storm(urls: Arc<Vec<String>>, writers: usize, stop: Arc<AtomicBool>) -> Vec<Writer> {
     let c = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
@@ -262,7 +261,7 @@ async fn killing_an_instance_mid_storm_loses_no_acknowledged_write() {
         .collect();
     let urls = Arc::new(servers.iter().map(|s| s.base.clone()).collect::<Vec<_>>());
     let stop = Arc::new(AtomicBool::new(false));
-    let tasks = storm(urls, 6, stop.clone()).await;
+    let tasks = storm(urls, 6, stop.clone());
     let mut rng = Rng(0x0dd_ba11);
     let kills = 12;
     for _ in 0..kills {
@@ -306,7 +305,7 @@ async fn a_failover_to_the_synchronous_standby_keeps_every_acknowledged_write() 
     let servers = instances(2, &url, &[], &["--keep-versions", "1000000"]);
     let urls = Arc::new(servers.iter().map(|s| s.base.clone()).collect::<Vec<_>>());
     let stop = Arc::new(AtomicBool::new(false));
-    let tasks = storm(urls, 6, stop.clone()).await;
+    let tasks = storm(urls, 6, stop.clone());
     tokio::time::sleep(Duration::from_millis(1500)).await;
     primary.kill();
     let killed = Instant::now();
