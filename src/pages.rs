@@ -13,8 +13,11 @@ use crate::components::{num, pct, ProgressBar, ScheduleChip};
 use crate::editor::{AddButton, ConflictList, EditButton};
 use crate::state::AppState;
 
-/// How many list rows are rendered at first; more come as the user scrolls.
-const PAGE: usize = 60;
+/// The height of one row of the items list with its gap, in CSS pixels (as
+/// `style/main.css` sets it). The list renders only the rows in view, placed by this.
+const ROW: f64 = 176.0;
+/// Rows rendered beyond each edge of the view, so a fling shows rows, not gaps.
+const OVERSCAN: usize = 3;
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -186,7 +189,8 @@ pub fn ItemsPage() -> impl IntoView {
         ..Filters::default()
     });
     let filters = RwSignal::new(initial);
-    let shown = RwSignal::new(PAGE);
+    // Where the list is scrolled to and how tall its view is, in pixels.
+    let scroll = RwSignal::new((0.0, viewport_height()));
     let rows = Memo::new(move |_| {
         let f = filters.get();
         let today = state.as_of();
@@ -199,7 +203,35 @@ pub fn ItemsPage() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let departments = move || {
+    // The rows in view (with the overscan), as positions in `rows`.
+    let window = Memo::new(move |_| {
+        let (top, height) = scroll.get();
+        let n = rows.with(Vec::len);
+        let start = ((top / ROW) as usize).saturating_sub(OVERSCAN).min(n);
+        let end = (((top + height) / ROW).ceil() as usize + OVERSCAN).min(n);
+        (start, end)
+    });
+    // Changes whenever what a row shows may have changed, so rows are built again.
+    let generation = Memo::new(move |g: Option<&u64>| {
+        state.plan.track();
+        let _ = state.as_of();
+        g.map_or(0, |g| g + 1)
+    });
+    let visible = Memo::new(move |_| {
+        let (start, end) = window.get();
+        let today = state.as_of();
+        let generation = generation.get();
+        rows.with(|ids| {
+            state.plan.with(|p| {
+                ids[start..end]
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, id)| RowData::read(&p.0, id, today, start + k, generation))
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let departments = Memo::new(move |_| {
         state.plan.with(|p| {
             let mut d: Vec<String> =
                 p.0.items
@@ -210,27 +242,29 @@ pub fn ItemsPage() -> impl IntoView {
             d.dedup();
             d
         })
-    };
+    });
     let set = move |f: fn(&mut Filters, String)| {
         move |ev: leptos::ev::Event| {
             let v = event_target_value(&ev);
             filters.update(|x| f(x, v));
-            shown.set(PAGE);
         }
     };
-    let on_scroll = move |ev: leptos::ev::Event| {
-        use wasm_bindgen::JsCast;
-        if let Some(el) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        {
-            if el.scroll_top() + el.client_height() * 2 >= el.scroll_height()
-                && shown.get_untracked() < rows.with_untracked(Vec::len)
-            {
-                shown.update(|n| *n += PAGE);
-            }
+    let list = NodeRef::<leptos::html::Div>::new();
+    let on_scroll = move |_| {
+        if let Some(el) = list.get_untracked() {
+            let height = f64::from(el.client_height()).max(1.0);
+            scroll.set((f64::from(el.scroll_top()), height));
         }
     };
+    // A new filter shows its rows from the top.
+    Effect::new(move |_| {
+        filters.track();
+        if let Some(el) = list.get_untracked() {
+            el.set_scroll_top(0);
+        }
+        scroll.update(|s| s.0 = 0.0);
+    });
+    let count = move || rows.with(Vec::len);
     let selected = move |f: fn(&Filters) -> String, v: String| move || filters.with(|x| f(x) == v);
     view! {
         <section class="page items" aria-labelledby="items-title">
@@ -256,7 +290,7 @@ pub fn ItemsPage() -> impl IntoView {
                     <span>{move || state.t().department}</span>
                     <select on:change=set(|f, v| f.department = v)>
                         <option value="">{move || state.t().all}</option>
-                        {move || departments().into_iter().map(|d| view! { <option value=d.clone()>{d.clone()}</option> }).collect::<Vec<_>>()}
+                        {move || departments.get().into_iter().map(|d| view! { <option value=d.clone()>{d.clone()}</option> }).collect::<Vec<_>>()}
                     </select>
                 </label>
                 <label>
@@ -285,63 +319,95 @@ pub fn ItemsPage() -> impl IntoView {
                     <AddButton kind=jindu_core::model::Kind::Item parent=None label=|t| t.add_item />
                 </div>
             </Show>
-            <ul class="item-list" aria-label=move || state.t().items on:scroll=on_scroll data-testid="item-list">
-                <For each=move || rows.get().into_iter().take(shown.get()) key=|id| id.clone() let:id>
-                    <ItemRow id />
-                </For>
-            </ul>
+            <p class="muted" role="status" data-testid="item-count" data-count=count>{move || format!("{} {}", count(), state.t().items_count)}</p>
+            // The scroller holds a list as tall as all rows, padded where rows are not
+            // rendered.
+            <div class="item-list" on:scroll=on_scroll node_ref=list data-testid="item-list">
+                <ul
+                    aria-label=move || state.t().items
+                    style:padding-top=move || format!("{}px", window.get().0 as f64 * ROW)
+                    style:padding-bottom=move || format!("{}px", (count() - window.get().1) as f64 * ROW)
+                >
+                    <For each=move || visible.get() key=|r| (r.generation, r.id.clone()) let:row>
+                        <ItemRow row setsize=count() />
+                    </For>
+                </ul>
+            </div>
         </section>
     }
 }
 
+/// What one row of the items list shows, read once for the rows in view.
+#[derive(Clone, Debug, PartialEq)]
+struct RowData {
+    id: String,
+    /// Position in the filtered list, from 0.
+    position: usize,
+    number: String,
+    content: String,
+    departments: String,
+    progress: jindu_core::progress::Progress,
+    schedule: Schedule,
+    /// The list's generation when read (a key part: rows are rebuilt when it changes).
+    generation: u64,
+}
+
+impl RowData {
+    fn read(
+        plan: &Plan,
+        id: &str,
+        today: chrono::NaiveDate,
+        position: usize,
+        generation: u64,
+    ) -> Option<RowData> {
+        let item = plan.item(id)?;
+        Some(RowData {
+            id: id.to_owned(),
+            position,
+            number: plan.display_number(item),
+            content: item.content.clone(),
+            departments: item.departments.join("、"),
+            progress: item_progress(plan, item, today),
+            schedule: item_schedule(plan, item, today),
+            generation,
+        })
+    }
+}
+
+/// The list's view height before it is laid out: the window's (the list is never taller).
+fn viewport_height() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.inner_height().ok())
+        .and_then(|h| h.as_f64())
+        .unwrap_or(1024.0)
+}
+
 #[component]
-fn ItemRow(id: String) -> impl IntoView {
-    let state = AppState::expect();
-    let item = {
-        let id = id.clone();
-        Memo::new(move |_| state.plan.with(|p| p.0.item(&id).cloned()))
-    };
-    let number = {
-        let id = id.clone();
-        Signal::derive(move || {
-            state.plan.with(|p| {
-                p.0.item(&id)
-                    .map(|i| p.0.display_number(i))
-                    .unwrap_or_default()
-            })
-        })
-    };
-    let progress = Signal::derive(move || {
-        state
-            .plan
-            .with(|p| item.with(|i| i.as_ref().map(|i| item_progress(&p.0, i, state.as_of()))))
-            .unwrap_or_else(jindu_core::progress::Progress::none)
-    });
-    let schedule = Signal::derive(move || {
-        state
-            .plan
-            .with(|p| item.with(|i| i.as_ref().map(|i| item_schedule(&p.0, i, state.as_of()))))
-            .unwrap_or(Schedule::OnTrack)
-    });
-    let content = move || item.with(|i| i.as_ref().map(|i| i.content.clone()).unwrap_or_default());
-    let depts = move || {
-        item.with(|i| {
-            i.as_ref()
-                .map(|i| i.departments.join("、"))
-                .unwrap_or_default()
-        })
-    };
+fn ItemRow(row: RowData, setsize: usize) -> impl IntoView {
+    let RowData {
+        id,
+        position,
+        number,
+        content,
+        departments,
+        progress,
+        schedule,
+        ..
+    } = row;
+    let label = number.clone();
     view! {
-        <li class="card item-row" data-testid="item-row">
-            <A href=format!("/items/{id}")>
+        // A plain link (the router still handles the tap): rows come and go as the list
+        // scrolls, and the router's link component costs more to build.
+        <li class="card item-row" data-testid="item-row" aria-posinset=position + 1 aria-setsize=setsize>
+            <a href=format!("/items/{id}")>
                 <div class="row-head">
-                    <span class="num">{number}</span>
+                    <span class="num">{number.clone()}</span>
                     <ScheduleChip schedule />
                 </div>
                 <p class="content">{content}</p>
-                <p class="muted">{depts}</p>
-            </A>
-            <ProgressBar progress label=number />
+                <p class="muted depts">{departments}</p>
+            </a>
+            <ProgressBar progress label />
         </li>
     }
 }

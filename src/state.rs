@@ -19,7 +19,8 @@ use crate::net::{endpoint_base, FetchEndpoint};
 use crate::storage::{self, Device, Settings};
 
 /// The plan as read from the replica, compared by identity so that a memo over it does
-/// not compare whole plans on every change.
+/// not compare whole plans on every change. Kept up to date by [`AppState`]: an edit
+/// refreshes what it touched, a merge or another plan reads the document again.
 #[derive(Clone, Debug)]
 pub struct PlanView(pub Arc<Plan>);
 
@@ -36,7 +37,7 @@ pub struct AppState {
     pub settings: RwSignal<Settings>,
     pub replica: RwSignal<Replica>,
     pub sync: RwSignal<SyncState>,
-    pub plan: Memo<PlanView>,
+    pub plan: RwSignal<PlanView>,
     /// The plan index (plans known on this device and at the endpoint).
     pub index: RwSignal<Doc>,
     /// The last storage failure; edits stay in memory while it is set.
@@ -72,12 +73,8 @@ impl AppState {
         }
         let doc = crate::perf::span("jindu:load-plan", || load_or_seed(&settings.plan));
         let sync = storage::load_sync(&settings.plan);
+        let plan = RwSignal::new(read_plan(&doc));
         let replica = RwSignal::new(Replica::new(doc, device.id, device.clock));
-        let plan = Memo::new(move |_| {
-            crate::perf::span("jindu:plan-view", || {
-                PlanView(Arc::new(replica.with(|r| Plan::from_doc(&r.doc))))
-            })
-        });
         let state = AppState {
             settings: RwSignal::new(settings),
             replica,
@@ -95,6 +92,12 @@ impl AppState {
         };
         provide_context(state);
         state
+    }
+
+    /// Reads the plan view again from the whole document (after a merge).
+    fn replan(&self) {
+        let view = self.replica.with_untracked(|r| read_plan(&r.doc));
+        self.plan.set(view);
     }
 
     pub fn lang(&self) -> Lang {
@@ -154,10 +157,20 @@ impl AppState {
     fn edit_now(&self, edit: Edit) -> Result<Applied, EditError> {
         let author = self.settings.with_untracked(|s| s.author.clone());
         let now = js_sys::Date::now() as u64;
+        // Checked against the plan view the app holds, which is then refreshed where the
+        // edit touched it: reading a large plan again would take seconds.
         let mut result = None;
-        self.replica
-            .update(|r| result = Some(r.apply(&edit, &author, now)));
+        self.replica.update(|r| {
+            result = Some(
+                self.plan
+                    .with_untracked(|p| r.apply_with(&p.0, &edit, &author, now)),
+            )
+        });
         let applied = result.expect("update ran")?;
+        self.replica.with_untracked(|r| {
+            self.plan
+                .update(|p| Arc::make_mut(&mut p.0).refresh(&r.doc, &applied.id))
+        });
         let fields = match &edit {
             Edit::Set { fields, .. } => fields.keys().cloned().collect(),
             _ => Vec::new(),
@@ -324,6 +337,7 @@ impl AppState {
                     live.clock.last = live.clock.last.max(replica.clock.last);
                 }
             });
+            self.replan();
         }
         self.sync.update(|live| {
             live.pending.retain(|p| !confirmed.contains(p));
@@ -364,6 +378,7 @@ impl AppState {
         self.persist();
         let doc = load_or_seed(id);
         let sync = storage::load_sync(id);
+        self.plan.set(read_plan(&doc));
         self.replica.update(|r| r.doc = doc);
         self.sync.set(sync);
         self.save_settings(|s| s.plan = id.to_owned());
@@ -440,6 +455,7 @@ impl AppState {
         let mut result = Ok(None);
         self.replica.update(|r| result = r.merge_remote(&doc, now));
         result.map_err(|e| e.to_string())?;
+        self.replan();
         self.persist();
         self.sync_soon();
         Ok(())
@@ -469,6 +485,12 @@ fn debounce(slot: StoredValue<Option<TimeoutHandle>>, ms: u64, f: impl FnOnce() 
     }
     let handle = set_timeout_with_handle(f, std::time::Duration::from_millis(ms)).ok();
     slot.set_value(handle);
+}
+
+fn read_plan(doc: &Doc) -> PlanView {
+    crate::perf::span("jindu:plan-view", || {
+        PlanView(Arc::new(Plan::from_doc(doc)))
+    })
 }
 
 fn load_or_seed(id: &str) -> Doc {

@@ -6,7 +6,8 @@
 //   node bench.mjs RESULTS.json
 //
 // Environment: JINDU_GENERATE (the generate example), JINDU_SERVER, JINDU_DIST,
-// LIGHTHOUSE (the lighthouse command).
+// LIGHTHOUSE (the lighthouse command), and JINDU_BENCH_ONLY to run some sections while
+// working on them (a comma list of warm, sync, list, lighthouse; BENCHMARKS.md needs all).
 import { execFileSync } from "node:child_process";
 import { writeFileSync, readFileSync, readdirSync, mkdtempSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -19,7 +20,7 @@ body{font:18px/1.4 "Noto Sans CJK SC",sans-serif;margin:0}#list{list-style:none;
 li{border:1px solid #ccc;border-radius:8px;margin:8px 0;padding:12px}.head{display:flex;justify-content:space-between}
 .bar{height:8px;background:#eee}.bar>div{height:8px;background:#2a7}</style>
 <button id="show">show</button><ul id="list"></ul><script>
-const PAGE = 60; let shown = 0;
+let shown = 0; // PAGE: set by the benchmark to the rows our list renders at first
 function more() {
   const list = document.getElementById("list");
   const end = Math.min(rows.length, shown + PAGE);
@@ -58,6 +59,8 @@ const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Mat
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const results = { rate: RATE, runs: RUNS };
 const log = (...a) => console.error("#", ...a);
+const ONLY = process.env.JINDU_BENCH_ONLY?.split(",");
+const only = (section) => !ONLY || ONLY.includes(section);
 
 // ---- sizes of what the browser downloads -------------------------------------------
 {
@@ -146,7 +149,7 @@ async function warmStart(page, stored, runs = RUNS) {
   };
 }
 
-{
+if (only("warm")) {
   const t = await openProfile("bench-warm");
   await instrument(t.context);
   await t.page.goto(base + "/");
@@ -225,7 +228,7 @@ async function recordAndSync(page, path, percent, marker, plan, timeout) {
 
 // ---- sync rounds with a 1,000-item plan: its first upload, then one new record --------
 // (the capacity plan's JSON is larger than the server's default body limit)
-{
+if (only("sync")) {
   log("sync with a 1,000-item plan");
   const t = await openProfile("bench-sync-big");
   await t.page.goto(base + "/");
@@ -240,7 +243,7 @@ async function recordAndSync(page, path, percent, marker, plan, timeout) {
 }
 
 // ---- one sync round of the built-in plan carrying one record -------------------------
-{
+if (only("sync")) {
   const t = await openProfile("bench-sync");
   await t.page.goto(base + "/settings");
   await t.page.locator('input[name="author"]').fill("测试员");
@@ -255,9 +258,9 @@ async function recordAndSync(page, path, percent, marker, plan, timeout) {
   await t.context.close();
 }
 
-log("items list");
 // ---- the items list with 5,000 rows, and the plain JavaScript baseline ---------------
-{
+if (only("list")) {
+  log("items list");
   const t = await openProfile("bench-list");
   await t.page.goto(base + "/");
   await t.page.getByTestId("category-card").first().waitFor();
@@ -278,17 +281,20 @@ log("items list");
       check();
     })));
   }
+  // The baseline builds as many rows as our list put on its first screen.
+  const firstRows = await t.page.getByTestId("item-row").count();
   log("scrolling the items list");
   const scroll = await scrollFrames(t.page, '[data-testid="item-list"]');
   const rendered = await t.page.getByTestId("item-row").count();
-  results.list = { rows: LIST_ITEMS, firstScreen: { median: round(median(firsts)), runs: firsts.map((x) => round(x)) }, scroll, rendered };
+  results.list = { rows: LIST_ITEMS, firstRows, firstScreen: { median: round(median(firsts)), runs: firsts.map((x) => round(x)) }, scroll, rendered };
   log("list", results.list);
   await cdp.detach();
 
-  // The baseline: the same rows, built with plain DOM calls in pages of 60 like ours.
+  // The baseline: the same rows, built with plain DOM calls, a first screen's worth at a
+  // time (it appends as it scrolls; ours renders only the rows in view).
   const b = await t.context.newPage();
   await b.setContent(BASELINE);
-  await b.evaluate((rows) => { window.rows = rows; }, rows);
+  await b.evaluate(([rows, page]) => { window.rows = rows; window.PAGE = page; }, [rows, firstRows]);
   await throttle(b);
   const bf = [];
   for (let i = 0; i < RUNS; i++) {
@@ -327,9 +333,9 @@ async function scrollFrames(page, selector) {
 
 await server.stop();
 
-log("Lighthouse");
 // ---- Lighthouse 12, mobile preset, cold start with the built-in plan -----------------
-{
+if (only("lighthouse")) {
+  log("Lighthouse");
   const lh = process.env.LIGHTHOUSE;
   const fresh = await startServer();
   const report = join(tmp, "lighthouse.json");

@@ -55,7 +55,7 @@ test("export the report as .xlsx and import plans from .xlsx and CSV", async () 
     await page.getByRole("heading", { level: 1, name: "从表格导入" }).waitFor();
     await page.goto(server.base + "/items");
     await page.getByTestId("item-row").first().waitFor();
-    assert.equal(await page.getByTestId("item-row").count(), 17);
+    assert.equal(await page.getByTestId("item-count").getAttribute("data-count"), "17");
     await page.getByText("提升城市综合环境秩序（导入时修改）").waitFor();
 
     // The original plan is untouched and still listed.

@@ -1,8 +1,11 @@
 //! Sync benchmarks (figures, not pass/fail): merging two replicas of 100,000 edits each,
-//! one full sync round of a large plan, and the document's size per item and per record.
+//! one full sync round of a large plan, the document's size per item and per record, and
+//! the memory a plan takes once read (counted by this binary's allocator).
 //!
 //! `cargo bench -p jindu-core --bench sync`
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use jindu_core::doc::Doc;
@@ -10,6 +13,49 @@ use jindu_core::edit::Replica;
 use jindu_core::generate::{edits, plan, Shape};
 use jindu_core::hlc::Clock;
 use jindu_core::sync::{Policy, Reply, Request, Step, SyncRound, SyncState};
+
+/// The system allocator, counting the bytes in use and their peak.
+struct Counting;
+
+static IN_USE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = IN_USE.fetch_add(layout.size(), Relaxed) + layout.size();
+            PEAK.fetch_max(now, Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        IN_USE.fetch_sub(layout.size(), Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn mb(bytes: usize) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// What reading a stored plan takes: bytes held by the document, by the plan view, and the
+/// peak above what was in use before (the stored text included).
+fn memory(stored: &str) -> (usize, usize, usize) {
+    let before = IN_USE.load(Relaxed);
+    PEAK.store(before, Relaxed);
+    let doc = jindu_core::stored::decode_snapshot(stored).unwrap();
+    let with_doc = IN_USE.load(Relaxed);
+    let view = jindu_core::model::Plan::from_doc(&doc);
+    let with_view = IN_USE.load(Relaxed);
+    let peak = PEAK.load(Relaxed) - before;
+    drop((view, doc));
+    (with_doc - before, with_view - with_doc, peak)
+}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -154,6 +200,14 @@ fn main() {
             / snapshot.encode_utf16().count() as f64,
         ms(encode),
         ms(decode)
+    );
+    let (doc_bytes, view_bytes, peak) = memory(&snapshot);
+    println!(
+        "memory of the 1,000-item plan once read: document {}, plan view {}; peak while reading {} ({} bytes per item)",
+        mb(doc_bytes),
+        mb(view_bytes),
+        mb(peak),
+        peak / 1_000
     );
     let parse = time(7, || Doc::from_json(&remote).unwrap());
     println!(

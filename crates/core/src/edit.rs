@@ -362,6 +362,19 @@ impl Replica {
     /// it was.
     pub fn apply(&mut self, edit: &Edit, author: &str, wall_ms: u64) -> Result<Applied, EditError> {
         let plan = Plan::from_doc(&self.doc);
+        self.apply_with(&plan, edit, author, wall_ms)
+    }
+
+    /// [`Replica::apply`] checking the edit against `plan`, which must be the view of
+    /// this replica's document as it stands (the app keeps one up to date with
+    /// [`Plan::refresh`]), so that an edit does not read a large plan again.
+    pub fn apply_with(
+        &mut self,
+        plan: &Plan,
+        edit: &Edit,
+        author: &str,
+        wall_ms: u64,
+    ) -> Result<Applied, EditError> {
         match edit {
             Edit::Set { entity, fields } => {
                 if fields.is_empty() {
@@ -376,7 +389,7 @@ impl Replica {
                 }
                 let deleting = map.get("deleted").and_then(Value::as_bool) == Some(true);
                 if !deleting {
-                    validate_entity(&plan, entity, map)?;
+                    validate_entity(plan, entity, map)?;
                 } else if Kind::of_id(entity).is_none() {
                     return Err(EditError::BadId(entity.clone()));
                 }
@@ -402,7 +415,7 @@ impl Replica {
                 })
             }
             Edit::AddRecord { record } => {
-                validate_record(&plan, record)?;
+                validate_record(plan, record)?;
                 let stamp = self.clock.tick(wall_ms);
                 let id = format!("r-{}-{}", self.device, base36(stamp));
                 self.push_version(&id, stamp, record_body(record));
@@ -410,7 +423,7 @@ impl Replica {
             }
             Edit::CorrectRecord { id, record } => {
                 let floor = self.check_live_record(id)?;
-                validate_record(&plan, record)?;
+                validate_record(plan, record)?;
                 let stamp = self.clock.tick_after(wall_ms, floor);
                 self.push_version(id, stamp, record_body(record));
                 Ok(Applied {

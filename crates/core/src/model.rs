@@ -4,7 +4,7 @@
 //! typed structs (categories, items, targets, stages, milestones, sites, work packages,
 //! progress records) and checks them. Entity kinds are told apart by their id prefix.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 
@@ -458,6 +458,25 @@ fn read<T: for<'de> Deserialize<'de>>(map: Map<String, Value>) -> Result<T, Stri
     serde_json::from_value(Value::Object(map)).map_err(|e| e.to_string())
 }
 
+/// The order of records in a plan: by observation, then clock order.
+fn record_order(r: &RecordView) -> (NaiveDate, u64, &str) {
+    (r.record.observed, r.stamp, &r.device)
+}
+
+/// The ids a record refers to (item, site, target, stage, package, milestone).
+fn record_refs(rec: &Record) -> impl Iterator<Item = &String> {
+    [
+        Some(&rec.item),
+        rec.site.as_ref(),
+        rec.target.as_ref(),
+        rec.stage.as_ref(),
+        rec.package.as_ref(),
+        rec.milestone.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
 fn by_order<T>(list: &mut [T], key: impl Fn(&T) -> (f64, &str)) {
     list.sort_by(|a, b| {
         let (oa, ia) = key(a);
@@ -475,101 +494,169 @@ impl Plan {
             ..Plan::default()
         };
         for id in doc.entities.keys() {
-            let map = winners(doc, id);
-            let deleted = map.get("deleted").and_then(Value::as_bool).unwrap_or(false);
-            if deleted {
-                continue;
-            }
-            let mut map = map;
-            map.insert("id".into(), Value::String(id.clone()));
-            let result: Result<(), String> = match Kind::of_id(id) {
-                Some(Kind::Plan) => read(map).map(|m| plan.meta = Some(m)),
-                Some(Kind::Category) => read(map).map(|c| plan.categories.push(c)),
-                Some(Kind::Item) => read(map).map(|c| plan.items.push(c)),
-                Some(Kind::Target) => read(map).map(|c| plan.targets.push(c)),
-                Some(Kind::Stage) => read(map).map(|c| plan.stages.push(c)),
-                Some(Kind::Milestone) => read(map).map(|c| plan.milestones.push(c)),
-                Some(Kind::Site) => read(map).map(|c| plan.sites.push(c)),
-                Some(Kind::ItemSite) => read(map).map(|c| plan.item_sites.push(c)),
-                Some(Kind::Package) => read(map).map(|c| plan.packages.push(c)),
-                None => Err("unknown kind of entity".into()),
-            };
-            if let Err(e) = result {
-                plan.unreadable.push((id.clone(), e));
+            plan.read_entity(doc, id);
+        }
+        plan.sort_entities();
+        for id in doc.records.keys() {
+            if let Some(view) = plan.read_record(doc, id) {
+                plan.records.push(view);
             }
         }
-        by_order(&mut plan.categories, |c| (c.order, &c.id));
-        let cat_rank: BTreeMap<&str, usize> = plan
+        plan.records
+            .sort_by(|a, b| record_order(a).cmp(&record_order(b)));
+        plan.unreadable.sort();
+        plan.reindex();
+        plan
+    }
+
+    /// Brings the view up to date after an edit that touched one entity or record (`id`)
+    /// of `doc`, the document this view was read from. The result equals
+    /// `Plan::from_doc(doc)`, without reading the whole document again: a record costs a
+    /// pass over the record index, an entity a pass over the entities.
+    pub fn refresh(&mut self, doc: &Doc, id: &str) {
+        self.unreadable.retain(|(u, _)| u != id);
+        if doc.records.contains_key(id) {
+            self.refresh_record(doc, id);
+        } else {
+            self.remove_entity(id);
+            self.read_entity(doc, id);
+            self.sort_entities();
+            self.reindex_entities();
+        }
+        self.unreadable.sort();
+    }
+
+    /// Reads one entity into its kind's list (unsorted), or into `unreadable`. Deleted
+    /// entities are left out.
+    fn read_entity(&mut self, doc: &Doc, id: &str) {
+        let mut map = winners(doc, id);
+        if map.get("deleted").and_then(Value::as_bool).unwrap_or(false) {
+            return;
+        }
+        map.insert("id".into(), Value::String(id.to_owned()));
+        let result: Result<(), String> = match Kind::of_id(id) {
+            Some(Kind::Plan) => read(map).map(|m| self.meta = Some(m)),
+            Some(Kind::Category) => read(map).map(|c| self.categories.push(c)),
+            Some(Kind::Item) => read(map).map(|c| self.items.push(c)),
+            Some(Kind::Target) => read(map).map(|c| self.targets.push(c)),
+            Some(Kind::Stage) => read(map).map(|c| self.stages.push(c)),
+            Some(Kind::Milestone) => read(map).map(|c| self.milestones.push(c)),
+            Some(Kind::Site) => read(map).map(|c| self.sites.push(c)),
+            Some(Kind::ItemSite) => read(map).map(|c| self.item_sites.push(c)),
+            Some(Kind::Package) => read(map).map(|c| self.packages.push(c)),
+            None => Err("unknown kind of entity".into()),
+        };
+        if let Err(e) = result {
+            self.unreadable.push((id.to_owned(), e));
+        }
+    }
+
+    fn remove_entity(&mut self, id: &str) {
+        match Kind::of_id(id) {
+            Some(Kind::Plan) => self.meta = None,
+            Some(Kind::Category) => self.categories.retain(|x| x.id != id),
+            Some(Kind::Item) => self.items.retain(|x| x.id != id),
+            Some(Kind::Target) => self.targets.retain(|x| x.id != id),
+            Some(Kind::Stage) => self.stages.retain(|x| x.id != id),
+            Some(Kind::Milestone) => self.milestones.retain(|x| x.id != id),
+            Some(Kind::Site) => self.sites.retain(|x| x.id != id),
+            Some(Kind::ItemSite) => self.item_sites.retain(|x| x.id != id),
+            Some(Kind::Package) => self.packages.retain(|x| x.id != id),
+            None => {}
+        }
+    }
+
+    /// Puts the entity lists in plan order (cheap on lists that are nearly in order).
+    fn sort_entities(&mut self) {
+        by_order(&mut self.categories, |c| (c.order, &c.id));
+        let cat_rank: HashMap<&str, usize> = self
             .categories
             .iter()
             .enumerate()
             .map(|(i, c)| (c.id.as_str(), i))
             .collect();
         // Items of deleted categories go last, in their own order.
-        plan.items.sort_by(|a, b| {
-            let ra = cat_rank
-                .get(a.category.as_str())
-                .copied()
-                .unwrap_or(usize::MAX);
-            let rb = cat_rank
-                .get(b.category.as_str())
-                .copied()
-                .unwrap_or(usize::MAX);
-            ra.cmp(&rb)
+        let rank = |c: &str| cat_rank.get(c).copied().unwrap_or(usize::MAX);
+        self.items.sort_by(|a, b| {
+            rank(&a.category)
+                .cmp(&rank(&b.category))
                 .then(a.order.total_cmp(&b.order))
                 .then_with(|| a.id.cmp(&b.id))
         });
-        by_order(&mut plan.targets, |c| (c.order, &c.id));
-        by_order(&mut plan.stages, |c| (c.order, &c.id));
-        by_order(&mut plan.milestones, |c| (c.order, &c.id));
-        plan.sites.sort_by(|a, b| a.id.cmp(&b.id));
-        by_order(&mut plan.item_sites, |c| (c.order, &c.id));
-        by_order(&mut plan.packages, |c| (c.order, &c.id));
-        for (id, versions) in &doc.records {
-            let Some(v) = current_version(versions) else {
-                continue;
-            };
-            if v.is_tombstone() {
-                continue;
-            }
-            match Record::deserialize(&*v.body) {
-                Ok(record) => plan.records.push(RecordView {
-                    id: id.clone(),
-                    record,
-                    stamp: v.stamp,
-                    device: v.device.clone(),
-                    versions: versions.len(),
-                }),
-                Err(e) => plan.unreadable.push((id.clone(), e.to_string())),
+        by_order(&mut self.targets, |c| (c.order, &c.id));
+        by_order(&mut self.stages, |c| (c.order, &c.id));
+        by_order(&mut self.milestones, |c| (c.order, &c.id));
+        self.sites.sort_by(|a, b| a.id.cmp(&b.id));
+        by_order(&mut self.item_sites, |c| (c.order, &c.id));
+        by_order(&mut self.packages, |c| (c.order, &c.id));
+    }
+
+    /// The standing version of record `id` as a view: `None` when it is deleted, has no
+    /// version, or does not read (then it is listed in `unreadable`).
+    fn read_record(&mut self, doc: &Doc, id: &str) -> Option<RecordView> {
+        let versions = doc.records.get(id)?;
+        let v = current_version(versions)?;
+        if v.is_tombstone() {
+            return None;
+        }
+        match Record::deserialize(&*v.body) {
+            Ok(record) => Some(RecordView {
+                id: id.to_owned(),
+                record,
+                stamp: v.stamp,
+                device: v.device.clone(),
+                versions: versions.len(),
+            }),
+            Err(e) => {
+                self.unreadable.push((id.to_owned(), e.to_string()));
+                None
             }
         }
-        plan.records.sort_by(|a, b| {
-            (a.record.observed, a.stamp, &a.device).cmp(&(b.record.observed, b.stamp, &b.device))
-        });
-        plan.reindex();
-        plan
+    }
+
+    /// Replaces record `id` in the list and the record index by its standing version.
+    fn refresh_record(&mut self, doc: &Doc, id: &str) {
+        if let Some(pos) = self.records.iter().position(|r| r.id == id) {
+            let old = self.records.remove(pos);
+            for rid in record_refs(&old.record) {
+                if let Some(list) = self.record_index.get_mut(rid) {
+                    list.retain(|&i| i != pos);
+                    if list.is_empty() {
+                        self.record_index.remove(rid);
+                    }
+                }
+            }
+            for list in self.record_index.values_mut() {
+                for i in list.iter_mut().filter(|i| **i > pos) {
+                    *i -= 1;
+                }
+            }
+        }
+        let Some(view) = self.read_record(doc, id) else {
+            return;
+        };
+        let key = record_order(&view);
+        let at = self.records.partition_point(|r| record_order(r) < key);
+        for list in self.record_index.values_mut() {
+            for i in list.iter_mut().filter(|i| **i >= at) {
+                *i += 1;
+            }
+        }
+        for rid in record_refs(&view.record) {
+            let list = self.record_index.entry(rid.clone()).or_default();
+            let p = list.partition_point(|&i| i < at);
+            if list.get(p) != Some(&at) {
+                list.insert(p, at);
+            }
+        }
+        self.records.insert(at, view);
     }
 
     /// Builds the lookups over the lists read from the document.
     fn reindex(&mut self) {
-        self.item_index = self
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| (item.id.clone(), i))
-            .collect();
         let mut index: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, r) in self.records.iter().enumerate() {
-            let rec = &r.record;
-            let refs = [
-                Some(&rec.item),
-                rec.site.as_ref(),
-                rec.target.as_ref(),
-                rec.stage.as_ref(),
-                rec.package.as_ref(),
-                rec.milestone.as_ref(),
-            ];
-            for id in refs.into_iter().flatten() {
+            for id in record_refs(&r.record) {
                 let list = index.entry(id.clone()).or_default();
                 // A record naming the same id twice is listed once.
                 if list.last() != Some(&i) {
@@ -578,6 +665,17 @@ impl Plan {
             }
         }
         self.record_index = index;
+        self.reindex_entities();
+    }
+
+    /// Builds the lookups over the entity lists (items by id, children, numbers).
+    fn reindex_entities(&mut self) {
+        self.item_index = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (item.id.clone(), i))
+            .collect();
         let mut children: HashMap<String, Children> = HashMap::new();
         let mut add = |parent: &str, pick: fn(&mut Children) -> &mut Vec<usize>, i: usize| {
             pick(children.entry(parent.to_owned()).or_default()).push(i);
