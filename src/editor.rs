@@ -423,11 +423,11 @@ pub fn ConflictList(item: String) -> impl IntoView {
                     continue;
                 };
                 for (name, reg) in fields {
-                    if reg.values.len() > 1 {
+                    if reg.values().len() > 1 {
                         out.push((
                             e.clone(),
                             name.clone(),
-                            reg.values
+                            reg.values()
                                 .iter()
                                 .rev()
                                 .map(|w| {

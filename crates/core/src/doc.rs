@@ -58,77 +58,82 @@ impl Written {
 
 /// A multi-value register with its causal context and a short history.
 ///
-/// In memory the history holds the newest [`HISTORY_PER_FIELD`] values ever written
-/// (current ones included) and the context holds every device's newest stamp. On the
-/// wire both leave out what the values already say (see [`RegisterWire`]), which halves
-/// the size of a typical plan without changing the state.
+/// Its whole state is the surviving values, the newest stamp seen from each device (the
+/// causal context) and the newest [`HISTORY_PER_FIELD`] values ever written (current ones
+/// included). A register holds that state as it is stored, leaving out what the values
+/// already say: context entries equal to a device's value and history entries that are
+/// current values. That is most of both, so a typical register holds its value and no
+/// more, which keeps a large plan small in memory and quick to read. The whole state is
+/// rebuilt only to write or merge.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "RegisterWire", into = "RegisterWire")]
+#[serde(from = "RegisterWire")]
 pub struct Register {
     /// Surviving values, sorted by dot; more than one means an open conflict.
-    pub values: Vec<Written>,
-    /// Newest stamp seen from each device for this register.
-    pub context: BTreeMap<DeviceId, u64>,
-    /// The newest values ever written here (current ones included), newest first.
-    pub history: Vec<Written>,
-}
-
-/// The stored form of a [`Register`]: context entries implied by the values and history
-/// entries equal to current values are left out, and restored on reading.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RegisterWire {
     #[serde(rename = "v")]
     values: Vec<Written>,
+    /// Newest stamp seen from each device, where the values do not show it.
     #[serde(rename = "c", default, skip_serializing_if = "BTreeMap::is_empty")]
     context: BTreeMap<DeviceId, u64>,
+    /// The newest values ever written that are no longer current, newest first.
     #[serde(rename = "h", default, skip_serializing_if = "Vec::is_empty")]
     history: Vec<Written>,
 }
 
-impl From<Register> for RegisterWire {
-    fn from(r: Register) -> Self {
-        let implied = |device: &str, stamp: u64| {
-            r.values
-                .iter()
-                .filter(|w| w.device == device)
-                .map(|w| w.stamp)
-                .max()
-                == Some(stamp)
-        };
-        let context = r
-            .context
-            .iter()
-            .filter(|(d, s)| !implied(d, **s))
-            .map(|(d, s)| (d.clone(), *s))
-            .collect();
-        let history = r
-            .history
-            .iter()
-            .filter(|h| !r.values.iter().any(|v| v.dot() == h.dot()))
-            .cloned()
-            .collect();
-        RegisterWire {
-            values: r.values,
-            context,
-            history,
-        }
-    }
+/// A register as read, before what the values say is left out (it usually already is).
+#[derive(Deserialize)]
+struct RegisterWire {
+    #[serde(rename = "v")]
+    values: Vec<Written>,
+    #[serde(rename = "c", default)]
+    context: BTreeMap<DeviceId, u64>,
+    #[serde(rename = "h", default)]
+    history: Vec<Written>,
 }
 
 impl From<RegisterWire> for Register {
     fn from(w: RegisterWire) -> Self {
-        let mut context = w.context;
-        for v in &w.values {
-            let seen = context.entry(v.device.clone()).or_insert(0);
-            *seen = (*seen).max(v.stamp);
-        }
-        let mut history = w.history;
-        history.truncate(HISTORY_PER_FIELD);
-        for v in &w.values {
-            push_history(&mut history, v.clone());
-        }
-        Register {
+        let r = Register {
             values: w.values,
+            context: w.context,
+            history: w.history,
+        };
+        if r.is_compact() {
+            r
+        } else {
+            r.full().into()
+        }
+    }
+}
+
+/// A register's whole state, as writing and merging need it.
+struct Full {
+    values: Vec<Written>,
+    context: BTreeMap<DeviceId, u64>,
+    /// The newest values ever written (current ones included), newest first.
+    history: Vec<Written>,
+}
+
+impl From<Full> for Register {
+    fn from(f: Full) -> Self {
+        let newest_value = |device: &str| {
+            f.values
+                .iter()
+                .filter(|w| w.device == device)
+                .map(|w| w.stamp)
+                .max()
+        };
+        let context = f
+            .context
+            .into_iter()
+            .filter(|(d, s)| newest_value(d) != Some(*s))
+            .collect();
+        let history = f
+            .history
+            .into_iter()
+            .filter(|h| !f.values.iter().any(|v| v.dot() == h.dot()))
+            .collect();
+        Register {
+            values: f.values,
             context,
             history,
         }
@@ -136,6 +141,66 @@ impl From<RegisterWire> for Register {
 }
 
 impl Register {
+    /// The whole state: the context with the values' stamps, the history with the values.
+    fn full(&self) -> Full {
+        let mut context = self.context.clone();
+        for v in &self.values {
+            let seen = context.entry(v.device.clone()).or_insert(0);
+            *seen = (*seen).max(v.stamp);
+        }
+        let mut history = self.history.clone();
+        history.truncate(HISTORY_PER_FIELD);
+        for v in &self.values {
+            push_history(&mut history, v.clone());
+        }
+        Full {
+            values: self.values.clone(),
+            context,
+            history,
+        }
+    }
+
+    /// Whether this is already what [`Full`] turns into (true of every register this
+    /// build writes), so reading it needs no rebuilding.
+    fn is_compact(&self) -> bool {
+        let newest_value = |device: &str| {
+            self.values
+                .iter()
+                .filter(|w| w.device == device)
+                .map(|w| w.stamp)
+                .max()
+        };
+        let context_ok = self
+            .context
+            .iter()
+            .all(|(d, &s)| newest_value(d).is_none_or(|m| s > m));
+        let h = &self.history;
+        let history_ok = h.len() <= HISTORY_PER_FIELD
+            && h.windows(2).all(|p| p[0].dot() > p[1].dot())
+            && !h
+                .iter()
+                .any(|x| self.values.iter().any(|v| v.dot() == x.dot()))
+            && h.last().is_none_or(|oldest| {
+                let newer_values = self
+                    .values
+                    .iter()
+                    .filter(|v| v.dot() > oldest.dot())
+                    .count();
+                h.len() + newer_values <= HISTORY_PER_FIELD
+            });
+        context_ok && history_ok
+    }
+
+    /// The surviving values, sorted by dot; more than one means an open conflict.
+    pub fn values(&self) -> &[Written] {
+        &self.values
+    }
+
+    /// The newest values ever written here (current ones included), newest first.
+    pub fn history(&self) -> Vec<Written> {
+        self.full().history
+    }
+
     /// The winning value: the greatest by `(stamp, device)`.
     pub fn winner(&self) -> Option<&Written> {
         self.values.last()
@@ -154,17 +219,33 @@ impl Register {
         self.values.iter().map(|w| w.stamp).max().unwrap_or(0)
     }
 
+    /// The greatest stamp the register has seen, replaced values included (0 when empty).
+    pub fn max_seen(&self) -> u64 {
+        self.context
+            .values()
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .max(self.max_stamp())
+    }
+
     /// Writes a value that replaces everything this replica has seen in the register.
     pub fn write(&mut self, written: Written) {
-        let seen = self.context.entry(written.device.clone()).or_insert(0);
+        let mut f = self.full();
+        let seen = f.context.entry(written.device.clone()).or_insert(0);
         *seen = (*seen).max(written.stamp);
-        self.values = vec![written.clone()];
-        push_history(&mut self.history, written);
+        f.values = vec![written.clone()];
+        push_history(&mut f.history, written);
+        *self = f.into();
     }
 
     /// Whether the register has seen the write with this dot (it survives or was replaced).
     pub fn has_seen(&self, stamp: u64, device: &str) -> bool {
         self.context.get(device).is_some_and(|&s| s >= stamp)
+            || self
+                .values
+                .iter()
+                .any(|w| w.device == device && w.stamp >= stamp)
     }
 
     /// Joins another replica's register into this one.
@@ -191,18 +272,54 @@ impl Register {
             }
         }
         let values: Vec<Written> = kept.into_values().cloned().collect();
-        let mut context = self.context.clone();
-        for (device, &stamp) in &other.context {
-            let seen = context.entry(device.clone()).or_insert(0);
-            *seen = (*seen).max(stamp);
+        // The whole context and history of the join, by reference: each side's stored
+        // entries with its values put back.
+        let mut context: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut history: Vec<&Written> = Vec::with_capacity(HISTORY_PER_FIELD + 1);
+        for r in [&*self, other] {
+            let seen = r
+                .context
+                .iter()
+                .map(|(d, s)| (d.as_str(), *s))
+                .chain(r.values.iter().map(|v| (v.device.as_str(), v.stamp)));
+            for (device, stamp) in seen {
+                let e = context.entry(device).or_insert(0);
+                *e = (*e).max(stamp);
+            }
+            for w in r.history.iter().take(HISTORY_PER_FIELD).chain(&r.values) {
+                if history.iter().any(|h| h.dot() == w.dot()) {
+                    continue;
+                }
+                let at = history
+                    .iter()
+                    .position(|h| h.dot() < w.dot())
+                    .unwrap_or(history.len());
+                history.insert(at, w);
+                history.truncate(HISTORY_PER_FIELD);
+            }
         }
-        let mut history = self.history.clone();
-        for w in &other.history {
-            push_history(&mut history, w.clone());
-        }
-        self.values = values;
-        self.context = context;
-        self.history = history;
+        let newest_value = |device: &str| {
+            values
+                .iter()
+                .filter(|w| w.device == device)
+                .map(|w| w.stamp)
+                .max()
+        };
+        let context = context
+            .into_iter()
+            .filter(|(d, s)| newest_value(d) != Some(*s))
+            .map(|(d, s)| (d.to_owned(), s))
+            .collect();
+        let history = history
+            .into_iter()
+            .filter(|h| !values.iter().any(|v| v.dot() == h.dot()))
+            .cloned()
+            .collect();
+        *self = Register {
+            values,
+            context,
+            history,
+        };
     }
 }
 
@@ -402,14 +519,36 @@ impl Doc {
                 }
             }
         }
-        for (id, versions) in &other.records {
-            match self.records.get_mut(id) {
-                Some(mine) if mine == versions => {}
-                Some(mine) => merge_versions(mine, versions),
-                None => {
-                    self.records.insert(id.clone(), versions.clone());
+        if other.records.len() * 8 < self.records.len() {
+            // A few records (a journal entry, a small sync): look each one up.
+            for (id, versions) in &other.records {
+                match self.records.get_mut(id) {
+                    Some(mine) if mine == versions => {}
+                    Some(mine) => merge_versions(mine, versions),
+                    None => {
+                        self.records.insert(id.clone(), versions.clone());
+                    }
                 }
             }
+        } else {
+            // Many: walk both maps in key order and build the joined map in one pass,
+            // which is much cheaper than inserting each record.
+            let mine = std::mem::take(&mut self.records);
+            let mut theirs = other.records.iter().peekable();
+            let mut joined = Vec::with_capacity(mine.len() + other.records.len());
+            for (id, mut versions) in mine {
+                while let Some((tid, tv)) = theirs.next_if(|(tid, _)| **tid < id) {
+                    joined.push((tid.clone(), tv.clone()));
+                }
+                if let Some((_, tv)) = theirs.next_if(|(tid, _)| **tid == id) {
+                    if versions != *tv {
+                        merge_versions(&mut versions, tv);
+                    }
+                }
+                joined.push((id, versions));
+            }
+            joined.extend(theirs.map(|(id, v)| (id.clone(), v.clone())));
+            self.records = joined.into_iter().collect();
         }
         Ok(())
     }
@@ -453,7 +592,7 @@ impl Doc {
             .entities
             .values()
             .flat_map(|f| f.values())
-            .flat_map(|r| r.context.values().copied());
+            .map(Register::max_seen);
         let records = self
             .records
             .values()
@@ -505,9 +644,9 @@ mod tests {
         ab.write(w(7, "a", json!("agreed")));
         let mut back = b.clone();
         back.merge(&ab);
-        assert_eq!(back.values.len(), 1);
+        assert_eq!(back.values().len(), 1);
         assert_eq!(back.winner().unwrap().value, json!("agreed"));
-        assert_eq!(back.history.len(), 4);
+        assert_eq!(back.history().len(), 4);
     }
 
     #[test]
@@ -525,8 +664,78 @@ mod tests {
         b.write(w(12, "b", json!("b")));
         let mut all = b.clone();
         all.merge(&a);
-        let values: Vec<_> = all.values.iter().map(|w| w.value.clone()).collect();
+        let values: Vec<_> = all.values().iter().map(|w| w.value.clone()).collect();
         assert_eq!(values, vec![json!("a"), json!("b")]);
+    }
+
+    /// Registers are held as they are stored; the stored form is the one earlier versions
+    /// wrote (these strings are what they wrote for the same writes and merges), and
+    /// reading it back gives the same register.
+    #[test]
+    fn registers_keep_their_stored_form() {
+        let w = |stamp: u64, device: &str, v: Value| Written {
+            stamp,
+            device: device.into(),
+            author: format!("au{stamp}"),
+            value: v,
+        };
+        let mut out = Vec::new();
+        let mut a = Register::default();
+        a.write(w(1, "a", json!("base")));
+        let mut b = a.clone();
+        a.write(w(5, "a", json!("from a")));
+        b.write(w(6, "b", json!("from b")));
+        let mut ab = a.clone();
+        ab.merge(&b);
+        out.push(ab.clone());
+        let mut c = ab.clone();
+        c.write(w(7, "c", json!("agreed")));
+        out.push(c.clone());
+        let mut d = b.clone();
+        d.merge(&c);
+        d.write(w(9, "d", json!(9)));
+        d.write(w(10, "a", json!(10)));
+        d.write(w(11, "b", json!(11)));
+        out.push(d.clone());
+        let mut e = a.clone();
+        e.write(w(2, "z", json!("old concurrent")));
+        let mut f = d.clone();
+        f.merge(&e);
+        out.push(f.clone());
+        let mut g = Register::default();
+        g.write(w(3, "a", json!(3)));
+        g.write(w(4, "b", json!(4)));
+        out.push(g);
+        let expected = [
+            r#"{"v":[{"s":5,"d":"a","a":"au5","v":"from a"},{"s":6,"d":"b","a":"au6","v":"from b"}],"h":[{"s":1,"d":"a","a":"au1","v":"base"}]}"#,
+            r#"{"v":[{"s":7,"d":"c","a":"au7","v":"agreed"}],"c":{"a":5,"b":6},"h":[{"s":6,"d":"b","a":"au6","v":"from b"},{"s":5,"d":"a","a":"au5","v":"from a"},{"s":1,"d":"a","a":"au1","v":"base"}]}"#,
+            r#"{"v":[{"s":11,"d":"b","a":"au11","v":11}],"c":{"a":10,"c":7,"d":9},"h":[{"s":10,"d":"a","a":"au10","v":10},{"s":9,"d":"d","a":"au9","v":9},{"s":7,"d":"c","a":"au7","v":"agreed"}]}"#,
+            r#"{"v":[{"s":2,"d":"z","a":"au2","v":"old concurrent"},{"s":11,"d":"b","a":"au11","v":11}],"c":{"a":10,"c":7,"d":9},"h":[{"s":10,"d":"a","a":"au10","v":10},{"s":9,"d":"d","a":"au9","v":9},{"s":7,"d":"c","a":"au7","v":"agreed"}]}"#,
+            r#"{"v":[{"s":4,"d":"b","a":"au4","v":4}],"c":{"a":3},"h":[{"s":3,"d":"a","a":"au3","v":3}]}"#,
+        ];
+        for (r, want) in out.iter().zip(expected) {
+            assert_eq!(serde_json::to_string(r).unwrap(), want);
+            let back: Register = serde_json::from_str(want).unwrap();
+            assert_eq!(&back, r);
+            assert!(back.is_compact());
+        }
+        // Seen from the whole state: f has seen every write, keeps two values and the
+        // four newest writes.
+        assert!(f.has_seen(7, "c") && f.has_seen(2, "z") && !f.has_seen(12, "b"));
+        assert_eq!(f.max_seen(), 11);
+        let dots: Vec<_> = f.history().iter().map(|h| h.stamp).collect();
+        assert_eq!(dots, [11, 10, 9, 7]);
+    }
+
+    /// A register stored in its whole form (context and history repeating the values) is
+    /// read as the same register as its compact form.
+    #[test]
+    fn a_register_stored_whole_reads_as_its_compact_form() {
+        let whole = r#"{"v":[{"s":4,"d":"b","v":4}],"c":{"a":3,"b":4},"h":[{"s":4,"d":"b","v":4},{"s":3,"d":"a","v":3}]}"#;
+        let compact = r#"{"v":[{"s":4,"d":"b","v":4}],"c":{"a":3},"h":[{"s":3,"d":"a","v":3}]}"#;
+        let r: Register = serde_json::from_str(whole).unwrap();
+        assert_eq!(serde_json::to_string(&r).unwrap(), compact);
+        assert_eq!(r, serde_json::from_str::<Register>(compact).unwrap());
     }
 
     #[test]

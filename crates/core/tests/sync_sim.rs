@@ -310,7 +310,7 @@ fn simulate(seed: u64) {
         .iter()
         .flat_map(|(e, fields)| {
             fields.iter().flat_map(move |(f, r)| {
-                r.values
+                r.values()
                     .iter()
                     .map(move |w| (e.clone(), f.clone(), w.stamp, w.device.clone()))
             })
@@ -434,7 +434,7 @@ fn simulate(seed: u64) {
             .collect();
         let reg = stored_doc.register(&entity, &field).unwrap();
         let got: BTreeSet<(u64, String)> = reg
-            .values
+            .values()
             .iter()
             .map(|w| (w.stamp, w.device.clone()))
             .collect();
