@@ -48,8 +48,8 @@ pub struct AppState {
     again: RwSignal<bool>,
     /// A pending debounced sync after an edit.
     debounce: StoredValue<Option<TimeoutHandle>>,
-    /// A pending rewrite of the plan's snapshot after edits were journalled.
-    compaction: StoredValue<Option<TimeoutHandle>>,
+    /// Edits are in the journal and not yet in the plan's snapshot.
+    journalled: StoredValue<bool>,
     /// The date progress and schedules are judged at, when not today.
     as_of: RwSignal<Option<NaiveDate>>,
     /// Rounds in a row that found the endpoint unreachable (for the retry back-off).
@@ -85,12 +85,24 @@ impl AppState {
             syncing: RwSignal::new(false),
             again: RwSignal::new(false),
             debounce: StoredValue::new(None),
-            compaction: StoredValue::new(None),
+            journalled: StoredValue::new(false),
             as_of: RwSignal::new(None),
             offline_rounds: StoredValue::new(0),
             retry: StoredValue::new(None),
         };
         provide_context(state);
+        // The journal is folded into the snapshot when the app leaves the screen (another
+        // app, the tablet locked, the tab closed): nobody is typing then, and rewriting
+        // the snapshot of a large plan takes a while.
+        let fold = move |_| {
+            let hidden = document().visibility_state() == web_sys::VisibilityState::Hidden;
+            if hidden {
+                state.fold_journal();
+            }
+        };
+        // For the app's lifetime: the handles are dropped without removing the listeners.
+        let _ = window_event_listener_untyped("visibilitychange", fold);
+        let _ = window_event_listener_untyped("pagehide", move |_| state.fold_journal());
         state
     }
 
@@ -181,8 +193,9 @@ impl AppState {
         Ok(applied)
     }
 
-    /// Stores an edit at once as a journal entry (with the device clock and sync state),
-    /// and folds the journal into the plan's snapshot a little later.
+    /// Stores an edit at once as a journal entry (with the device clock and sync state);
+    /// the journal is folded into the plan's snapshot when it grows long or the app is
+    /// hidden.
     fn persist_edit(&self, touched: &str) {
         let result = crate::perf::span("jindu:store", || {
             self.replica.with_untracked(|r| {
@@ -199,26 +212,23 @@ impl AppState {
                 if full {
                     self.persist();
                 } else {
-                    self.compact_soon();
+                    self.journalled.set_value(true);
                 }
             }
             Err(e) => self.storage_error.set(Some(e.0)),
         }
     }
 
-    /// Rewrites the snapshot once edits pause, so compressing a large plan never delays a
-    /// tap.
-    fn compact_soon(&self) {
-        let this = *self;
-        debounce(self.compaction, 3_000, move || this.persist());
+    /// Rewrites the snapshot when edits are waiting in the journal (see `provide`).
+    pub fn fold_journal(&self) {
+        if self.journalled.get_value() {
+            self.persist();
+        }
     }
 
     /// Writes the replica, the device clock and the sync state to storage.
     pub fn persist(&self) {
-        if let Some(h) = self.compaction.get_value() {
-            h.clear();
-            self.compaction.set_value(None);
-        }
+        self.journalled.set_value(false);
         let result = crate::perf::span("jindu:store", || self.store_now());
         match result {
             Ok(()) => {
@@ -329,15 +339,19 @@ impl AppState {
         // A round that merged nothing new (offline, or the file unchanged since the last
         // merge: same ETag) leaves the document as it was: skip the merge, the new plan
         // view and the snapshot rewrite, which are slow on a large plan.
-        let merged = state.etag != etag_before;
-        if merged {
+        // A round that only uploaded this device's edits changes nothing here either: the
+        // plan view and the stored plan stay as they are.
+        let mut changed = false;
+        if state.etag != etag_before {
             self.replica.update(|live| {
                 if live.doc.id == replica.doc.id {
-                    let _ = live.doc.merge(&replica.doc);
+                    changed = live.doc.merge(&replica.doc).unwrap_or(false);
                     live.clock.last = live.clock.last.max(replica.clock.last);
                 }
             });
-            self.replan();
+            if changed {
+                self.replan();
+            }
         }
         self.sync.update(|live| {
             live.pending.retain(|p| !confirmed.contains(p));
@@ -347,9 +361,12 @@ impl AppState {
             live.offline = state.offline.clone();
             live.skewed_ahead_ms = state.skewed_ahead_ms;
         });
-        if merged {
+        if changed {
             self.persist();
-        } else if let Err(e) = storage::save_sync(&replica.doc.id, &self.sync.get_untracked()) {
+        } else if let Err(e) = self
+            .replica
+            .with_untracked(|r| self.store_device_and_sync(r))
+        {
             self.storage_error.set(Some(e.0));
         }
         self.sync_index(&base, &token).await;

@@ -248,11 +248,11 @@ impl Register {
                 .any(|w| w.device == device && w.stamp >= stamp)
     }
 
-    /// Joins another replica's register into this one.
-    pub fn merge(&mut self, other: &Register) {
+    /// Joins another replica's register into this one. Returns whether this one changed.
+    pub fn merge(&mut self, other: &Register) -> bool {
         // Most registers are the same on both sides: nothing to do.
         if self == other {
-            return;
+            return false;
         }
         let mut kept: BTreeMap<(u64, &str), &Written> = BTreeMap::new();
         for (mine, theirs) in [(&*self, other), (other, &*self)] {
@@ -315,11 +315,14 @@ impl Register {
             .filter(|h| !values.iter().any(|v| v.dot() == h.dot()))
             .cloned()
             .collect();
-        *self = Register {
+        let joined = Register {
             values,
             context,
             history,
         };
+        let changed = joined != *self;
+        *self = joined;
+        changed
     }
 }
 
@@ -496,25 +499,29 @@ impl Doc {
         self.entities.get(entity)?.get(field)
     }
 
-    /// Joins another replica of the same document into this one.
-    pub fn merge(&mut self, other: &Doc) -> Result<(), DocError> {
+    /// Joins another replica of the same document into this one. Returns whether this
+    /// one changed (it did not when it already held everything `other` holds).
+    pub fn merge(&mut self, other: &Doc) -> Result<bool, DocError> {
         if self.id != other.id {
             return Err(DocError::DifferentDocuments(
                 self.id.clone(),
                 other.id.clone(),
             ));
         }
+        let mut changed = other.format > self.format;
         self.format = self.format.max(other.format);
         for (id, fields) in &other.entities {
             let Some(mine) = self.entities.get_mut(id) else {
                 self.entities.insert(id.clone(), fields.clone());
+                changed = true;
                 continue;
             };
             for (name, reg) in fields {
                 match mine.get_mut(name) {
-                    Some(r) => r.merge(reg),
+                    Some(r) => changed |= r.merge(reg),
                     None => {
                         mine.insert(name.clone(), reg.clone());
+                        changed = true;
                     }
                 }
             }
@@ -524,9 +531,10 @@ impl Doc {
             for (id, versions) in &other.records {
                 match self.records.get_mut(id) {
                     Some(mine) if mine == versions => {}
-                    Some(mine) => merge_versions(mine, versions),
+                    Some(mine) => changed |= merge_versions(mine, versions),
                     None => {
                         self.records.insert(id.clone(), versions.clone());
+                        changed = true;
                     }
                 }
             }
@@ -539,18 +547,21 @@ impl Doc {
             for (id, mut versions) in mine {
                 while let Some((tid, tv)) = theirs.next_if(|(tid, _)| **tid < id) {
                     joined.push((tid.clone(), tv.clone()));
+                    changed = true;
                 }
                 if let Some((_, tv)) = theirs.next_if(|(tid, _)| **tid == id) {
                     if versions != *tv {
-                        merge_versions(&mut versions, tv);
+                        changed |= merge_versions(&mut versions, tv);
                     }
                 }
                 joined.push((id, versions));
             }
+            let before = joined.len();
             joined.extend(theirs.map(|(id, v)| (id.clone(), v.clone())));
+            changed |= joined.len() > before;
             self.records = joined.into_iter().collect();
         }
-        Ok(())
+        Ok(changed)
     }
 
     /// Whether this document already holds everything `other` holds, so that writing
@@ -601,17 +612,24 @@ impl Doc {
     }
 }
 
-fn merge_versions(mine: &mut Versions, theirs: &Versions) {
+/// Joins a record's versions into ours; returns whether ours changed.
+fn merge_versions(mine: &mut Versions, theirs: &Versions) -> bool {
+    let mut changed = false;
     for v in theirs {
         match mine.binary_search_by(|m| (m.stamp, &m.device).cmp(&(v.stamp, &v.device))) {
             Ok(i) => {
                 if canonical_greater(v, &mine[i]) {
                     mine[i] = v.clone();
+                    changed = true;
                 }
             }
-            Err(i) => mine.insert(i, v.clone()),
+            Err(i) => {
+                mine.insert(i, v.clone());
+                changed = true;
+            }
         }
     }
+    changed
 }
 
 #[cfg(test)]

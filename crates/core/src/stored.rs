@@ -80,7 +80,7 @@ pub fn replay(doc: &mut Doc, journal: &str) -> Vec<DocError> {
     let mut errors = Vec::new();
     for line in journal.lines().filter(|l| !l.trim().is_empty()) {
         match Doc::from_json(line.as_bytes()).and_then(|d| doc.merge(&d)) {
-            Ok(()) => {}
+            Ok(_) => {}
             Err(e) => errors.push(e),
         }
     }

@@ -217,6 +217,14 @@ proptest! {
         // Nothing either side held is lost.
         let ab = merged(a, b);
         prop_assert!(ab.contains(a) && ab.contains(b));
+        // A merge says whether it changed the document, and a merge of what is already
+        // held changes nothing.
+        let mut x = a.clone();
+        let changed = x.merge(b).unwrap();
+        prop_assert_eq!(changed, x != *a);
+        let mut y = ab.clone();
+        prop_assert!(!y.merge(a).unwrap() && !y.merge(b).unwrap());
+        prop_assert_eq!(y, ab);
     }
 }
 

@@ -1,0 +1,72 @@
+// An edit is stored at once as a journal entry; the plan's snapshot is rewritten only when
+// the app leaves the screen (nobody is typing then), and a reload reads both.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, openProfile, setInspector } from "./harness.mjs";
+
+const PLAN = "jindu.v1.plan.xixing-2021";
+const JOURNAL = "jindu.v1.journal.xixing-2021";
+
+test("edits wait in the journal while the app is on screen and are folded in when it is hidden", async () => {
+  const server = await startServer();
+  const { context, page } = await openProfile("journal");
+  const stored = () => page.evaluate(([p, j]) => [localStorage.getItem(p) || "", localStorage.getItem(j) || ""], [PLAN, JOURNAL]);
+  try {
+    await setInspector(page, server.base, "赵检查");
+    await page.goto(server.base + "/items/item-4-2/record");
+    await page.locator('input[name="observed"]').fill("2021-07-02");
+    await page.locator('input[name="figure"]').fill("33");
+    await page.locator('textarea[name="note"]').fill("日志记录甲");
+    await page.getByRole("button", { name: "保存" }).click();
+    await page.getByTestId("saved").waitFor();
+    const [snapshot, journal] = await stored();
+    assert.ok(journal.includes("日志记录甲"), "the edit is in the journal when the tap returns");
+
+    // Seconds later, with the app still on screen, the snapshot has not been rewritten.
+    await page.waitForTimeout(4000);
+    const [still, journalStill] = await stored();
+    assert.equal(still, snapshot, "no snapshot rewrite while the app is on screen");
+    assert.ok(journalStill.includes("日志记录甲"));
+
+    // The tablet is locked (the page is hidden): the journal is folded into the snapshot.
+    await page.evaluate(() => {
+      Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+      document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+    });
+    await page.waitForFunction((j) => !localStorage.getItem(j), JOURNAL);
+    const [folded] = await stored();
+    assert.notEqual(folded, snapshot, "the snapshot was rewritten");
+
+    // A reload reads the rewritten snapshot: the record is there.
+    await page.reload();
+    await page.goto(server.base + "/items/item-4-2");
+    await page.getByTestId("record").filter({ hasText: "日志记录甲" }).waitFor();
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
+
+test("closing the app folds the journal too", async () => {
+  const server = await startServer();
+  const { context, page } = await openProfile("journal-close");
+  try {
+    await setInspector(page, server.base, "赵检查");
+    await page.goto(server.base + "/items/item-4-2/record");
+    await page.locator('input[name="observed"]').fill("2021-07-03");
+    await page.locator('input[name="figure"]').fill("34");
+    await page.locator('textarea[name="note"]').fill("日志记录乙");
+    await page.getByRole("button", { name: "保存" }).click();
+    await page.getByTestId("saved").waitFor();
+    // Another page of the same origin that does not run the app (which would sync and
+    // store the plan itself) watches the storage.
+    const other = await context.newPage();
+    await other.goto(server.base + "/icon.svg");
+    assert.ok((await other.evaluate((j) => localStorage.getItem(j) || "", JOURNAL)).includes("日志记录乙"));
+    await page.close({ runBeforeUnload: true });
+    await other.waitForFunction((j) => !localStorage.getItem(j), JOURNAL);
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
