@@ -408,12 +408,7 @@ pub fn ConflictList(item: String) -> impl IntoView {
             );
             ids.extend(plan.milestones_of(&item).map(|m| m.id.clone()));
             ids.extend(plan.sites_of(&item).map(|s| s.id.clone()));
-            ids.extend(
-                plan.packages
-                    .iter()
-                    .filter(|p| p.item == item)
-                    .map(|p| p.id.clone()),
-            );
+            ids.extend(plan.packages_of_item(&item).map(|p| p.id.clone()));
             ids
         });
         state.replica.with(|r| {

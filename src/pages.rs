@@ -54,10 +54,12 @@ pub fn OverviewPage() -> impl IntoView {
     let latest = move || {
         state.plan.with(|p| {
             let plan = &p.0;
-            let mut recs: Vec<RecordView> = plan.records.clone();
-            recs.sort_by_key(|r| std::cmp::Reverse((r.record.observed, r.stamp)));
-            recs.into_iter()
+            // Records are in observation order: the newest are at the end.
+            plan.records
+                .iter()
+                .rev()
                 .take(5)
+                .cloned()
                 .map(|r| {
                     let number = plan
                         .item(&r.record.item)
@@ -712,28 +714,13 @@ fn RecordHistory(item: String) -> impl IntoView {
                         if let Some(s) = r.record.site.as_ref().and_then(|s| plan.site(s)) {
                             what.push(s.name.clone());
                         }
-                        if let Some(t) = r
-                            .record
-                            .target
-                            .as_ref()
-                            .and_then(|t| plan.targets.iter().find(|x| &x.id == t))
-                        {
+                        if let Some(t) = r.record.target.as_ref().and_then(|t| plan.target(t)) {
                             what.push(t.name.clone());
                         }
-                        if let Some(s) = r
-                            .record
-                            .stage
-                            .as_ref()
-                            .and_then(|t| plan.stages.iter().find(|x| &x.id == t))
-                        {
+                        if let Some(s) = r.record.stage.as_ref().and_then(|t| plan.stage(t)) {
                             what.push(s.name.clone());
                         }
-                        if let Some(s) = r
-                            .record
-                            .package
-                            .as_ref()
-                            .and_then(|t| plan.packages.iter().find(|x| &x.id == t))
-                        {
+                        if let Some(s) = r.record.package.as_ref().and_then(|t| plan.package(t)) {
                             what.push(s.name.clone());
                         }
                         (r.clone(), what.join(" · "))
@@ -813,15 +800,16 @@ pub fn SitesPage() -> impl IntoView {
     let rows = Memo::new(move |_| {
         state.plan.with(|p| {
             let plan = &p.0;
+            let mut items = std::collections::HashMap::<&str, usize>::new();
+            for x in &plan.item_sites {
+                *items.entry(x.site.as_str()).or_default() += 1;
+            }
             let mut v: Vec<(String, String, usize)> = plan
                 .sites
                 .iter()
                 .map(|s| {
-                    (
-                        s.id.clone(),
-                        s.name.clone(),
-                        plan.item_sites.iter().filter(|x| x.site == s.id).count(),
-                    )
+                    let n = items.get(s.id.as_str()).copied().unwrap_or(0);
+                    (s.id.clone(), s.name.clone(), n)
                 })
                 .collect();
             v.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));

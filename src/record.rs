@@ -139,9 +139,8 @@ pub fn RecordPage() -> impl IntoView {
                     .map(|s| (s.id.clone(), s.name.clone()))
                     .collect();
                 let packages: Vec<(String, String)> = plan
-                    .packages
-                    .iter()
-                    .filter(|p| p.item == item && (f.site.is_empty() || p.site == f.site))
+                    .packages_of_item(&item)
+                    .filter(|p| f.site.is_empty() || p.site == f.site)
                     .map(|p| (p.id.clone(), format!("{}{}", p.label, p.name)))
                     .collect();
                 let milestones: Vec<(String, String)> = plan

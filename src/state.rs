@@ -103,6 +103,7 @@ impl AppState {
         // For the app's lifetime: the handles are dropped without removing the listeners.
         let _ = window_event_listener_untyped("visibilitychange", fold);
         let _ = window_event_listener_untyped("pagehide", move |_| state.fold_journal());
+        let _ = window_event_listener_untyped("online", move |_| state.sync_now());
         state
     }
 
@@ -272,6 +273,14 @@ impl AppState {
     pub fn sync_now(&self) {
         if self.syncing.get_untracked() {
             self.again.set(true);
+            return;
+        }
+        // When the browser knows it has no network, a round could only fail, after copying
+        // the whole plan: say offline at once and try again when the network is back.
+        if !window().navigator().on_line() {
+            self.sync.update(|s| {
+                s.offline = Some("the browser has no network connection".into());
+            });
             return;
         }
         self.syncing.set(true);

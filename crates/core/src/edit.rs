@@ -129,14 +129,14 @@ fn check_positive(field: &str, value: f64) -> Result<(), EditError> {
 
 fn check_ref(plan: &Plan, field: &str, kind: Kind, id: &str) -> Result<(), EditError> {
     let exists = match kind {
-        Kind::Category => plan.categories.iter().any(|x| x.id == id),
-        Kind::Item => plan.items.iter().any(|x| x.id == id),
-        Kind::Target => plan.targets.iter().any(|x| x.id == id),
-        Kind::Stage => plan.stages.iter().any(|x| x.id == id),
-        Kind::Milestone => plan.milestones.iter().any(|x| x.id == id),
-        Kind::Site => plan.sites.iter().any(|x| x.id == id),
-        Kind::ItemSite => plan.item_sites.iter().any(|x| x.id == id),
-        Kind::Package => plan.packages.iter().any(|x| x.id == id),
+        Kind::Category => plan.category(id).is_some(),
+        Kind::Item => plan.item(id).is_some(),
+        Kind::Target => plan.target(id).is_some(),
+        Kind::Stage => plan.stage(id).is_some(),
+        Kind::Milestone => plan.milestone(id).is_some(),
+        Kind::Site => plan.site(id).is_some(),
+        Kind::ItemSite => plan.item_site(id).is_some(),
+        Kind::Package => plan.package(id).is_some(),
         Kind::Plan => plan.meta.is_some(),
     };
     if exists {
@@ -306,7 +306,7 @@ pub fn validate_record(plan: &Plan, r: &Record) -> Result<(), EditError> {
     }
     if let Some(s) = &r.stage {
         check_ref(plan, "stage", Kind::Stage, s)?;
-        let target = plan.stages.iter().find(|x| &x.id == s).map(|x| &x.target);
+        let target = plan.stage(s).map(|x| &x.target);
         belongs(
             target.is_some_and(|t| plan.targets_of(&r.item).any(|x| &x.id == t)),
             "stage",

@@ -422,8 +422,8 @@ pub struct Plan {
     /// Positions in `records` (ascending) by every id a record refers to: its item, site,
     /// target, stage, package and milestone. Built by [`Plan::from_doc`].
     record_index: HashMap<String, Vec<usize>>,
-    /// Positions in `items` by id.
-    item_index: HashMap<String, usize>,
+    /// Positions of entities in their kind's list, by id (ids name their kind).
+    positions: HashMap<String, usize>,
     /// Positions of each entity's children by the parent's id.
     children: HashMap<String, Children>,
     /// Display numbers of items by id.
@@ -668,14 +668,21 @@ impl Plan {
         self.reindex_entities();
     }
 
-    /// Builds the lookups over the entity lists (items by id, children, numbers).
+    /// Builds the lookups over the entity lists (positions by id, children, numbers).
     fn reindex_entities(&mut self) {
-        self.item_index = self
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| (item.id.clone(), i))
-            .collect();
+        fn add<'a>(p: &mut HashMap<String, usize>, ids: impl Iterator<Item = &'a String>) {
+            p.extend(ids.enumerate().map(|(i, id)| (id.clone(), i)));
+        }
+        let mut p = HashMap::new();
+        add(&mut p, self.categories.iter().map(|x| &x.id));
+        add(&mut p, self.items.iter().map(|x| &x.id));
+        add(&mut p, self.targets.iter().map(|x| &x.id));
+        add(&mut p, self.stages.iter().map(|x| &x.id));
+        add(&mut p, self.milestones.iter().map(|x| &x.id));
+        add(&mut p, self.sites.iter().map(|x| &x.id));
+        add(&mut p, self.item_sites.iter().map(|x| &x.id));
+        add(&mut p, self.packages.iter().map(|x| &x.id));
+        self.positions = p;
         let mut children: HashMap<String, Children> = HashMap::new();
         let mut add = |parent: &str, pick: fn(&mut Children) -> &mut Vec<usize>, i: usize| {
             pick(children.entry(parent.to_owned()).or_default()).push(i);
@@ -728,19 +735,49 @@ impl Plan {
             .map(|&i| &self.records[i])
     }
 
+    /// The entity `id` in `list`, through the positions index.
+    fn by_id<'a, T>(&self, list: &'a [T], id: &str, id_of: fn(&T) -> &str) -> Option<&'a T> {
+        let &i = self.positions.get(id)?;
+        list.get(i).filter(|x| id_of(x) == id)
+    }
+
     pub fn category(&self, id: &str) -> Option<&Category> {
-        self.categories.iter().find(|c| c.id == id)
+        self.by_id(&self.categories, id, |x| &x.id)
     }
 
     pub fn item(&self, id: &str) -> Option<&Item> {
-        match self.item_index.get(id) {
-            Some(&i) => self.items.get(i).filter(|item| item.id == id),
-            None => None,
-        }
+        self.by_id(&self.items, id, |x| &x.id)
+    }
+
+    pub fn target(&self, id: &str) -> Option<&Target> {
+        self.by_id(&self.targets, id, |x| &x.id)
+    }
+
+    pub fn stage(&self, id: &str) -> Option<&Stage> {
+        self.by_id(&self.stages, id, |x| &x.id)
+    }
+
+    pub fn milestone(&self, id: &str) -> Option<&Milestone> {
+        self.by_id(&self.milestones, id, |x| &x.id)
+    }
+
+    pub fn package(&self, id: &str) -> Option<&Package> {
+        self.by_id(&self.packages, id, |x| &x.id)
     }
 
     pub fn site(&self, id: &str) -> Option<&Site> {
-        self.sites.iter().find(|c| c.id == id)
+        self.by_id(&self.sites, id, |x| &x.id)
+    }
+
+    pub fn item_site(&self, id: &str) -> Option<&ItemSite> {
+        self.by_id(&self.item_sites, id, |x| &x.id)
+    }
+
+    /// Every work package of an item, at all its sites.
+    pub fn packages_of_item<'a>(&'a self, item: &'a str) -> impl Iterator<Item = &'a Package> + 'a {
+        self.child_list(item, |c| &c.packages)
+            .iter()
+            .map(|&i| &self.packages[i])
     }
 
     /// Finds a site by its name or any alias.
@@ -905,6 +942,43 @@ mod tests {
                 ids(stages)
             );
         }
+        // Every entity is found by its id, and only under its own kind.
+        for t in &p.targets {
+            assert_eq!(p.target(&t.id), Some(t));
+            assert!(p.stage(&t.id).is_none() && p.item(&t.id).is_none());
+        }
+        for x in &p.stages {
+            assert_eq!(p.stage(&x.id), Some(x));
+        }
+        for x in &p.milestones {
+            assert_eq!(p.milestone(&x.id), Some(x));
+        }
+        for x in &p.packages {
+            assert_eq!(p.package(&x.id), Some(x));
+        }
+        for x in &p.sites {
+            assert_eq!(p.site(&x.id), Some(x));
+        }
+        for x in &p.item_sites {
+            assert_eq!(p.item_site(&x.id), Some(x));
+        }
+        for x in &p.categories {
+            assert_eq!(p.category(&x.id), Some(x));
+        }
+        for item in &p.items {
+            let scan: Vec<&str> = p
+                .packages
+                .iter()
+                .filter(|w| w.item == item.id)
+                .map(|w| w.id.as_str())
+                .collect();
+            let indexed: Vec<&str> = p
+                .packages_of_item(&item.id)
+                .map(|w| w.id.as_str())
+                .collect();
+            assert_eq!(indexed, scan);
+        }
+        assert!(p.package("wp-no-such").is_none() && p.site("site-no-such").is_none());
         assert!(p.item("no-such-item").is_none());
         assert!(p.records_referring("no-such-id").next().is_none());
     }

@@ -467,7 +467,7 @@ pub fn deadlines(plan: &Plan, item: &Item, as_of: NaiveDate) -> Vec<Deadline> {
             schedule: judge(done || progress.is_done(), d.date, as_of),
         });
     }
-    for p in plan.packages.iter().filter(|p| p.item == item.id) {
+    for p in plan.packages_of_item(&item.id) {
         let Some(d) = &p.due else { continue };
         let done = package_progress(plan, &p.id, as_of).is_done();
         out.push(Deadline {

@@ -1,0 +1,34 @@
+import { readFileSync } from "node:fs";
+import { startServer, openProfile } from "./harness.mjs";
+const server = await startServer();
+const { context, page } = await openProfile("prof2");
+await page.goto(server.base + "/");
+await page.getByTestId("category-card").first().waitFor();
+const stored = readFileSync(process.env.PLAN, "utf8");
+await page.evaluate((json) => { localStorage.setItem("jindu.v1.plan.generated", json); const s = JSON.parse(localStorage.getItem("jindu.v1.settings") || "{}"); s.plan = "generated"; localStorage.setItem("jindu.v1.settings", JSON.stringify(s)); }, stored);
+await context.setOffline(true);
+const cdp = await context.newCDPSession(page);
+await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+await cdp.send("Profiler.enable");
+await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+await cdp.send("Profiler.start");
+await page.reload();
+await page.getByTestId("category-card").first().waitFor({ timeout: 120000 });
+const t = await page.evaluate(() => [performance.now(), ...performance.getEntriesByType("measure").map((m) => `${m.name} ${m.startTime.toFixed(0)}+${m.duration.toFixed(0)}`)]);
+const { profile } = await cdp.send("Profiler.stop");
+console.log(t);
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map(); profile.nodes.forEach((n) => (n.children || []).forEach((c) => parent.set(c, n.id)));
+const self = new Map(), incl = new Map();
+profile.samples.forEach((id, i) => {
+  const d = profile.timeDeltas[i] || 0;
+  const n = byId.get(id); const name = n.callFrame.functionName || `(${n.callFrame.url.split("/").pop()})`;
+  self.set(name, (self.get(name) || 0) + d);
+  const seen = new Set(); let cur = id;
+  while (cur) { const nn = byId.get(cur); const nm = nn.callFrame.functionName || "(anon)"; if (!seen.has(nm)) { incl.set(nm, (incl.get(nm) || 0) + d); seen.add(nm); } cur = parent.get(cur); }
+});
+console.log("== self");
+[...self].sort((a, b) => b[1] - a[1]).slice(0, 25).forEach(([n, t]) => console.log((t / 1000).toFixed(0).padStart(8), n.slice(0, 140)));
+console.log("== inclusive (jindu)");
+[...incl].filter(([n]) => /jindu|serde|miniz|from_doc|Doc/.test(n)).sort((a, b) => b[1] - a[1]).slice(0, 30).forEach(([n, t]) => console.log((t / 1000).toFixed(0).padStart(8), n.slice(0, 140)));
+await context.close(); await server.stop();
