@@ -2,8 +2,8 @@
 
 use jindu_core::model::{Item, Plan, RecordView};
 use jindu_core::progress::{
-    category_progress, deadlines, item_progress, item_schedule, latest, package_progress,
-    plan_progress, site_progress, target_progress, Due, Schedule,
+    deadlines, item_progress, item_schedule, item_schedule_with, latest, overview,
+    package_progress, site_progress, target_progress, Due, Schedule,
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -25,23 +25,10 @@ pub fn OverviewPage() -> impl IntoView {
     let today = move || state.as_of();
     let title = move || state.title();
     let as_of_value = move || state.as_of().to_string();
-    let overall = Signal::derive(move || state.plan.with(|p| plan_progress(&p.0, today())));
-    let counts = Memo::new(move |_| {
-        state.plan.with(|p| {
-            let plan = &p.0;
-            let d = today();
-            let mut overdue = 0;
-            let mut risk = 0;
-            for i in &plan.items {
-                match item_schedule(plan, i, d) {
-                    Schedule::Overdue => overdue += 1,
-                    Schedule::AtRisk => risk += 1,
-                    _ => {}
-                }
-            }
-            (overdue, risk)
-        })
-    });
+    // Every figure of the page from one pass over the items, once per change.
+    let figures = Memo::new(move |_| state.plan.with(|p| overview(&p.0, today())));
+    let overall = Memo::new(move |_| figures.with(|f| f.plan.clone()));
+    let counts = Memo::new(move |_| figures.with(|f| (f.overdue, f.at_risk)));
     let categories = move || {
         state.plan.with(|p| {
             p.0.categories
@@ -97,7 +84,15 @@ pub fn OverviewPage() -> impl IntoView {
                 <For each=categories key=|c| c.1.clone() let:c>
                     {
                         let id = c.1.clone();
-                        let progress = Signal::derive(move || state.plan.with(|p| category_progress(&p.0, &id, today())));
+                        let progress = Memo::new(move |_| {
+                            figures.with(|f| {
+                                f.categories
+                                    .iter()
+                                    .find(|(c, _)| *c == id)
+                                    .map(|(_, p)| p.clone())
+                                    .unwrap_or_else(jindu_core::progress::Progress::none)
+                            })
+                        });
                         let name = c.2.clone();
                         let label = Signal::derive({ let name = name.clone(); move || name.clone() });
                         let count = {
@@ -363,14 +358,15 @@ impl RowData {
         generation: u64,
     ) -> Option<RowData> {
         let item = plan.item(id)?;
+        let progress = item_progress(plan, item, today);
         Some(RowData {
             id: id.to_owned(),
             position,
             number: plan.display_number(item),
             content: item.content.clone(),
             departments: item.departments.join("、"),
-            progress: item_progress(plan, item, today),
-            schedule: item_schedule(plan, item, today),
+            schedule: item_schedule_with(plan, item, &progress, today),
+            progress,
             generation,
         })
     }
@@ -452,13 +448,13 @@ fn ItemDetail(id: String) -> impl IntoView {
             })
         })
     };
-    let progress = Signal::derive(move || {
+    let progress = Memo::new(move |_| {
         state
             .plan
             .with(|p| data.with(|d| d.as_ref().map(|(_, _, i)| item_progress(&p.0, i, today()))))
             .unwrap_or_else(jindu_core::progress::Progress::none)
     });
-    let schedule = Signal::derive(move || {
+    let schedule = Memo::new(move |_| {
         state
             .plan
             .with(|p| data.with(|d| d.as_ref().map(|(_, _, i)| item_schedule(&p.0, i, today()))))

@@ -356,6 +356,55 @@ pub fn category_progress(plan: &Plan, category: &str, as_of: NaiveDate) -> Progr
     Progress::mean(&parts, parts.len())
 }
 
+/// What the overview shows, with each item read once: the plan's progress, each
+/// category's, and how many items are overdue or at risk. Equal to [`plan_progress`],
+/// [`category_progress`] and [`item_schedule`] over every item.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Overview {
+    pub plan: Progress,
+    /// Each category's progress, in plan order.
+    pub categories: Vec<(String, Progress)>,
+    pub overdue: usize,
+    pub at_risk: usize,
+}
+
+/// The overview's figures as of a date.
+pub fn overview(plan: &Plan, as_of: NaiveDate) -> Overview {
+    let mut by_category: std::collections::HashMap<&str, Vec<Progress>> =
+        std::collections::HashMap::new();
+    let mut all = Vec::new();
+    let (mut overdue, mut at_risk) = (0, 0);
+    for item in &plan.items {
+        let progress = item_progress(plan, item, as_of);
+        match item_schedule_with(plan, item, &progress, as_of) {
+            Schedule::Overdue => overdue += 1,
+            Schedule::AtRisk => at_risk += 1,
+            _ => {}
+        }
+        if plan.category(&item.category).is_some() {
+            by_category
+                .entry(&item.category)
+                .or_default()
+                .push(progress.clone());
+            all.push(progress);
+        }
+    }
+    let categories = plan
+        .categories
+        .iter()
+        .map(|c| {
+            let parts = by_category.remove(c.id.as_str()).unwrap_or_default();
+            (c.id.clone(), Progress::mean(&parts, parts.len()))
+        })
+        .collect();
+    Overview {
+        plan: Progress::mean(&all, all.len()),
+        categories,
+        overdue,
+        at_risk,
+    }
+}
+
 /// The plan's progress: the mean of all items that have figures.
 pub fn plan_progress(plan: &Plan, as_of: NaiveDate) -> Progress {
     let parts: Vec<Progress> = plan
@@ -413,8 +462,17 @@ fn judge(met: bool, due: NaiveDate, as_of: NaiveDate) -> Schedule {
 
 /// Every dated obligation of an item, judged as of a date.
 pub fn deadlines(plan: &Plan, item: &Item, as_of: NaiveDate) -> Vec<Deadline> {
+    deadlines_with(plan, item, &item_progress(plan, item, as_of), as_of)
+}
+
+/// [`deadlines`] given the item's progress as of the same date.
+fn deadlines_with(
+    plan: &Plan,
+    item: &Item,
+    progress: &Progress,
+    as_of: NaiveDate,
+) -> Vec<Deadline> {
     let mut out = Vec::new();
-    let progress = item_progress(plan, item, as_of);
     if let Some(d) = &item.deadline {
         out.push(Deadline {
             item: item.id.clone(),
@@ -486,11 +544,21 @@ pub fn deadlines(plan: &Plan, item: &Item, as_of: NaiveDate) -> Vec<Deadline> {
 /// [`AT_RISK_GAP`] points ahead of progress, or when a recurring target falls behind;
 /// on track otherwise.
 pub fn item_schedule(plan: &Plan, item: &Item, as_of: NaiveDate) -> Schedule {
-    let progress = item_progress(plan, item, as_of);
+    item_schedule_with(plan, item, &item_progress(plan, item, as_of), as_of)
+}
+
+/// [`item_schedule`] given the item's progress as of the same date (from
+/// [`item_progress`]), for callers that show both.
+pub fn item_schedule_with(
+    plan: &Plan,
+    item: &Item,
+    progress: &Progress,
+    as_of: NaiveDate,
+) -> Schedule {
     if progress.is_done() {
         return Schedule::Done;
     }
-    let worst = deadlines(plan, item, as_of)
+    let worst = deadlines_with(plan, item, progress, as_of)
         .into_iter()
         .map(|d| d.schedule)
         .filter(|s| *s != Schedule::Done)
