@@ -1,5 +1,7 @@
 //! The overview, items, item, sites and site pages.
 
+use std::collections::HashMap;
+
 use jindu_core::model::{Item, Plan, RecordView};
 use jindu_core::progress::{
     deadlines, item_progress, item_schedule, item_schedule_with, latest, overview,
@@ -214,17 +216,38 @@ pub fn ItemsPage() -> impl IntoView {
         let _ = state.as_of();
         g.map_or(0, |g| g + 1)
     });
+    // Rows read in this generation, by id: scrolling reads only the rows new to the view.
+    let cache = StoredValue::new((u64::MAX, HashMap::<String, RowData>::new()));
     let visible = Memo::new(move |_| {
         let (start, end) = window.get();
         let today = state.as_of();
         let generation = generation.get();
+        cache.update_value(|(g, c)| {
+            if *g != generation || c.len() > 2_000 {
+                c.clear();
+                *g = generation;
+            }
+        });
         rows.with(|ids| {
             state.plan.with(|p| {
-                ids[start..end]
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(k, id)| RowData::read(&p.0, id, today, start + k, generation))
-                    .collect::<Vec<_>>()
+                let mut out = Vec::with_capacity(end - start);
+                for (k, id) in ids[start..end].iter().enumerate() {
+                    let known = cache.with_value(|(_, c)| c.get(id).cloned());
+                    let row = known.or_else(|| {
+                        let row = RowData::read(&p.0, id, today, 0, generation)?;
+                        cache.update_value(|(_, c)| {
+                            c.insert(id.clone(), row.clone());
+                        });
+                        Some(row)
+                    });
+                    if let Some(row) = row {
+                        out.push(RowData {
+                            position: start + k,
+                            ..row
+                        });
+                    }
+                }
+                out
             })
         })
     });
