@@ -346,8 +346,138 @@ fn push_history(history: &mut Vec<Written>, written: Written) {
     history.truncate(HISTORY_PER_FIELD);
 }
 
-/// An entity's fields, by name.
-pub type Fields = BTreeMap<String, Register>;
+/// An entity's fields, by name, in name order.
+///
+/// A sorted vector rather than a `BTreeMap`: entities have a handful of fields, and a
+/// tree's node holds room for eleven, which made the maps most of a large plan's memory.
+/// Serialized as a JSON object, like the map it replaces.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fields(Vec<(String, Register)>);
+
+/// A field's place in [`Fields`], to fill with a default register when it is empty.
+pub struct FieldEntry<'a> {
+    fields: &'a mut Fields,
+    name: String,
+}
+
+impl<'a> FieldEntry<'a> {
+    /// The field's register, added empty when the entity has no such field.
+    pub fn or_default(self) -> &'a mut Register {
+        let i = match self.fields.find(&self.name) {
+            Ok(i) => i,
+            Err(i) => {
+                self.fields.0.insert(i, (self.name, Register::default()));
+                i
+            }
+        };
+        &mut self.fields.0[i].1
+    }
+}
+
+impl Fields {
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(n, _)| n.as_str().cmp(name))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Register> {
+        self.find(name).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Register> {
+        self.find(name).ok().map(|i| &mut self.0[i].1)
+    }
+
+    /// Sets a field's register, returning the one it replaces.
+    pub fn insert(&mut self, name: String, register: Register) -> Option<Register> {
+        match self.find(&name) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, register)),
+            Err(i) => {
+                self.0.insert(i, (name, register));
+                None
+            }
+        }
+    }
+
+    pub fn entry(&mut self, name: String) -> FieldEntry<'_> {
+        FieldEntry { fields: self, name }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Register)> {
+        self.0.iter().map(|(n, r)| (n, r))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(n, _)| n)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Register> {
+        self.0.iter().map(|(_, r)| r)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = (&'a String, &'a Register);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, Register)>,
+        fn(&'a (String, Register)) -> (&'a String, &'a Register),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(n, r)| (n, r))
+    }
+}
+
+impl FromIterator<(String, Register)> for Fields {
+    /// Later entries with the same name replace earlier ones, as in a map.
+    fn from_iter<I: IntoIterator<Item = (String, Register)>>(iter: I) -> Self {
+        let mut v: Vec<(String, Register)> = iter.into_iter().collect();
+        v.reverse();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v.dedup_by(|later, kept| later.0 == kept.0);
+        v.shrink_to_fit();
+        Fields(v)
+    }
+}
+
+impl Serialize for Fields {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (n, r) in &self.0 {
+            map.serialize_entry(n, r)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of fields")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Fields, A::Error> {
+                let mut v = Vec::with_capacity(m.size_hint().unwrap_or(4));
+                while let Some(entry) = m.next_entry::<String, Register>()? {
+                    v.push(entry);
+                }
+                // Canonical documents list fields in order: then this sorts nothing.
+                Ok(v.into_iter().collect())
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
 
 /// One version of a progress record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -754,6 +884,30 @@ mod tests {
         let r: Register = serde_json::from_str(whole).unwrap();
         assert_eq!(serde_json::to_string(&r).unwrap(), compact);
         assert_eq!(r, serde_json::from_str::<Register>(compact).unwrap());
+    }
+
+    /// Fields read from an object in any order come out in name order (a repeated name
+    /// keeps its last value, as a map would), and write back as the same object.
+    #[test]
+    fn fields_are_a_map_in_name_order() {
+        let text = r#"{"order":{"v":[{"s":1,"d":"a","v":1}]},"content":{"v":[{"s":1,"d":"a","v":"x"}]},"order":{"v":[{"s":2,"d":"a","v":2}]}}"#;
+        let mut f: Fields = serde_json::from_str(text).unwrap();
+        assert_eq!(f.keys().collect::<Vec<_>>(), ["content", "order"]);
+        assert_eq!(f.get("order").unwrap().winner().unwrap().value, json!(2));
+        assert_eq!(
+            serde_json::to_string(&f).unwrap(),
+            r#"{"content":{"v":[{"s":1,"d":"a","v":"x"}]},"order":{"v":[{"s":2,"d":"a","v":2}]}}"#
+        );
+        f.entry("name".into()).or_default().write(Written {
+            stamp: 3,
+            device: "b".into(),
+            author: String::new(),
+            value: json!("n"),
+        });
+        assert_eq!(f.keys().collect::<Vec<_>>(), ["content", "name", "order"]);
+        assert!(f.insert("content".into(), Register::default()).is_some());
+        assert!(f.get("content").unwrap().winner().is_none());
+        assert!(f.get("missing").is_none() && f.len() == 3);
     }
 
     #[test]
