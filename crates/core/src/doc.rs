@@ -115,17 +115,10 @@ struct Full {
 
 impl From<Full> for Register {
     fn from(f: Full) -> Self {
-        let newest_value = |device: &str| {
-            f.values
-                .iter()
-                .filter(|w| w.device == device)
-                .map(|w| w.stamp)
-                .max()
-        };
         let context = f
             .context
             .into_iter()
-            .filter(|(d, s)| newest_value(d) != Some(*s))
+            .filter(|(d, s)| newest_value(&f.values, d) != Some(*s))
             .collect();
         let history = f
             .history
@@ -163,17 +156,10 @@ impl Register {
     /// Whether this is already what [`Full`] turns into (true of every register this
     /// build writes), so reading it needs no rebuilding.
     fn is_compact(&self) -> bool {
-        let newest_value = |device: &str| {
-            self.values
-                .iter()
-                .filter(|w| w.device == device)
-                .map(|w| w.stamp)
-                .max()
-        };
         let context_ok = self
             .context
             .iter()
-            .all(|(d, &s)| newest_value(d).is_none_or(|m| s > m));
+            .all(|(d, &s)| newest_value(&self.values, d).is_none_or(|m| s > m));
         let h = &self.history;
         let history_ok = h.len() <= HISTORY_PER_FIELD
             && h.windows(2).all(|p| p[0].dot() > p[1].dot())
@@ -298,16 +284,9 @@ impl Register {
                 history.truncate(HISTORY_PER_FIELD);
             }
         }
-        let newest_value = |device: &str| {
-            values
-                .iter()
-                .filter(|w| w.device == device)
-                .map(|w| w.stamp)
-                .max()
-        };
         let context = context
             .into_iter()
-            .filter(|(d, s)| newest_value(d) != Some(*s))
+            .filter(|(d, s)| newest_value(&values, d) != Some(*s))
             .map(|(d, s)| (d.to_owned(), s))
             .collect();
         let history = history
@@ -324,6 +303,15 @@ impl Register {
         *self = joined;
         changed
     }
+}
+
+/// The newest stamp among the values `device` wrote: the context entry they imply.
+fn newest_value(values: &[Written], device: &str) -> Option<u64> {
+    values
+        .iter()
+        .filter(|w| w.device == device)
+        .map(|w| w.stamp)
+        .max()
 }
 
 /// Orders two entries that share a dot (which honest devices never produce) by their
