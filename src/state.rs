@@ -73,6 +73,8 @@ impl AppState {
         }
         let doc = crate::perf::span("jindu:load-plan", || load_or_seed(&settings.plan));
         let sync = storage::load_sync(&settings.plan);
+        // A journal left by an earlier visit is folded at the next chance too.
+        let journalled = storage::has_journal(&settings.plan);
         let plan = RwSignal::new(read_plan(&doc));
         let replica = RwSignal::new(Replica::new(doc, device.id, device.clock));
         let state = AppState {
@@ -85,7 +87,7 @@ impl AppState {
             syncing: RwSignal::new(false),
             again: RwSignal::new(false),
             debounce: StoredValue::new(None),
-            journalled: StoredValue::new(false),
+            journalled: StoredValue::new(journalled),
             as_of: RwSignal::new(None),
             offline_rounds: StoredValue::new(0),
             retry: StoredValue::new(None),
@@ -405,6 +407,7 @@ impl AppState {
         let doc = load_or_seed(id);
         let sync = storage::load_sync(id);
         self.plan.set(read_plan(&doc));
+        self.journalled.set_value(storage::has_journal(id));
         self.replica.update(|r| r.doc = doc);
         self.sync.set(sync);
         self.save_settings(|s| s.plan = id.to_owned());

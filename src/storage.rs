@@ -141,6 +141,14 @@ fn random_id() -> String {
 }
 
 /// A stored plan document with its journal replayed, if this device holds one that reads.
+/// Whether edits to a plan wait in its journal (not yet folded into its snapshot).
+pub fn has_journal(id: &str) -> bool {
+    raw()
+        .ok()
+        .and_then(|s| s.get_item(&journal_key(id)).ok().flatten())
+        .is_some_and(|j| !j.is_empty())
+}
+
 pub fn load_plan(id: &str) -> Option<Doc> {
     let storage = raw().ok()?;
     let text = storage.get_item(&plan_key(id)).ok()??;

@@ -41,6 +41,18 @@ test("edits wait in the journal while the app is on screen and are folded in whe
     await page.reload();
     await page.goto(server.base + "/items/item-4-2");
     await page.getByTestId("record").filter({ hasText: "日志记录甲" }).waitFor();
+
+    // A journal left behind (a visit killed before it could fold) is folded by the next
+    // visit when it is hidden.
+    await page.evaluate(([j, text]) => localStorage.setItem(j, text), [JOURNAL, journal]);
+    await page.reload();
+    await page.getByTestId("record").filter({ hasText: "日志记录甲" }).waitFor();
+    assert.ok((await stored())[1].includes("日志记录甲"), "the journal survived the reload");
+    await page.evaluate(() => {
+      Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+      document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+    });
+    await page.waitForFunction((j) => !localStorage.getItem(j), JOURNAL);
   } finally {
     await context.close();
     await server.stop();
