@@ -100,33 +100,61 @@ impl From<RegisterWire> for Register {
         if r.is_compact() {
             r
         } else {
-            r.full().into()
+            let mut whole = Whole::default();
+            whole.add(&r);
+            whole.into_register(r.values.clone())
         }
     }
 }
 
-/// A register's whole state, as writing and merging need it.
-struct Full {
-    values: Vec<Written>,
-    context: BTreeMap<DeviceId, u64>,
-    /// The newest values ever written (current ones included), newest first.
-    history: Vec<Written>,
+/// A register's whole context and history, gathered by reference from registers (each
+/// with its values put back) and single writes, as writing and merging need them.
+#[derive(Default)]
+struct Whole<'a> {
+    context: BTreeMap<&'a str, u64>,
+    /// The newest values, newest first, at most [`HISTORY_PER_FIELD`].
+    history: Vec<&'a Written>,
 }
 
-impl From<Full> for Register {
-    fn from(f: Full) -> Self {
-        let context = f
+impl<'a> Whole<'a> {
+    /// A write: its device has seen its stamp, and it joins the history.
+    fn add_written(&mut self, w: &'a Written) {
+        let seen = self.context.entry(&w.device).or_insert(0);
+        *seen = (*seen).max(w.stamp);
+        push_history(&mut self.history, w);
+    }
+
+    /// A register's whole state.
+    fn add(&mut self, r: &'a Register) {
+        for (device, &stamp) in &r.context {
+            let seen = self.context.entry(device).or_insert(0);
+            *seen = (*seen).max(stamp);
+        }
+        for h in r.history.iter().take(HISTORY_PER_FIELD) {
+            push_history(&mut self.history, h);
+        }
+        for v in &r.values {
+            self.add_written(v);
+        }
+    }
+
+    /// The register holding `values` with this context and history, leaving out what
+    /// the values say.
+    fn into_register(self, values: Vec<Written>) -> Register {
+        let context = self
             .context
             .into_iter()
-            .filter(|(d, s)| newest_value(&f.values, d) != Some(*s))
+            .filter(|(d, s)| newest_value(&values, d) != Some(*s))
+            .map(|(d, s)| (d.to_owned(), s))
             .collect();
-        let history = f
+        let history = self
             .history
             .into_iter()
-            .filter(|h| !f.values.iter().any(|v| v.dot() == h.dot()))
+            .filter(|h| !values.iter().any(|v| v.dot() == h.dot()))
+            .cloned()
             .collect();
         Register {
-            values: f.values,
+            values,
             context,
             history,
         }
@@ -134,27 +162,8 @@ impl From<Full> for Register {
 }
 
 impl Register {
-    /// The whole state: the context with the values' stamps, the history with the values.
-    fn full(&self) -> Full {
-        let mut context = self.context.clone();
-        for v in &self.values {
-            let seen = context.entry(v.device.clone()).or_insert(0);
-            *seen = (*seen).max(v.stamp);
-        }
-        let mut history = self.history.clone();
-        history.truncate(HISTORY_PER_FIELD);
-        for v in &self.values {
-            push_history(&mut history, v.clone());
-        }
-        Full {
-            values: self.values.clone(),
-            context,
-            history,
-        }
-    }
-
-    /// Whether this is already what [`Full`] turns into (true of every register this
-    /// build writes), so reading it needs no rebuilding.
+    /// Whether this is already what [`Whole::into_register`] makes of it (true of every
+    /// register this build writes), so reading it needs no rebuilding.
     fn is_compact(&self) -> bool {
         let context_ok = self
             .context
@@ -184,7 +193,9 @@ impl Register {
 
     /// The newest values ever written here (current ones included), newest first.
     pub fn history(&self) -> Vec<Written> {
-        self.full().history
+        let mut whole = Whole::default();
+        whole.add(self);
+        whole.history.into_iter().cloned().collect()
     }
 
     /// The winning value: the greatest by `(stamp, device)`.
@@ -217,12 +228,10 @@ impl Register {
 
     /// Writes a value that replaces everything this replica has seen in the register.
     pub fn write(&mut self, written: Written) {
-        let mut f = self.full();
-        let seen = f.context.entry(written.device.clone()).or_insert(0);
-        *seen = (*seen).max(written.stamp);
-        f.values = vec![written.clone()];
-        push_history(&mut f.history, written);
-        *self = f.into();
+        let mut whole = Whole::default();
+        whole.add(self);
+        whole.add_written(&written);
+        *self = whole.into_register(vec![written.clone()]);
     }
 
     /// Whether the register has seen the write with this dot (it survives or was replaced).
@@ -258,47 +267,10 @@ impl Register {
             }
         }
         let values: Vec<Written> = kept.into_values().cloned().collect();
-        // The whole context and history of the join, by reference: each side's stored
-        // entries with its values put back.
-        let mut context: BTreeMap<&str, u64> = BTreeMap::new();
-        let mut history: Vec<&Written> = Vec::with_capacity(HISTORY_PER_FIELD + 1);
-        for r in [&*self, other] {
-            let seen = r
-                .context
-                .iter()
-                .map(|(d, s)| (d.as_str(), *s))
-                .chain(r.values.iter().map(|v| (v.device.as_str(), v.stamp)));
-            for (device, stamp) in seen {
-                let e = context.entry(device).or_insert(0);
-                *e = (*e).max(stamp);
-            }
-            for w in r.history.iter().take(HISTORY_PER_FIELD).chain(&r.values) {
-                if history.iter().any(|h| h.dot() == w.dot()) {
-                    continue;
-                }
-                let at = history
-                    .iter()
-                    .position(|h| h.dot() < w.dot())
-                    .unwrap_or(history.len());
-                history.insert(at, w);
-                history.truncate(HISTORY_PER_FIELD);
-            }
-        }
-        let context = context
-            .into_iter()
-            .filter(|(d, s)| newest_value(&values, d) != Some(*s))
-            .map(|(d, s)| (d.to_owned(), s))
-            .collect();
-        let history = history
-            .into_iter()
-            .filter(|h| !values.iter().any(|v| v.dot() == h.dot()))
-            .cloned()
-            .collect();
-        let joined = Register {
-            values,
-            context,
-            history,
-        };
+        let mut whole = Whole::default();
+        whole.add(self);
+        whole.add(other);
+        let joined = whole.into_register(values);
         let changed = joined != *self;
         *self = joined;
         changed
@@ -321,8 +293,9 @@ fn canonical_greater<T: Serialize>(a: &T, b: &T) -> bool {
     enc(a) > enc(b)
 }
 
-/// Inserts into a newest-first history capped at [`HISTORY_PER_FIELD`], without duplicates.
-fn push_history(history: &mut Vec<Written>, written: Written) {
+/// Inserts into a newest-first history capped at [`HISTORY_PER_FIELD`], without duplicates
+/// (of a dot, the first inserted stays).
+fn push_history<'a>(history: &mut Vec<&'a Written>, written: &'a Written) {
     if history.iter().any(|h| h.dot() == written.dot()) {
         return;
     }
