@@ -347,11 +347,10 @@ impl AppState {
             .into_iter()
             .filter(|p| !state.pending.contains(p))
             .collect();
-        // A round that merged nothing new (offline, or the file unchanged since the last
-        // merge: same ETag) leaves the document as it was: skip the merge, the new plan
-        // view and the snapshot rewrite, which are slow on a large plan.
-        // A round that only uploaded this device's edits changes nothing here either: the
-        // plan view and the stored plan stay as they are.
+        // Only a round that brought something this device lacked changes the live document
+        // (not one that was offline, found the file unchanged or only uploaded this
+        // device's edits); only then are the plan view and the snapshot, slow to rebuild
+        // on a large plan, made again.
         let mut changed = false;
         if state.etag != etag_before {
             self.replica.update(|live| {
