@@ -7,18 +7,31 @@ import { startServer, openProfile, setInspector } from "./harness.mjs";
 const PLAN = "jindu.v1.plan.xixing-2021";
 const JOURNAL = "jindu.v1.journal.xixing-2021";
 
+/** An inspector records a figure on item 4.2 and sees it saved. */
+async function record(page, base, observed, figure, note) {
+  await setInspector(page, base, "赵检查");
+  await page.goto(base + "/items/item-4-2/record");
+  await page.locator('input[name="observed"]').fill(observed);
+  await page.locator('input[name="figure"]').fill(figure);
+  await page.locator('textarea[name="note"]').fill(note);
+  await page.getByRole("button", { name: "保存" }).click();
+  await page.getByTestId("saved").waitFor();
+}
+
+/** The tablet is locked or another app comes to the front: the page is hidden. */
+function hide(page) {
+  return page.evaluate(() => {
+    Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+    document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+  });
+}
+
 test("edits wait in the journal while the app is on screen and are folded in when it is hidden", async () => {
   const server = await startServer();
   const { context, page } = await openProfile("journal");
   const stored = () => page.evaluate(([p, j]) => [localStorage.getItem(p) || "", localStorage.getItem(j) || ""], [PLAN, JOURNAL]);
   try {
-    await setInspector(page, server.base, "赵检查");
-    await page.goto(server.base + "/items/item-4-2/record");
-    await page.locator('input[name="observed"]').fill("2021-07-02");
-    await page.locator('input[name="figure"]').fill("33");
-    await page.locator('textarea[name="note"]').fill("日志记录甲");
-    await page.getByRole("button", { name: "保存" }).click();
-    await page.getByTestId("saved").waitFor();
+    await record(page, server.base, "2021-07-02", "33", "日志记录甲");
     const [snapshot, journal] = await stored();
     assert.ok(journal.includes("日志记录甲"), "the edit is in the journal when the tap returns");
 
@@ -29,10 +42,7 @@ test("edits wait in the journal while the app is on screen and are folded in whe
     assert.ok(journalStill.includes("日志记录甲"));
 
     // The tablet is locked (the page is hidden): the journal is folded into the snapshot.
-    await page.evaluate(() => {
-      Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
-      document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
-    });
+    await hide(page);
     await page.waitForFunction((j) => !localStorage.getItem(j), JOURNAL);
     const [folded] = await stored();
     assert.notEqual(folded, snapshot, "the snapshot was rewritten");
@@ -48,10 +58,7 @@ test("edits wait in the journal while the app is on screen and are folded in whe
     await page.reload();
     await page.getByTestId("record").filter({ hasText: "日志记录甲" }).waitFor();
     assert.ok((await stored())[1].includes("日志记录甲"), "the journal survived the reload");
-    await page.evaluate(() => {
-      Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
-      document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
-    });
+    await hide(page);
     await page.waitForFunction((j) => !localStorage.getItem(j), JOURNAL);
   } finally {
     await context.close();
@@ -63,13 +70,7 @@ test("closing the app folds the journal too", async () => {
   const server = await startServer();
   const { context, page } = await openProfile("journal-close");
   try {
-    await setInspector(page, server.base, "赵检查");
-    await page.goto(server.base + "/items/item-4-2/record");
-    await page.locator('input[name="observed"]').fill("2021-07-03");
-    await page.locator('input[name="figure"]').fill("34");
-    await page.locator('textarea[name="note"]').fill("日志记录乙");
-    await page.getByRole("button", { name: "保存" }).click();
-    await page.getByTestId("saved").waitFor();
+    await record(page, server.base, "2021-07-03", "34", "日志记录乙");
     // Another page of the same origin that does not run the app (which would sync and
     // store the plan itself) watches the storage.
     const other = await context.newPage();
