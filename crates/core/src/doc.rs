@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// The format this build reads and writes. Documents with a greater number were written
@@ -91,7 +92,10 @@ struct RegisterWire {
 }
 
 impl From<RegisterWire> for Register {
-    fn from(w: RegisterWire) -> Self {
+    fn from(mut w: RegisterWire) -> Self {
+        // Read vectors grow by doubling: a lone value would hold room for four.
+        w.values.shrink_to_fit();
+        w.history.shrink_to_fit();
         let r = Register {
             values: w.values,
             context: w.context,
@@ -449,16 +453,87 @@ pub struct RecordVersion {
     /// The device that wrote this version.
     #[serde(rename = "d")]
     pub device: DeviceId,
-    /// The record's content at this version; `Null` marks a tombstone. Shared, never
-    /// changed after it is written: merging copies a pointer, not the content.
+    /// The record's content at this version; `null` marks a tombstone.
     #[serde(rename = "r")]
-    pub body: Arc<Value>,
+    pub body: Body,
 }
 
 impl RecordVersion {
     /// Whether this version deletes the record.
     pub fn is_tombstone(&self) -> bool {
-        self.body.is_null()
+        self.body.is_tombstone()
+    }
+}
+
+/// A record version's content, held as the JSON text it was read or written as.
+///
+/// Records are most of a large plan and are read only to build the plan view, so they
+/// are kept as text (about a fifth of the memory of a parsed value) and reading a
+/// document does not build their maps. The text is the state: it is written back as it
+/// was read, so a document still encodes to the same bytes. Shared, never changed after
+/// it is written: merging copies a pointer, not the content.
+#[derive(Clone)]
+pub struct Body(Arc<RawValue>);
+
+impl Body {
+    /// The content of `value` in canonical form (keys sorted, no spaces).
+    pub fn new(value: &Value) -> Body {
+        Body(Arc::from(
+            serde_json::value::to_raw_value(value).expect("a JSON value always serialises"),
+        ))
+    }
+
+    /// A tombstone: the content of a deleted record.
+    pub fn tombstone() -> Body {
+        Body::new(&Value::Null)
+    }
+
+    pub fn is_tombstone(&self) -> bool {
+        self.json() == "null"
+    }
+
+    /// The content as JSON text.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The content parsed as `T`.
+    pub fn read<'a, T: Deserialize<'a>>(&'a self) -> serde_json::Result<T> {
+        serde_json::from_str(self.json())
+    }
+}
+
+impl PartialEq for Body {
+    fn eq(&self, other: &Body) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.json() == other.json()
+    }
+}
+
+impl Eq for Body {}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.json())
+    }
+}
+
+impl Serialize for Body {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Body {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        // Surrounding spaces (which a hand-edited file may have) are not content.
+        if raw.get().trim().len() != raw.get().len() {
+            let trimmed = raw.get().trim().to_owned();
+            return RawValue::from_string(trimmed)
+                .map(|r| Body(Arc::from(r)))
+                .map_err(serde::de::Error::custom);
+        }
+        Ok(Body(Arc::from(raw)))
     }
 }
 
@@ -519,19 +594,29 @@ impl Doc {
 
     /// Parses a document, refusing newer formats and migrating older ones.
     pub fn from_json(bytes: &[u8]) -> Result<Self, DocError> {
-        let probe: FormatProbe =
-            serde_json::from_slice(bytes).map_err(|e| DocError::Malformed(e.to_string()))?;
-        if probe.format > FORMAT {
-            return Err(DocError::NewerFormat {
-                found: probe.format,
-                supported: FORMAT,
-            });
-        }
+        let newer = |found: u32| DocError::NewerFormat {
+            found,
+            supported: FORMAT,
+        };
         // Format 1 is the first: later formats add a migration step here, as a pure
         // function from the older shape to the newer one.
-        let doc: Doc =
-            serde_json::from_slice(bytes).map_err(|e| DocError::Malformed(e.to_string()))?;
+        let mut doc: Doc = match serde_json::from_slice(bytes) {
+            Ok(doc) => doc,
+            // A newer format may not read as this one: say so rather than "malformed".
+            Err(e) => {
+                return Err(match serde_json::from_slice::<FormatProbe>(bytes) {
+                    Ok(probe) if probe.format > FORMAT => newer(probe.format),
+                    _ => DocError::Malformed(e.to_string()),
+                })
+            }
+        };
+        if doc.format > FORMAT {
+            return Err(newer(doc.format));
+        }
         doc.check_normal_form()?;
+        for versions in doc.records.values_mut() {
+            versions.shrink_to_fit();
+        }
         Ok(doc)
     }
 
@@ -877,20 +962,40 @@ mod tests {
             RecordVersion {
                 stamp: 1,
                 device: "a".into(),
-                body: Arc::new(json!({"p": 10})),
+                body: Body::new(&json!({"p": 10})),
             },
             RecordVersion {
                 stamp: 2,
                 device: "a".into(),
-                body: Arc::new(Value::Null),
+                body: Body::tombstone(),
             },
             RecordVersion {
                 stamp: 3,
                 device: "b".into(),
-                body: Arc::new(json!({"p": 20})),
+                body: Body::new(&json!({"p": 20})),
             },
         ];
         assert!(current_version(&versions).unwrap().is_tombstone());
+    }
+
+    #[test]
+    fn record_bodies_are_kept_as_read_and_written_back_the_same() {
+        let text = br#"{"format":1,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r":{"by":"\u7532","n":1.50,"on":"2021-07-01"}},{"s":2,"d":"a","r":null}]}}"#;
+        let doc = Doc::from_json(text).unwrap();
+        assert_eq!(doc.to_json(), text.to_vec());
+        let versions = &doc.records["r1"];
+        assert!(!versions[0].is_tombstone() && versions[1].is_tombstone());
+        let body: Value = versions[0].body.read().unwrap();
+        assert_eq!(body, json!({"by": "甲", "n": 1.5, "on": "2021-07-01"}));
+        // Spaces around a body (a hand-edited file) are not part of it.
+        let spaced =
+            br#"{"format":1,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r": null }]}}"#;
+        let doc = Doc::from_json(spaced).unwrap();
+        assert!(doc.records["r1"][0].is_tombstone());
+        assert_eq!(
+            Body::new(&json!({"b": 1, "a": [2]})).json(),
+            r#"{"a":[2],"b":1}"#
+        );
     }
 
     #[test]
@@ -903,6 +1008,16 @@ mod tests {
                 supported: 1
             })
         );
+        // A newer format whose shape this one cannot read is still reported as newer.
+        let reshaped = br#"{"format": 3, "id": "x", "entities": [[1]], "records": 7}"#;
+        assert!(matches!(
+            Doc::from_json(reshaped),
+            Err(DocError::NewerFormat { found: 3, .. })
+        ));
+        assert!(matches!(
+            Doc::from_json(br#"{"format": 1, "id": "x", "entities": [[1]], "records": {}}"#),
+            Err(DocError::Malformed(_))
+        ));
         assert!(matches!(
             Doc::from_json(b"{not json"),
             Err(DocError::Malformed(_))

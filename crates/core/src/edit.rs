@@ -460,7 +460,7 @@ impl Replica {
         let v = RecordVersion {
             stamp,
             device: self.device.clone(),
-            body: std::sync::Arc::new(body),
+            body: crate::doc::Body::new(&body),
         };
         let at = versions
             .iter()

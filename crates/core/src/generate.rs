@@ -227,7 +227,7 @@ pub fn plan(shape: &Shape) -> Doc {
                 vec![RecordVersion {
                     stamp: s,
                     device,
-                    body: std::sync::Arc::new(body),
+                    body: crate::doc::Body::new(&body),
                 }],
             );
         }
@@ -295,7 +295,7 @@ pub fn edits(base: &Doc, edits: usize, devices: usize, prefix: &str, seed: u64) 
                 vec![RecordVersion {
                     stamp: s,
                     device,
-                    body: std::sync::Arc::new(body),
+                    body: crate::doc::Body::new(&body),
                 }],
             );
         } else {

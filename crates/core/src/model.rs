@@ -599,7 +599,7 @@ impl Plan {
         if v.is_tombstone() {
             return None;
         }
-        match Record::deserialize(&*v.body) {
+        match v.body.read::<Record>() {
             Ok(record) => Some(RecordView {
                 id: id.to_owned(),
                 record,

@@ -1,10 +1,8 @@
 //! The plan view kept up to date edit by edit (`Plan::refresh`, as the app does it) is
 //! the view read afresh from the document (`Plan::from_doc`), lookups included.
 
-use std::sync::Arc;
-
 use chrono::{Duration, NaiveDate};
-use jindu_core::doc::{RecordVersion, Written};
+use jindu_core::doc::{Body, RecordVersion, Written};
 use jindu_core::edit::{Edit, Replica};
 use jindu_core::hlc::Clock;
 use jindu_core::model::{Plan, Record};
@@ -139,7 +137,7 @@ proptest! {
                     let id = if n % 5 == 0 { format!("r-dev-b-{n}") } else { ids[n % ids.len()].clone() };
                     let stamp = replica.clock.tick(wall);
                     let versions = replica.doc.records.entry(id.clone()).or_default();
-                    versions.push(RecordVersion { stamp, device: "dev-b".into(), body: Arc::new(body) });
+                    versions.push(RecordVersion { stamp, device: "dev-b".into(), body: Body::new(&body) });
                     id
                 }
             };
