@@ -164,6 +164,22 @@ pub fn App() -> impl IntoView {
                 <span class="plan-title">{title}</span>
                 <SyncBadge />
             </header>
+            <main>
+                <Routes fallback=move || view! { <section class="page"><h1>{move || state.t().not_found}</h1></section> }>
+                    <Route path=path!("/") view=pages::OverviewPage />
+                    <Route path=path!("/items") view=pages::ItemsPage />
+                    <Route path=path!("/items/:id") view=pages::ItemPage />
+                    <Route path=path!("/items/:id/record") view=record::RecordPage />
+                    <Route path=path!("/sites") view=pages::SitesPage />
+                    <Route path=path!("/sites/:id") view=pages::SitePage />
+                    <Route path=path!("/edit/:id") view=editor::EditorPage />
+                    <Route path=path!("/report") view=report::ReportPage />
+                    <Route path=path!("/import") view=import::ImportPage />
+                    <Route path=path!("/settings") view=settings::SettingsPage />
+                </Routes>
+            </main>
+            // After the page, kept in view above the tabs (sticky): a notice that comes
+            // late (storage, an update) never pushes the page down under the user's finger.
             <div class="banners">
                 {move || state.storage_error.get().map(|e| view! {
                     <p class="banner error" role="alert" data-testid="storage-error">{move || state.t().storage_failed}" "{e.clone()}" "
@@ -181,20 +197,6 @@ pub fn App() -> impl IntoView {
                     <p class="banner info" role="status">{move || state.t().update_ready}" "<button on:click=reload>{move || state.t().reload}</button></p>
                 </Show>
             </div>
-            <main>
-                <Routes fallback=move || view! { <section class="page"><h1>{move || state.t().not_found}</h1></section> }>
-                    <Route path=path!("/") view=pages::OverviewPage />
-                    <Route path=path!("/items") view=pages::ItemsPage />
-                    <Route path=path!("/items/:id") view=pages::ItemPage />
-                    <Route path=path!("/items/:id/record") view=record::RecordPage />
-                    <Route path=path!("/sites") view=pages::SitesPage />
-                    <Route path=path!("/sites/:id") view=pages::SitePage />
-                    <Route path=path!("/edit/:id") view=editor::EditorPage />
-                    <Route path=path!("/report") view=report::ReportPage />
-                    <Route path=path!("/import") view=import::ImportPage />
-                    <Route path=path!("/settings") view=settings::SettingsPage />
-                </Routes>
-            </main>
             <nav class="tabs" aria-label=move || state.t().nav>
                 <A href="/" exact=true>{move || state.t().overview}</A>
                 <A href="/items">{move || state.t().items}</A>

@@ -9,7 +9,7 @@
 // LIGHTHOUSE (the lighthouse command), and JINDU_BENCH_ONLY to run some sections while
 // working on them (a comma list of warm, sync, list, lighthouse; BENCHMARKS.md needs all).
 import { execFileSync } from "node:child_process";
-import { writeFileSync, readFileSync, readdirSync, mkdtempSync } from "node:fs";
+import { writeFileSync, readFileSync, readdirSync, mkdtempSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -64,15 +64,21 @@ const only = (section) => !ONLY || ONLY.includes(section);
 
 // ---- sizes of what the browser downloads -------------------------------------------
 {
-  const files = readdirSync(DIST).map((name) => {
+  // The build's .br/.gz copies are what the server sends, not more files: each file is
+  // counted once, with its size gzipped and as sent (its .br copy when there is one).
+  const names = readdirSync(DIST).filter((name) => !/\.(br|gz)$/.test(name));
+  const files = names.map((name) => {
     const bytes = readFileSync(join(DIST, name));
-    return { name, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+    const brPath = join(DIST, name + ".br");
+    const sent = existsSync(brPath) ? readFileSync(brPath).length : bytes.length;
+    return { name, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, sent };
   });
   const onDemand = (f) => f.name.includes("xlsx-worker");
   const sum = (fs, k) => fs.reduce((n, f) => n + f[k], 0);
+  const total = (fs) => ({ raw: sum(fs, "raw"), gzip: sum(fs, "gzip"), sent: sum(fs, "sent") });
   const shell = files.filter((f) => !onDemand(f));
   const lazy = files.filter(onDemand);
-  results.sizes = { files, shell: { raw: sum(shell, "raw"), gzip: sum(shell, "gzip") }, lazy: { raw: sum(lazy, "raw"), gzip: sum(lazy, "gzip") } };
+  results.sizes = { files, shell: total(shell), lazy: total(lazy) };
   log("shell", results.sizes.shell, "on demand", results.sizes.lazy);
 }
 

@@ -493,6 +493,59 @@ async fn the_app_is_served_with_index_html_for_deep_links() {
 }
 
 #[tokio::test]
+async fn compressed_copies_of_the_app_go_to_browsers_that_accept_them() {
+    let root = temp_dir("precompressed");
+    let dist = root.join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<html>进度</html>").unwrap();
+    std::fs::write(dist.join("index.html.br"), "brotli index").unwrap();
+    std::fs::write(dist.join("app.wasm"), "plain wasm").unwrap();
+    std::fs::write(dist.join("app.wasm.br"), "brotli wasm").unwrap();
+    std::fs::write(dist.join("app.wasm.gz"), "gzip wasm").unwrap();
+    let s = Server::start(
+        &root.join("data"),
+        &["--static-dir", dist.to_str().unwrap()],
+    );
+    let c = client();
+    let get = |path: &'static str, accept: &'static str| {
+        let req = c.get(s.url(path));
+        let req = if accept.is_empty() {
+            req
+        } else {
+            req.header("accept-encoding", accept)
+        };
+        async move {
+            let r = req.send().await.unwrap();
+            let encoding = r
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let kind = r.headers()["content-type"].to_str().unwrap().to_owned();
+            (encoding, kind, r.text().await.unwrap())
+        }
+    };
+    let (enc, kind, body) = get("app.wasm", "gzip, deflate, br").await;
+    assert_eq!((enc.as_deref(), body.as_str()), (Some("br"), "brotli wasm"));
+    assert_eq!(
+        kind, "application/wasm",
+        "the type of the file, not of its copy"
+    );
+    let (enc, _, body) = get("app.wasm", "gzip").await;
+    assert_eq!((enc.as_deref(), body.as_str()), (Some("gzip"), "gzip wasm"));
+    let (enc, _, body) = get("app.wasm", "").await;
+    assert_eq!((enc, body.as_str()), (None, "plain wasm"));
+    // Deep links get the index, compressed too.
+    let (enc, kind, body) = get("items/item-4-1", "br").await;
+    assert_eq!(
+        (enc.as_deref(), body.as_str()),
+        (Some("br"), "brotli index")
+    );
+    assert!(kind.starts_with("text/html"));
+    let (enc, _, body) = get("items/item-4-1", "").await;
+    assert_eq!((enc, body.as_str()), (None, "<html>进度</html>"));
+}
+
+#[tokio::test]
 async fn every_request_is_logged_on_one_line() {
     let s = Server::start(&temp_dir("log"), &[]);
     let c = client();
