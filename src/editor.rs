@@ -421,7 +421,7 @@ pub fn ConflictList(item: String) -> impl IntoView {
                     if reg.values().len() > 1 {
                         out.push((
                             e.clone(),
-                            name.clone(),
+                            name.to_owned(),
                             reg.values()
                                 .iter()
                                 .rev()
@@ -455,7 +455,7 @@ pub fn ConflictList(item: String) -> impl IntoView {
                                     let (entity, field) = (entity.clone(), field.clone());
                                     let keep = move |_| {
                                         let mut f = Map::new();
-                                        f.insert(field.clone(), v.clone());
+                                        f.insert(field.to_owned(), v.clone());
                                         if let Err(e) = state.edit(Edit::Set { entity: entity.clone(), fields: f }) {
                                             leptos::logging::error!("{}", e);
                                         }

@@ -31,8 +31,80 @@ pub const FORMAT: u32 = 1;
 /// How many of the newest values each register keeps in its history.
 pub const HISTORY_PER_FIELD: usize = 4;
 
-/// A device id: short, random per install.
-pub type DeviceId = String;
+/// A device id: short, random per install. Shared: a plan names a few devices on every
+/// one of its values, so reading one holds each name once (see [`intern`]).
+pub type DeviceId = Arc<str>;
+
+/// The shared copy of a short string that recurs throughout documents (device ids,
+/// authors, field names): reading a large plan then allocates each once instead of on
+/// every value, which was a large part of its memory and of the time to read it.
+/// The table only grows; it holds the few names this device has met.
+pub fn intern(s: &str) -> Arc<str> {
+    thread_local! {
+        static TABLE: std::cell::RefCell<rustc_hash::FxHashSet<Arc<str>>> =
+            Default::default();
+    }
+    TABLE.with_borrow_mut(|table| match table.get(s) {
+        Some(shared) => shared.clone(),
+        None => {
+            let shared: Arc<str> = Arc::from(s);
+            table.insert(shared.clone());
+            shared
+        }
+    })
+}
+
+fn is_empty(s: &Arc<str>) -> bool {
+    s.is_empty()
+}
+
+/// Deserializes a string as its [`intern`]ed copy.
+fn interned<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+    struct Visit;
+    impl serde::de::Visitor<'_> for Visit {
+        type Value = Arc<str>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Arc<str>, E> {
+            Ok(intern(s))
+        }
+    }
+    d.deserialize_str(Visit)
+}
+
+/// A string read as its [`intern`]ed copy (for map keys).
+struct Shared(Arc<str>);
+
+impl<'de> Deserialize<'de> for Shared {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Shared, D::Error> {
+        interned(d).map(Shared)
+    }
+}
+
+/// Deserializes a causal context with [`intern`]ed device ids.
+fn interned_context<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<DeviceId, u64>, D::Error> {
+    struct Visit;
+    impl<'de> serde::de::Visitor<'de> for Visit {
+        type Value = BTreeMap<DeviceId, u64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of stamps by device")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((Shared(device), stamp)) = m.next_entry::<Shared, u64>()? {
+                out.insert(device, stamp);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Visit)
+}
 
 /// One value written to a field, with its dot and author.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,11 +113,16 @@ pub struct Written {
     #[serde(rename = "s")]
     pub stamp: u64,
     /// The device that wrote it.
-    #[serde(rename = "d")]
+    #[serde(rename = "d", deserialize_with = "interned")]
     pub device: DeviceId,
     /// Who was using the device.
-    #[serde(rename = "a", default, skip_serializing_if = "String::is_empty")]
-    pub author: String,
+    #[serde(
+        rename = "a",
+        default,
+        skip_serializing_if = "is_empty",
+        deserialize_with = "interned"
+    )]
+    pub author: Arc<str>,
     /// The value.
     #[serde(rename = "v")]
     pub value: Value,
@@ -85,7 +162,7 @@ pub struct Register {
 struct RegisterWire {
     #[serde(rename = "v")]
     values: Vec<Written>,
-    #[serde(rename = "c", default)]
+    #[serde(rename = "c", default, deserialize_with = "interned_context")]
     context: BTreeMap<DeviceId, u64>,
     #[serde(rename = "h", default)]
     history: Vec<Written>,
@@ -149,7 +226,7 @@ impl<'a> Whole<'a> {
             .context
             .into_iter()
             .filter(|(d, s)| newest_value(&values, d) != Some(*s))
-            .map(|(d, s)| (d.to_owned(), s))
+            .map(|(d, s)| (intern(d), s))
             .collect();
         let history = self
             .history
@@ -244,7 +321,7 @@ impl Register {
             || self
                 .values
                 .iter()
-                .any(|w| w.device == device && w.stamp >= stamp)
+                .any(|w| &*w.device == device && w.stamp >= stamp)
     }
 
     /// Joins another replica's register into this one. Returns whether this one changed.
@@ -285,7 +362,7 @@ impl Register {
 fn newest_value(values: &[Written], device: &str) -> Option<u64> {
     values
         .iter()
-        .filter(|w| w.device == device)
+        .filter(|w| &*w.device == device)
         .map(|w| w.stamp)
         .max()
 }
@@ -317,21 +394,23 @@ fn push_history<'a>(history: &mut Vec<&'a Written>, written: &'a Written) {
 /// tree's node holds room for eleven, which made the maps most of a large plan's memory.
 /// Serialized as a JSON object, like the map it replaces.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Fields(Vec<(String, Register)>);
+pub struct Fields(Vec<(Arc<str>, Register)>);
 
 /// A field's place in [`Fields`], to fill with a default register when it is empty.
 pub struct FieldEntry<'a> {
     fields: &'a mut Fields,
-    name: String,
+    name: &'a str,
 }
 
 impl<'a> FieldEntry<'a> {
     /// The field's register, added empty when the entity has no such field.
     pub fn or_default(self) -> &'a mut Register {
-        let i = match self.fields.find(&self.name) {
+        let i = match self.fields.find(self.name) {
             Ok(i) => i,
             Err(i) => {
-                self.fields.0.insert(i, (self.name, Register::default()));
+                self.fields
+                    .0
+                    .insert(i, (intern(self.name), Register::default()));
                 i
             }
         };
@@ -341,7 +420,7 @@ impl<'a> FieldEntry<'a> {
 
 impl Fields {
     fn find(&self, name: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(n, _)| n.as_str().cmp(name))
+        self.0.binary_search_by(|(n, _)| (**n).cmp(name))
     }
 
     pub fn get(&self, name: &str) -> Option<&Register> {
@@ -353,26 +432,26 @@ impl Fields {
     }
 
     /// Sets a field's register, returning the one it replaces.
-    pub fn insert(&mut self, name: String, register: Register) -> Option<Register> {
-        match self.find(&name) {
+    pub fn insert(&mut self, name: &str, register: Register) -> Option<Register> {
+        match self.find(name) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, register)),
             Err(i) => {
-                self.0.insert(i, (name, register));
+                self.0.insert(i, (intern(name), register));
                 None
             }
         }
     }
 
-    pub fn entry(&mut self, name: String) -> FieldEntry<'_> {
+    pub fn entry<'a>(&'a mut self, name: &'a str) -> FieldEntry<'a> {
         FieldEntry { fields: self, name }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Register)> {
-        self.0.iter().map(|(n, r)| (n, r))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Register)> {
+        self.0.iter().map(|(n, r)| (&**n, r))
     }
 
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(n, _)| n)
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(n, _)| &**n)
     }
 
     pub fn values(&self) -> impl Iterator<Item = &Register> {
@@ -389,21 +468,24 @@ impl Fields {
 }
 
 impl<'a> IntoIterator for &'a Fields {
-    type Item = (&'a String, &'a Register);
+    type Item = (&'a str, &'a Register);
     type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (String, Register)>,
-        fn(&'a (String, Register)) -> (&'a String, &'a Register),
+        std::slice::Iter<'a, (Arc<str>, Register)>,
+        fn(&'a (Arc<str>, Register)) -> (&'a str, &'a Register),
     >;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(n, r)| (n, r))
+        self.0.iter().map(|(n, r)| (&**n, r))
     }
 }
 
-impl FromIterator<(String, Register)> for Fields {
+impl<S: AsRef<str>> FromIterator<(S, Register)> for Fields {
     /// Later entries with the same name replace earlier ones, as in a map.
-    fn from_iter<I: IntoIterator<Item = (String, Register)>>(iter: I) -> Self {
-        let mut v: Vec<(String, Register)> = iter.into_iter().collect();
+    fn from_iter<I: IntoIterator<Item = (S, Register)>>(iter: I) -> Self {
+        let mut v: Vec<(Arc<str>, Register)> = iter
+            .into_iter()
+            .map(|(n, r)| (intern(n.as_ref()), r))
+            .collect();
         v.reverse();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v.dedup_by(|later, kept| later.0 == kept.0);
@@ -417,7 +499,7 @@ impl Serialize for Fields {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for (n, r) in &self.0 {
-            map.serialize_entry(n, r)?;
+            map.serialize_entry(&**n, r)?;
         }
         map.end()
     }
@@ -433,8 +515,8 @@ impl<'de> Deserialize<'de> for Fields {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Fields, A::Error> {
                 let mut v = Vec::with_capacity(m.size_hint().unwrap_or(4));
-                while let Some(entry) = m.next_entry::<String, Register>()? {
-                    v.push(entry);
+                while let Some((Shared(name), register)) = m.next_entry::<Shared, Register>()? {
+                    v.push((name, register));
                 }
                 // Canonical documents list fields in order: then this sorts nothing.
                 Ok(v.into_iter().collect())
@@ -451,7 +533,7 @@ pub struct RecordVersion {
     #[serde(rename = "s")]
     pub stamp: u64,
     /// The device that wrote this version.
-    #[serde(rename = "d")]
+    #[serde(rename = "d", deserialize_with = "interned")]
     pub device: DeviceId,
     /// The record's content at this version; `null` marks a tombstone.
     #[serde(rename = "r")]
@@ -696,7 +778,7 @@ impl Doc {
                 match mine.get_mut(name) {
                     Some(r) => changed |= r.merge(reg),
                     None => {
-                        mine.insert(name.clone(), reg.clone());
+                        mine.insert(name, reg.clone());
                         changed = true;
                     }
                 }
@@ -817,7 +899,7 @@ mod tests {
         Written {
             stamp,
             device: device.into(),
-            author: String::new(),
+            author: "".into(),
             value: v,
         }
     }
@@ -870,7 +952,7 @@ mod tests {
         let w = |stamp: u64, device: &str, v: Value| Written {
             stamp,
             device: device.into(),
-            author: format!("au{stamp}"),
+            author: format!("au{stamp}").into(),
             value: v,
         };
         let mut out = Vec::new();
@@ -944,14 +1026,14 @@ mod tests {
             serde_json::to_string(&f).unwrap(),
             r#"{"content":{"v":[{"s":1,"d":"a","v":"x"}]},"order":{"v":[{"s":2,"d":"a","v":2}]}}"#
         );
-        f.entry("name".into()).or_default().write(Written {
+        f.entry("name").or_default().write(Written {
             stamp: 3,
             device: "b".into(),
-            author: String::new(),
+            author: "".into(),
             value: json!("n"),
         });
         assert_eq!(f.keys().collect::<Vec<_>>(), ["content", "name", "order"]);
-        assert!(f.insert("content".into(), Register::default()).is_some());
+        assert!(f.insert("content", Register::default()).is_some());
         assert!(f.get("content").unwrap().winner().is_none());
         assert!(f.get("missing").is_none() && f.len() == 3);
     }
@@ -996,6 +1078,22 @@ mod tests {
             Body::new(&json!({"b": 1, "a": [2]})).json(),
             r#"{"a":[2],"b":1}"#
         );
+    }
+
+    #[test]
+    fn a_read_document_holds_each_device_author_and_field_name_once() {
+        let text = r#"{"format":1,"id":"x","entities":{"a":{"title":{"v":[{"s":1,"d":"tab1","a":"甲","v":"A"}]}},"b":{"title":{"v":[{"s":2,"d":"tab1","a":"甲","v":"B"}],"c":{"tab1":5}}}},"records":{"r":[{"s":3,"d":"tab1","r":{}}]}}"#;
+        let doc = Doc::from_json(text.as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(doc.to_json()).unwrap(), text);
+        let a = doc.register("a", "title").unwrap().winner().unwrap();
+        let b = doc.register("b", "title").unwrap().winner().unwrap();
+        assert!(Arc::ptr_eq(&a.device, &b.device) && &*a.device == "tab1");
+        assert!(Arc::ptr_eq(&a.author, &b.author) && &*a.author == "甲");
+        assert!(Arc::ptr_eq(&a.device, &doc.records["r"][0].device));
+        let (name_a, _) = doc.entities["a"].iter().next().unwrap();
+        let (name_b, _) = doc.entities["b"].iter().next().unwrap();
+        assert!(std::ptr::eq(name_a, name_b));
+        assert!(doc.register("b", "title").unwrap().has_seen(5, "tab1"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::doc::{Doc, RecordVersion, Written};
+use crate::doc::{intern, Doc, RecordVersion, Written};
 use crate::hlc::{stamp_ms, Clock, Observed};
 use crate::model::{
     winners, Category, Item, ItemSite, Kind, Milestone, Package, Plan, PlanMeta, Record, Site,
@@ -402,10 +402,10 @@ impl Replica {
                 let stamp = self.clock.tick_after(wall_ms, floor);
                 let target = self.doc.entities.entry(entity.clone()).or_default();
                 for (k, v) in fields {
-                    target.entry(k.clone()).or_default().write(Written {
+                    target.entry(k).or_default().write(Written {
                         stamp,
-                        device: self.device.clone(),
-                        author: author.to_owned(),
+                        device: intern(&self.device),
+                        author: intern(author),
                         value: v.clone(),
                     });
                 }
@@ -459,7 +459,7 @@ impl Replica {
         let versions = self.doc.records.entry(id.to_owned()).or_default();
         let v = RecordVersion {
             stamp,
-            device: self.device.clone(),
+            device: intern(&self.device),
             body: crate::doc::Body::new(&body),
         };
         let at = versions

@@ -8,7 +8,7 @@
 
 use serde_json::{json, Value};
 
-use crate::doc::{Doc, RecordVersion, Written};
+use crate::doc::{intern, Doc, RecordVersion, Written};
 use crate::edit::base36;
 use crate::hlc::stamp;
 
@@ -67,10 +67,10 @@ fn put(doc: &mut Doc, id: &str, device: &str, s: u64, fields: Value) {
     };
     let entity = doc.entities.entry(id.to_owned()).or_default();
     for (k, v) in fields {
-        entity.entry(k).or_default().write(Written {
+        entity.entry(&k).or_default().write(Written {
             stamp: s,
-            device: device.to_owned(),
-            author: String::new(),
+            device: intern(device),
+            author: intern(""),
             value: v,
         });
     }
@@ -226,7 +226,7 @@ pub fn plan(shape: &Shape) -> Doc {
                 format!("r-{device}-{}", base36(s)),
                 vec![RecordVersion {
                     stamp: s,
-                    device,
+                    device: intern(&device),
                     body: crate::doc::Body::new(&body),
                 }],
             );
@@ -294,7 +294,7 @@ pub fn edits(base: &Doc, edits: usize, devices: usize, prefix: &str, seed: u64) 
                 format!("r-{device}-{}", base36(s)),
                 vec![RecordVersion {
                     stamp: s,
-                    device,
+                    device: intern(&device),
                     body: crate::doc::Body::new(&body),
                 }],
             );
@@ -308,12 +308,12 @@ pub fn edits(base: &Doc, edits: usize, devices: usize, prefix: &str, seed: u64) 
             doc.entities
                 .entry(item.clone())
                 .or_default()
-                .entry(f.to_owned())
+                .entry(f)
                 .or_default()
                 .write(Written {
                     stamp: s,
-                    device,
-                    author: String::new(),
+                    device: intern(&device),
+                    author: intern(""),
                     value: v,
                 });
         }

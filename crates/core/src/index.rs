@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::doc::{Doc, Written};
+use crate::doc::{intern, Doc, Written};
 use crate::hlc::Clock;
 use crate::seed;
 
@@ -47,13 +47,13 @@ pub fn list_plan(
         .entities
         .entry(id.to_owned())
         .or_default()
-        .entry("title".to_owned())
+        .entry("title")
         .or_default();
     let stamp = clock.tick_after(wall_ms, reg.max_stamp());
     reg.write(Written {
         stamp,
-        device: device.to_owned(),
-        author: author.to_owned(),
+        device: intern(device),
+        author: intern(author),
         value: json!(title),
     });
 }

@@ -396,7 +396,7 @@ pub struct RecordView {
     pub record: Record,
     /// Stamp and device of the standing version (the record's clock order).
     pub stamp: u64,
-    pub device: String,
+    pub device: crate::doc::DeviceId,
     /// How many versions the record has (more than one: it was corrected).
     pub versions: usize,
 }
@@ -448,7 +448,7 @@ pub fn winners(doc: &Doc, id: &str) -> Map<String, Value> {
         .map(|fields| {
             fields
                 .iter()
-                .filter_map(|(k, r)| r.winner().map(|w| (k.clone(), w.value.clone())))
+                .filter_map(|(k, r)| r.winner().map(|w| (k.to_owned(), w.value.clone())))
                 .collect()
         })
         .unwrap_or_default()

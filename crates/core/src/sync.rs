@@ -217,7 +217,7 @@ fn holds(doc: &Doc, p: &Pending, device: &str) -> bool {
         return doc
             .records
             .get(&p.id)
-            .is_some_and(|v| v.iter().any(|x| x.stamp == p.stamp && x.device == device));
+            .is_some_and(|v| v.iter().any(|x| x.stamp == p.stamp && &*x.device == device));
     }
     p.fields.iter().all(|f| {
         doc.register(&p.id, f)

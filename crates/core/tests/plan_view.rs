@@ -124,10 +124,10 @@ proptest! {
                     let ids: Vec<String> = replica.doc.entities.keys().cloned().collect();
                     let id = if entity % 10 == 0 { format!("item-new-{}", entity % 7) } else { ids[entity % ids.len()].clone() };
                     let stamp = replica.clock.tick(wall);
-                    replica.doc.entities.entry(id.clone()).or_default().entry(FIELDS[field].to_owned()).or_default().write(Written {
+                    replica.doc.entities.entry(id.clone()).or_default().entry(FIELDS[field]).or_default().write(Written {
                         stamp,
                         device: "dev-b".into(),
-                        author: String::new(),
+                        author: "".into(),
                         value,
                     });
                     id

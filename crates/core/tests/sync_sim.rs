@@ -312,7 +312,7 @@ fn simulate(seed: u64) {
             fields.iter().flat_map(move |(f, r)| {
                 r.values()
                     .iter()
-                    .map(move |w| (e.clone(), f.clone(), w.stamp, w.device.clone()))
+                    .map(move |w| (e.clone(), f.to_owned(), w.stamp, w.device.to_string()))
             })
         })
         .collect();
@@ -436,7 +436,7 @@ fn simulate(seed: u64) {
         let got: BTreeSet<(u64, String)> = reg
             .values()
             .iter()
-            .map(|w| (w.stamp, w.device.clone()))
+            .map(|w| (w.stamp, w.device.to_string()))
             .collect();
         assert_eq!(
             got, expected,
@@ -452,7 +452,7 @@ fn simulate(seed: u64) {
         assert!(
             versions
                 .iter()
-                .any(|v| v.stamp == *stamp && v.device == *device),
+                .any(|v| v.stamp == *stamp && *v.device == **device),
             "seed {seed}: a version of {id} was lost"
         );
     }
