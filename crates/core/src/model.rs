@@ -4,14 +4,14 @@
 //! typed structs (categories, items, targets, stages, milestones, sites, work packages,
 //! progress records) and checks them. Entity kinds are told apart by their id prefix.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use chrono::{Datelike, NaiveDate};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::doc::{current_version, Doc};
+use crate::doc::{current_version, Doc, Fields, Register, Versions};
 
 /// The kinds of entity a plan holds, by id prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -454,8 +454,17 @@ pub fn winners(doc: &Doc, id: &str) -> Map<String, Value> {
         .unwrap_or_default()
 }
 
-fn read<T: for<'de> Deserialize<'de>>(map: Map<String, Value>) -> Result<T, String> {
-    serde_json::from_value(Value::Object(map)).map_err(|e| e.to_string())
+/// Reads an entity's winning values, with its `id`, as `T`: straight from the registers,
+/// without copying the values into a map first (reading a large plan did that for every
+/// field of every entity).
+fn read_fields<T: for<'de> Deserialize<'de>>(fields: &Fields, id: &Value) -> Result<T, String> {
+    let winners = fields
+        .iter()
+        .filter(|(name, _)| *name != "id")
+        .filter_map(|(name, r)| r.winner().map(|w| (name, &w.value)));
+    let pairs = winners.chain(std::iter::once(("id", id)));
+    let map = serde::de::value::MapDeserializer::<_, serde_json::Error>::new(pairs);
+    T::deserialize(map).map_err(|e| e.to_string())
 }
 
 /// The order of records in a plan: by observation, then clock order.
@@ -477,8 +486,10 @@ fn record_refs(rec: &Record) -> impl Iterator<Item = &String> {
     .flatten()
 }
 
+/// Sorts by order, then id. Keys end with the unique id, so an unstable sort gives the one
+/// order (and moves less).
 fn by_order<T>(list: &mut [T], key: impl Fn(&T) -> (f64, &str)) {
-    list.sort_by(|a, b| {
+    list.sort_unstable_by(|a, b| {
         let (oa, ia) = key(a);
         let (ob, ib) = key(b);
         oa.total_cmp(&ob).then_with(|| ia.cmp(ib))
@@ -493,17 +504,17 @@ impl Plan {
             id: doc.id.clone(),
             ..Plan::default()
         };
-        for id in doc.entities.keys() {
-            plan.read_entity(doc, id);
+        for (id, fields) in &doc.entities {
+            plan.read_fields(id, fields);
         }
         plan.sort_entities();
-        for id in doc.records.keys() {
-            if let Some(view) = plan.read_record(doc, id) {
+        for (id, versions) in &doc.records {
+            if let Some(view) = plan.read_versions(id, versions) {
                 plan.records.push(view);
             }
         }
         plan.records
-            .sort_by(|a, b| record_order(a).cmp(&record_order(b)));
+            .sort_unstable_by(|a, b| record_order(a).cmp(&record_order(b)));
         plan.unreadable.sort();
         plan.reindex();
         plan
@@ -529,21 +540,29 @@ impl Plan {
     /// Reads one entity into its kind's list (unsorted), or into `unreadable`. Deleted
     /// entities are left out.
     fn read_entity(&mut self, doc: &Doc, id: &str) {
-        let mut map = winners(doc, id);
-        if map.get("deleted").and_then(Value::as_bool).unwrap_or(false) {
+        match doc.entities.get(id) {
+            Some(fields) => self.read_fields(id, fields),
+            None => self.read_fields(id, &Fields::default()),
+        }
+    }
+
+    /// [`Plan::read_entity`] of the entity `id` with these fields.
+    fn read_fields(&mut self, id: &str, fields: &Fields) {
+        let winner = |name: &str| fields.get(name).and_then(Register::winner);
+        if winner("deleted").is_some_and(|w| w.value.as_bool() == Some(true)) {
             return;
         }
-        map.insert("id".into(), Value::String(id.to_owned()));
+        let id_value = Value::String(id.to_owned());
         let result: Result<(), String> = match Kind::of_id(id) {
-            Some(Kind::Plan) => read(map).map(|m| self.meta = Some(m)),
-            Some(Kind::Category) => read(map).map(|c| self.categories.push(c)),
-            Some(Kind::Item) => read(map).map(|c| self.items.push(c)),
-            Some(Kind::Target) => read(map).map(|c| self.targets.push(c)),
-            Some(Kind::Stage) => read(map).map(|c| self.stages.push(c)),
-            Some(Kind::Milestone) => read(map).map(|c| self.milestones.push(c)),
-            Some(Kind::Site) => read(map).map(|c| self.sites.push(c)),
-            Some(Kind::ItemSite) => read(map).map(|c| self.item_sites.push(c)),
-            Some(Kind::Package) => read(map).map(|c| self.packages.push(c)),
+            Some(Kind::Plan) => read_fields(fields, &id_value).map(|m| self.meta = Some(m)),
+            Some(Kind::Category) => read_fields(fields, &id_value).map(|c| self.categories.push(c)),
+            Some(Kind::Item) => read_fields(fields, &id_value).map(|c| self.items.push(c)),
+            Some(Kind::Target) => read_fields(fields, &id_value).map(|c| self.targets.push(c)),
+            Some(Kind::Stage) => read_fields(fields, &id_value).map(|c| self.stages.push(c)),
+            Some(Kind::Milestone) => read_fields(fields, &id_value).map(|c| self.milestones.push(c)),
+            Some(Kind::Site) => read_fields(fields, &id_value).map(|c| self.sites.push(c)),
+            Some(Kind::ItemSite) => read_fields(fields, &id_value).map(|c| self.item_sites.push(c)),
+            Some(Kind::Package) => read_fields(fields, &id_value).map(|c| self.packages.push(c)),
             None => Err("unknown kind of entity".into()),
         };
         if let Err(e) = result {
@@ -577,7 +596,7 @@ impl Plan {
             .collect();
         // Items of deleted categories go last, in their own order.
         let rank = |c: &str| cat_rank.get(c).copied().unwrap_or(usize::MAX);
-        self.items.sort_by(|a, b| {
+        self.items.sort_unstable_by(|a, b| {
             rank(&a.category)
                 .cmp(&rank(&b.category))
                 .then(a.order.total_cmp(&b.order))
@@ -586,7 +605,7 @@ impl Plan {
         by_order(&mut self.targets, |c| (c.order, &c.id));
         by_order(&mut self.stages, |c| (c.order, &c.id));
         by_order(&mut self.milestones, |c| (c.order, &c.id));
-        self.sites.sort_by(|a, b| a.id.cmp(&b.id));
+        self.sites.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         by_order(&mut self.item_sites, |c| (c.order, &c.id));
         by_order(&mut self.packages, |c| (c.order, &c.id));
     }
@@ -594,7 +613,11 @@ impl Plan {
     /// The standing version of record `id` as a view: `None` when it is deleted, has no
     /// version, or does not read (then it is listed in `unreadable`).
     fn read_record(&mut self, doc: &Doc, id: &str) -> Option<RecordView> {
-        let versions = doc.records.get(id)?;
+        self.read_versions(id, doc.records.get(id)?)
+    }
+
+    /// [`Plan::read_record`] of the record `id` with these versions.
+    fn read_versions(&mut self, id: &str, versions: &Versions) -> Option<RecordView> {
         let v = current_version(versions)?;
         if v.is_tombstone() {
             return None;
@@ -654,7 +677,7 @@ impl Plan {
 
     /// Builds the lookups over the lists read from the document.
     fn reindex(&mut self) {
-        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut index: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, r) in self.records.iter().enumerate() {
             for id in record_refs(&r.record) {
                 let list = index.entry(id.clone()).or_default();
@@ -673,7 +696,7 @@ impl Plan {
         fn add<'a>(p: &mut HashMap<String, usize>, ids: impl Iterator<Item = &'a String>) {
             p.extend(ids.enumerate().map(|(i, id)| (id.clone(), i)));
         }
-        let mut p = HashMap::new();
+        let mut p = HashMap::default();
         add(&mut p, self.categories.iter().map(|x| &x.id));
         add(&mut p, self.items.iter().map(|x| &x.id));
         add(&mut p, self.targets.iter().map(|x| &x.id));
@@ -683,7 +706,7 @@ impl Plan {
         add(&mut p, self.item_sites.iter().map(|x| &x.id));
         add(&mut p, self.packages.iter().map(|x| &x.id));
         self.positions = p;
-        let mut children: HashMap<String, Children> = HashMap::new();
+        let mut children: HashMap<String, Children> = HashMap::default();
         let mut add = |parent: &str, pick: fn(&mut Children) -> &mut Vec<usize>, i: usize| {
             pick(children.entry(parent.to_owned()).or_default()).push(i);
         };
@@ -706,7 +729,7 @@ impl Plan {
             add(&x.item, |c| &mut c.packages, i);
         }
         self.children = children;
-        let mut numbers = HashMap::new();
+        let mut numbers = HashMap::default();
         for (ci, c) in self.categories.iter().enumerate() {
             for (n, item) in self.items_of(&c.id).enumerate() {
                 numbers.insert(item.id.clone(), format!("{}.{}", ci + 1, n + 1));
