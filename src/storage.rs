@@ -151,8 +151,9 @@ pub fn has_journal(id: &str) -> bool {
 
 pub fn load_plan(id: &str) -> Option<Doc> {
     let storage = raw().ok()?;
-    let text = storage.get_item(&plan_key(id)).ok()??;
-    let mut doc = match stored::decode_snapshot(&text) {
+    let text =
+        crate::perf::span("jindu:read-stored", || storage.get_item(&plan_key(id))).ok()??;
+    let mut doc = match crate::perf::span("jindu:decode", || stored::decode_snapshot(&text)) {
         Ok(d) => d,
         Err(e) => {
             leptos::logging::error!("stored plan {id} does not read: {e}");

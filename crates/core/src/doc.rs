@@ -17,6 +17,8 @@
 //!   deletion is a tombstone version, and a tombstone wins over every other version, so a
 //!   deleted record never comes back.
 
+mod binary;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -479,6 +481,20 @@ impl<'a> IntoIterator for &'a Fields {
     }
 }
 
+impl Fields {
+    /// Fields from names already shared; later entries with the same name replace
+    /// earlier ones, as in a map.
+    fn from_names(mut v: Vec<(Arc<str>, Register)>) -> Fields {
+        if !v.windows(2).all(|p| p[0].0 < p[1].0) {
+            v.reverse();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v.dedup_by(|later, kept| later.0 == kept.0);
+        }
+        v.shrink_to_fit();
+        Fields(v)
+    }
+}
+
 impl<S: AsRef<str>> FromIterator<(S, Register)> for Fields {
     /// Later entries with the same name replace earlier ones, as in a map.
     fn from_iter<I: IntoIterator<Item = (S, Register)>>(iter: I) -> Self {
@@ -699,6 +715,24 @@ impl Doc {
         for versions in doc.records.values_mut() {
             versions.shrink_to_fit();
         }
+        Ok(doc)
+    }
+
+    /// The compact binary form this device stores (see `doc/binary.rs`).
+    pub fn to_binary(&self) -> Vec<u8> {
+        binary::encode(self)
+    }
+
+    /// Reads the binary form, as strictly as [`Doc::from_json`] reads JSON.
+    pub fn from_binary(bytes: &[u8]) -> Result<Self, DocError> {
+        let doc = binary::decode(bytes)?;
+        if doc.format > FORMAT {
+            return Err(DocError::NewerFormat {
+                found: doc.format,
+                supported: FORMAT,
+            });
+        }
+        doc.check_normal_form()?;
         Ok(doc)
     }
 

@@ -559,7 +559,9 @@ impl Plan {
             Some(Kind::Item) => read_fields(fields, &id_value).map(|c| self.items.push(c)),
             Some(Kind::Target) => read_fields(fields, &id_value).map(|c| self.targets.push(c)),
             Some(Kind::Stage) => read_fields(fields, &id_value).map(|c| self.stages.push(c)),
-            Some(Kind::Milestone) => read_fields(fields, &id_value).map(|c| self.milestones.push(c)),
+            Some(Kind::Milestone) => {
+                read_fields(fields, &id_value).map(|c| self.milestones.push(c))
+            }
             Some(Kind::Site) => read_fields(fields, &id_value).map(|c| self.sites.push(c)),
             Some(Kind::ItemSite) => read_fields(fields, &id_value).map(|c| self.item_sites.push(c)),
             Some(Kind::Package) => read_fields(fields, &id_value).map(|c| self.packages.push(c)),

@@ -212,8 +212,9 @@ proptest! {
         prop_assert_eq!(bytes(&merged(&merged(a, b), c)), bytes(&merged(a, &merged(b, c))), "associative");
         prop_assert_eq!(bytes(&merged(a, a)), bytes(a), "idempotent");
         prop_assert_eq!(bytes(&merged(a, &merged(a, b))), bytes(&merged(a, b)), "absorbs");
-        // The canonical bytes read back as the same state.
+        // The canonical bytes read back as the same state, and so does the binary form.
         prop_assert_eq!(Doc::from_json(&bytes(a)).unwrap(), a.clone());
+        prop_assert_eq!(bytes(&Doc::from_binary(&merged(a, b).to_binary()).unwrap()), bytes(&merged(a, b)));
         // Nothing either side held is lost.
         let ab = merged(a, b);
         prop_assert!(ab.contains(a) && ab.contains(b));

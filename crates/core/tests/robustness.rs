@@ -127,6 +127,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic_the_reader(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         let _ = Doc::from_json(&bytes);
+        let _ = Doc::from_binary(&bytes);
     }
 
     #[test]
@@ -185,9 +186,23 @@ proptest! {
             prop_assert!(in_bounds(target_progress(&plan, t, as_of).percent));
         }
         let _ = problems(&plan, as_of);
-        // Whatever was accepted still encodes and reads back.
-        let back = Doc::from_json(&r.doc.to_json()).unwrap();
+        // Whatever was accepted still encodes and reads back, from JSON and from the
+        // binary form this device stores, to the same canonical bytes.
+        let json = r.doc.to_json();
+        let back = Doc::from_json(&json).unwrap();
         prop_assert!(back == r.doc, "the document reads back as it was written");
+        let binary = r.doc.to_binary();
+        let back = Doc::from_binary(&binary).unwrap();
+        prop_assert!(back == r.doc, "the binary form reads back as it was written");
+        prop_assert!(back.to_json() == json);
+        // Damage to the binary form is an error or another document, never a panic.
+        for cut in [1, binary.len() / 3, binary.len() / 2, binary.len() - 1] {
+            prop_assert!(Doc::from_binary(&binary[..cut]).is_err(), "cut at {}", cut);
+        }
+        let mut flipped = binary.clone();
+        let at = (day as usize * 7919) % flipped.len();
+        flipped[at] ^= 0x5a;
+        let _ = Doc::from_binary(&flipped);
     }
 }
 
