@@ -211,5 +211,5 @@ pub fn App() -> impl IntoView {
 /// Mounts the app on the page's body (called by `main`).
 pub fn start() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(App);
+    crate::perf::span("jindu:mount", || leptos::mount::mount_to_body(App));
 }

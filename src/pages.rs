@@ -28,7 +28,11 @@ pub fn OverviewPage() -> impl IntoView {
     let title = move || state.title();
     let as_of_value = move || state.as_of().to_string();
     // Every figure of the page from one pass over the items, once per change.
-    let figures = Memo::new(move |_| state.plan.with(|p| overview(&p.0, today())));
+    let figures = Memo::new(move |_| {
+        state
+            .plan
+            .with(|p| crate::perf::span("jindu:overview", || overview(&p.0, today())))
+    });
     let overall = Memo::new(move |_| figures.with(|f| f.plan.clone()));
     let counts = Memo::new(move |_| figures.with(|f| (f.overdue, f.at_risk)));
     let categories = move || {

@@ -1,6 +1,6 @@
-//! User Timing measures of the app's own steps (`jindu:load-plan` with its parts
-//! `jindu:read-stored` and `jindu:decode`, `jindu:plan-view`, `jindu:store`,
-//! `jindu:edit`), read by the browser benchmarks and visible in any browser's
+//! User Timing measures of the app's own steps (`jindu:mount`, the whole start, with
+//! `jindu:load-plan` and its parts `jindu:read-stored` and `jindu:decode`,
+//! `jindu:plan-view` and `jindu:overview`; `jindu:store`, `jindu:edit`), read by the browser benchmarks and visible in any browser's
 //! performance panel. Without a `performance` object, the work just runs.
 
 /// Runs `f` and records its duration as a measure named `name`.
