@@ -16,6 +16,7 @@ test("record offline, reload, and sync when the server is back", async () => {
     // First visit online loads the built-in plan.
     await setInspector(a.page, base, "张检查");
     await a.page.goto(base + "/");
+    await a.page.getByTestId("category-card").first().waitFor();
     assert.equal(await a.page.getByTestId("category-card").count(), 6);
     await waitForServiceWorker(a.page);
     await waitForBadge(a.page, "synced");
