@@ -456,16 +456,25 @@ async fn plan_documents_are_guarded_against_garbage_and_data_loss() {
     assert_eq!(r.status(), 200);
 }
 
-#[tokio::test]
-async fn the_app_is_served_with_index_html_for_deep_links() {
-    let root = temp_dir("static");
+/// A server whose `--static-dir` holds these files (name, content).
+fn serving_app(tag: &str, files: &[(&str, &str)]) -> Server {
+    let root = temp_dir(tag);
     let dist = root.join("dist");
     std::fs::create_dir_all(&dist).unwrap();
-    std::fs::write(dist.join("index.html"), "<html>进度</html>").unwrap();
-    std::fs::write(dist.join("app.js"), "1").unwrap();
-    let s = Server::start(
+    for (name, content) in files {
+        std::fs::write(dist.join(name), content).unwrap();
+    }
+    Server::start(
         &root.join("data"),
         &["--static-dir", dist.to_str().unwrap()],
+    )
+}
+
+#[tokio::test]
+async fn the_app_is_served_with_index_html_for_deep_links() {
+    let s = serving_app(
+        "static",
+        &[("index.html", "<html>进度</html>"), ("app.js", "1")],
     );
     let c = client();
     assert_eq!(
@@ -494,17 +503,15 @@ async fn the_app_is_served_with_index_html_for_deep_links() {
 
 #[tokio::test]
 async fn compressed_copies_of_the_app_go_to_browsers_that_accept_them() {
-    let root = temp_dir("precompressed");
-    let dist = root.join("dist");
-    std::fs::create_dir_all(&dist).unwrap();
-    std::fs::write(dist.join("index.html"), "<html>进度</html>").unwrap();
-    std::fs::write(dist.join("index.html.br"), "brotli index").unwrap();
-    std::fs::write(dist.join("app.wasm"), "plain wasm").unwrap();
-    std::fs::write(dist.join("app.wasm.br"), "brotli wasm").unwrap();
-    std::fs::write(dist.join("app.wasm.gz"), "gzip wasm").unwrap();
-    let s = Server::start(
-        &root.join("data"),
-        &["--static-dir", dist.to_str().unwrap()],
+    let s = serving_app(
+        "precompressed",
+        &[
+            ("index.html", "<html>进度</html>"),
+            ("index.html.br", "brotli index"),
+            ("app.wasm", "plain wasm"),
+            ("app.wasm.br", "brotli wasm"),
+            ("app.wasm.gz", "gzip wasm"),
+        ],
     );
     let c = client();
     let get = |path: &'static str, accept: &'static str| {
