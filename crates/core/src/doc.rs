@@ -563,13 +563,14 @@ impl RecordVersion {
     }
 }
 
-/// A record version's content, held as the JSON text it was read or written as.
+/// A record version's content, held as canonical JSON text (keys sorted, no spaces:
+/// the value as it prints).
 ///
 /// Records are most of a large plan and are read only to build the plan view, so they
-/// are kept as text (about a fifth of the memory of a parsed value) and reading a
-/// document does not build their maps. The text is the state: it is written back as it
-/// was read, so a document still encodes to the same bytes. Shared, never changed after
-/// it is written: merging copies a pointer, not the content.
+/// are kept as text (about a fifth of the memory of a parsed value) and the binary
+/// snapshot reads them without building their maps. A document encodes to the same
+/// bytes as when bodies were values. Shared, never changed after it is written: merging
+/// copies a pointer, not the content.
 #[derive(Clone)]
 pub struct Body(Arc<RawValue>);
 
@@ -623,15 +624,12 @@ impl Serialize for Body {
 
 impl<'de> Deserialize<'de> for Body {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = Box::<RawValue>::deserialize(d)?;
-        // Surrounding spaces (which a hand-edited file may have) are not content.
-        if raw.get().trim().len() != raw.get().len() {
-            let trimmed = raw.get().trim().to_owned();
-            return RawValue::from_string(trimmed)
-                .map(|r| Body(Arc::from(r)))
-                .map_err(serde::de::Error::custom);
-        }
-        Ok(Body(Arc::from(raw)))
+        // Read from JSON (a sync, the journal, a backup), a body is brought to its
+        // canonical text, as the value it was before: a file edited by hand (spaces,
+        // keys out of order) then holds the same state as every other replica. The
+        // binary snapshot holds canonical text already and skips this.
+        let value = Value::deserialize(d)?;
+        Ok(Body::new(&value))
     }
 }
 
@@ -1095,19 +1093,20 @@ mod tests {
     }
 
     #[test]
-    fn record_bodies_are_kept_as_read_and_written_back_the_same() {
-        let text = br#"{"format":1,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r":{"by":"\u7532","n":1.50,"on":"2021-07-01"}},{"s":2,"d":"a","r":null}]}}"#;
-        let doc = Doc::from_json(text).unwrap();
-        assert_eq!(doc.to_json(), text.to_vec());
+    fn record_bodies_are_held_as_canonical_text() {
+        let canonical = r#"{"format":1,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r":{"by":"甲","n":1.5,"on":"2021-07-01"}},{"s":2,"d":"a","r":null}]}}"#;
+        let doc = Doc::from_json(canonical.as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(doc.to_json()).unwrap(), canonical);
         let versions = &doc.records["r1"];
         assert!(!versions[0].is_tombstone() && versions[1].is_tombstone());
         let body: Value = versions[0].body.read().unwrap();
         assert_eq!(body, json!({"by": "甲", "n": 1.5, "on": "2021-07-01"}));
-        // Spaces around a body (a hand-edited file) are not part of it.
-        let spaced =
-            br#"{"format":1,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r": null }]}}"#;
-        let doc = Doc::from_json(spaced).unwrap();
-        assert!(doc.records["r1"][0].is_tombstone());
+        // A file edited by hand (escapes, spaces, keys out of order, a trailing zero)
+        // holds the same state, and encodes to the same bytes.
+        let edited = br#"{"format":1,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r": { "on" : "2021-07-01", "n": 1.50, "by":"\u7532" } },{"s":2,"d":"a","r": null }]}}"#;
+        let read = Doc::from_json(edited).unwrap();
+        assert_eq!(read, doc);
+        assert_eq!(read.to_json(), doc.to_json());
         assert_eq!(
             Body::new(&json!({"b": 1, "a": [2]})).json(),
             r#"{"a":[2],"b":1}"#
