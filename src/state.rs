@@ -105,7 +105,6 @@ impl AppState {
         // For the app's lifetime: the handles are dropped without removing the listeners.
         let _ = window_event_listener_untyped("visibilitychange", fold);
         let _ = window_event_listener_untyped("pagehide", move |_| state.fold_journal());
-        let _ = window_event_listener_untyped("online", move |_| state.sync_now());
         state
     }
 

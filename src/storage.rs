@@ -140,7 +140,6 @@ fn random_id() -> String {
         .collect()
 }
 
-/// A stored plan document with its journal replayed, if this device holds one that reads.
 /// Whether edits to a plan wait in its journal (not yet folded into its snapshot).
 pub fn has_journal(id: &str) -> bool {
     raw()
@@ -149,6 +148,7 @@ pub fn has_journal(id: &str) -> bool {
         .is_some_and(|j| !j.is_empty())
 }
 
+/// A stored plan document with its journal replayed, if this device holds one that reads.
 pub fn load_plan(id: &str) -> Option<Doc> {
     let storage = raw().ok()?;
     let text =
