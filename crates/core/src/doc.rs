@@ -498,15 +498,11 @@ impl Fields {
 impl<S: AsRef<str>> FromIterator<(S, Register)> for Fields {
     /// Later entries with the same name replace earlier ones, as in a map.
     fn from_iter<I: IntoIterator<Item = (S, Register)>>(iter: I) -> Self {
-        let mut v: Vec<(Arc<str>, Register)> = iter
-            .into_iter()
-            .map(|(n, r)| (intern(n.as_ref()), r))
-            .collect();
-        v.reverse();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v.dedup_by(|later, kept| later.0 == kept.0);
-        v.shrink_to_fit();
-        Fields(v)
+        Fields::from_names(
+            iter.into_iter()
+                .map(|(n, r)| (intern(n.as_ref()), r))
+                .collect(),
+        )
     }
 }
 
@@ -535,7 +531,7 @@ impl<'de> Deserialize<'de> for Fields {
                     v.push((name, register));
                 }
                 // Canonical documents list fields in order: then this sorts nothing.
-                Ok(v.into_iter().collect())
+                Ok(Fields::from_names(v))
             }
         }
         d.deserialize_map(Visit)
@@ -690,30 +686,29 @@ impl Doc {
 
     /// Parses a document, refusing newer formats and migrating older ones.
     pub fn from_json(bytes: &[u8]) -> Result<Self, DocError> {
-        let newer = |found: u32| DocError::NewerFormat {
-            found,
-            supported: FORMAT,
-        };
         // Format 1 is the first: later formats add a migration step here, as a pure
         // function from the older shape to the newer one.
         let mut doc: Doc = match serde_json::from_slice(bytes) {
             Ok(doc) => doc,
             // A newer format may not read as this one: say so rather than "malformed".
             Err(e) => {
-                return Err(match serde_json::from_slice::<FormatProbe>(bytes) {
-                    Ok(probe) if probe.format > FORMAT => newer(probe.format),
-                    _ => DocError::Malformed(e.to_string()),
-                })
+                let probe = serde_json::from_slice::<FormatProbe>(bytes);
+                check_format(probe.map_or(FORMAT, |p| p.format))?;
+                return Err(DocError::Malformed(e.to_string()));
             }
         };
-        if doc.format > FORMAT {
-            return Err(newer(doc.format));
-        }
-        doc.check_normal_form()?;
+        doc.check_read()?;
         for versions in doc.records.values_mut() {
             versions.shrink_to_fit();
         }
         Ok(doc)
+    }
+
+    /// What reading checks of a document, in either form: a format this build knows, and
+    /// the normal form.
+    fn check_read(&self) -> Result<(), DocError> {
+        check_format(self.format)?;
+        self.check_normal_form()
     }
 
     /// The compact binary form this device stores (see `doc/binary.rs`).
@@ -724,13 +719,7 @@ impl Doc {
     /// Reads the binary form, as strictly as [`Doc::from_json`] reads JSON.
     pub fn from_binary(bytes: &[u8]) -> Result<Self, DocError> {
         let doc = binary::decode(bytes)?;
-        if doc.format > FORMAT {
-            return Err(DocError::NewerFormat {
-                found: doc.format,
-                supported: FORMAT,
-            });
-        }
-        doc.check_normal_form()?;
+        doc.check_read()?;
         Ok(doc)
     }
 
@@ -900,6 +889,17 @@ impl Doc {
             .flat_map(|v| v.iter().map(|x| x.stamp));
         fields.chain(records).max().unwrap_or(0)
     }
+}
+
+/// Refuses a format newer than this build's.
+fn check_format(found: u32) -> Result<(), DocError> {
+    if found > FORMAT {
+        return Err(DocError::NewerFormat {
+            found,
+            supported: FORMAT,
+        });
+    }
+    Ok(())
 }
 
 /// Joins a record's versions into ours; returns whether ours changed.
