@@ -481,10 +481,17 @@ fn ItemDetail(id: String) -> impl IntoView {
             .with(|p| data.with(|d| d.as_ref().map(|(_, _, i)| item_progress(&p.0, i, today()))))
             .unwrap_or_else(jindu_core::progress::Progress::none)
     });
+    // Judged with the progress above, not computed again.
     let schedule = Memo::new(move |_| {
+        let progress = progress.get();
         state
             .plan
-            .with(|p| data.with(|d| d.as_ref().map(|(_, _, i)| item_schedule(&p.0, i, today()))))
+            .with(|p| {
+                data.with(|d| {
+                    d.as_ref()
+                        .map(|(_, _, i)| item_schedule_with(&p.0, i, &progress, today()))
+                })
+            })
             .unwrap_or(Schedule::OnTrack)
     });
     let field = move |f: fn(&Item) -> String| {
