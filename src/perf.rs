@@ -1,7 +1,8 @@
 //! User Timing measures of the app's own steps (`jindu:mount`, the whole start, with
 //! `jindu:load-plan` and its parts `jindu:read-stored` and `jindu:decode`,
-//! `jindu:plan-view` and `jindu:overview`; `jindu:store`, `jindu:edit`), read by the browser benchmarks and visible in any browser's
-//! performance panel. Without a `performance` object, the work just runs.
+//! `jindu:plan-view` and `jindu:overview`; `jindu:store`, `jindu:edit`), read by the
+//! browser benchmarks and visible in any browser's performance panel. Without a
+//! `performance` object, the work just runs.
 
 /// Runs `f` and records its duration as a measure named `name`.
 pub fn span<T>(name: &str, f: impl FnOnce() -> T) -> T {
