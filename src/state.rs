@@ -10,7 +10,7 @@ use jindu_core::edit::{Applied, Edit, EditError, Replica};
 use jindu_core::index;
 use jindu_core::model::Plan;
 use jindu_core::seed;
-use jindu_core::sync::{run_round, Policy, Status, SyncState};
+use jindu_core::sync::{run_round, Endpoint, Policy, Status, Step, SyncRound, SyncState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -330,47 +330,54 @@ impl AppState {
         let (base, token) = self
             .settings
             .with_untracked(|s| (endpoint_base(s.endpoint.as_deref()), s.token.clone()));
-        let mut replica = self.replica.get_untracked();
-        let mut state = self.sync.get_untracked();
-        let started_pending = state.pending.clone();
-        let etag_before = state.etag.clone();
+        let plan = self.replica.with_untracked(|r| r.doc.id.clone());
         let endpoint = FetchEndpoint {
-            url: format!("{base}{}", index::plan_path(&replica.doc.id)),
+            url: format!("{base}{}", index::plan_path(&plan)),
             token: token.clone(),
         };
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
-        run_round(&endpoint, &mut replica, &mut state, Policy::default(), seed).await;
-        // Edits made while the round ran are in the live replica, not in the copy: merge
-        // the copy's result in and keep every pending edit the round did not confirm.
-        let confirmed: Vec<_> = started_pending
-            .into_iter()
-            .filter(|p| !state.pending.contains(p))
-            .collect();
-        // Only a round that brought something this device lacked changes the live document
+        // The engine works on the live replica and sync state, a reply at a time, each
+        // in one task: edits made while a request is out land in the same replica, and
+        // the engine counts as sent only what a request carried. (Copying the replica
+        // for the round and merging the copy back cost as much again as the round on a
+        // large plan.)
+        let mut round = SyncRound::new(Policy::default(), seed);
+        let feed = |f: &mut dyn FnMut(&mut Replica, &mut SyncState) -> Step| {
+            let mut step = None;
+            self.replica.update_untracked(|r| {
+                // Another plan was opened while a request was out: this round is over.
+                if r.doc.id == plan {
+                    self.sync.update_untracked(|s| step = Some(f(r, s)));
+                }
+            });
+            step
+        };
+        let mut step = feed(&mut |r, s| round.start(r, s));
+        while let Some(next) = step {
+            step = match next {
+                Step::Send(request) => {
+                    let mut reply = Some(endpoint.send(request).await);
+                    let now = endpoint.now_ms();
+                    feed(&mut |r, s| {
+                        let reply = reply.take().expect("a reply is fed once");
+                        round.on_reply(r, s, reply, now)
+                    })
+                }
+                Step::Wait(ms) => {
+                    endpoint.sleep(ms).await;
+                    feed(&mut |_, _| round.resume())
+                }
+                Step::Finished(_) => None,
+            };
+        }
+        self.sync.notify();
+        // Only a round that brought something this device lacked changed the document
         // (not one that was offline, found the file unchanged or only uploaded this
         // device's edits); only then are the plan view and the snapshot, slow to rebuild
         // on a large plan, made again.
-        let mut changed = false;
-        if state.etag != etag_before {
-            self.replica.update(|live| {
-                if live.doc.id == replica.doc.id {
-                    changed = live.doc.merge(&replica.doc).unwrap_or(false);
-                    live.clock.last = live.clock.last.max(replica.clock.last);
-                }
-            });
-            if changed {
-                self.replan();
-            }
-        }
-        self.sync.update(|live| {
-            live.pending.retain(|p| !confirmed.contains(p));
-            live.etag = state.etag.clone();
-            live.last_synced_ms = state.last_synced_ms;
-            live.stopped = state.stopped.clone();
-            live.offline = state.offline.clone();
-            live.skewed_ahead_ms = state.skewed_ahead_ms;
-        });
-        if changed {
+        let same_plan = self.replica.with_untracked(|r| r.doc.id == plan);
+        if round.learned() && same_plan {
+            self.replan();
             self.persist();
         } else if let Err(e) = self
             .replica
@@ -453,7 +460,7 @@ impl AppState {
         if !index::is_plan_id(&id) || id == index::INDEX_ID {
             return Err(format!("'{id}'"));
         }
-        if storage::load_plan(&id).is_some()
+        if storage::holds_plan(&id)
             || index::listed(&self.index.get_untracked())
                 .iter()
                 .any(|l| l.id == id)

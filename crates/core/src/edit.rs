@@ -476,11 +476,22 @@ impl Replica {
         remote: &Doc,
         wall_ms: u64,
     ) -> Result<Option<u64>, crate::doc::DocError> {
-        self.doc.merge(remote)?;
-        Ok(match self.clock.observe(wall_ms, remote.max_stamp()) {
+        Ok(self.merge_remote_changed(remote, wall_ms)?.1)
+    }
+
+    /// [`merge_remote`](Self::merge_remote), also saying whether the document changed
+    /// (the remote held something this replica lacked).
+    pub fn merge_remote_changed(
+        &mut self,
+        remote: &Doc,
+        wall_ms: u64,
+    ) -> Result<(bool, Option<u64>), crate::doc::DocError> {
+        let changed = self.doc.merge(remote)?;
+        let skew = match self.clock.observe(wall_ms, remote.max_stamp()) {
             Observed::Adopted => None,
             Observed::FarAhead { ahead_ms } => Some(ahead_ms),
-        })
+        };
+        Ok((changed, skew))
     }
 }
 

@@ -229,7 +229,10 @@ fn holds(doc: &Doc, p: &Pending, device: &str) -> bool {
 enum Phase {
     Idle,
     Getting,
-    Writing { body: Vec<u8> },
+    /// A PUT is in flight; these pending edits were in what it carries.
+    Writing {
+        carried: Vec<Pending>,
+    },
     Rereading,
     Waiting,
     Done,
@@ -242,6 +245,8 @@ pub struct SyncRound {
     phase: Phase,
     conflicts: u32,
     rng: u64,
+    /// Whether a fetched file held something the replica lacked.
+    learned: bool,
 }
 
 /// A small seeded generator for back-off jitter (xorshift64*).
@@ -262,6 +267,7 @@ impl SyncRound {
             phase: Phase::Idle,
             conflicts: 0,
             rng: seed | 1,
+            learned: false,
         }
     }
 
@@ -281,6 +287,12 @@ impl SyncRound {
             None
         };
         Step::Send(Request::Get { if_none_match })
+    }
+
+    /// Whether the round merged in something the replica lacked: only then did the
+    /// replica's document change (the driver rebuilds what it derives from it).
+    pub fn learned(&self) -> bool {
+        self.learned
     }
 
     /// Continues after a [`Step::Wait`].
@@ -350,9 +362,10 @@ impl SyncRound {
         }
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Getting | Phase::Rereading => match status {
+                // The file is still the version this replica merged last. That confirms
+                // no pending edit: one made while the GET was out is not in the file.
                 304 => match etag.or_else(|| state.etag.clone()) {
                     Some(etag) => {
-                        state.confirm(&replica.doc, &replica.device);
                         if state.pending.is_empty() {
                             Step::Finished(Outcome::Synced { etag })
                         } else {
@@ -377,8 +390,9 @@ impl SyncRound {
                         }
                         Err(e) => return stopped(SyncError::Unreadable(e.to_string())),
                     };
-                    match replica.merge_remote(&remote, wall_ms) {
-                        Ok(skew) => {
+                    match replica.merge_remote_changed(&remote, wall_ms) {
+                        Ok((changed, skew)) => {
+                            self.learned |= changed;
                             if skew.is_some() {
                                 state.skewed_ahead_ms = skew;
                             }
@@ -389,30 +403,32 @@ impl SyncRound {
                         state.confirm(&remote, &replica.device);
                         return Step::Finished(Outcome::Synced { etag });
                     }
-                    let out = replica.doc.to_json();
                     // Safety net: what we write must hold everything we fetched.
                     if !replica.doc.contains(&remote) {
                         return stopped(SyncError::WouldLoseData);
                     }
-                    self.phase = Phase::Writing { body: out.clone() };
+                    self.phase = Phase::Writing {
+                        carried: carried(replica, state),
+                    };
                     Step::Send(Request::Put {
-                        body: out,
+                        body: replica.doc.to_json(),
                         if_match: etag,
                     })
                 }
                 404 => {
-                    let out = replica.doc.to_json();
-                    self.phase = Phase::Writing { body: out.clone() };
-                    Step::Send(Request::Create { body: out })
+                    self.phase = Phase::Writing {
+                        carried: carried(replica, state),
+                    };
+                    Step::Send(Request::Create {
+                        body: replica.doc.to_json(),
+                    })
                 }
                 other => stopped(SyncError::Unexpected(other)),
             },
-            Phase::Writing { body: written } => match status {
+            Phase::Writing { carried } => match status {
                 200 | 201 | 204 => match etag {
                     Some(etag) => {
-                        if let Ok(doc) = Doc::from_json(&written) {
-                            state.confirm(&doc, &replica.device);
-                        }
+                        state.pending.retain(|p| !carried.contains(p));
                         Step::Finished(Outcome::Synced { etag })
                     }
                     None => {
@@ -440,6 +456,18 @@ impl SyncRound {
             .min(self.policy.max_backoff_ms);
         exp / 2 + next_random(&mut self.rng) % (exp / 2 + 1)
     }
+}
+
+/// The pending edits the replica's document holds: those a PUT of it carries. (Every
+/// one, unless the driver recorded an edit it has not applied.) Edits made while the PUT
+/// is out are not among them, so its success confirms only these.
+fn carried(replica: &Replica, state: &SyncState) -> Vec<Pending> {
+    state
+        .pending
+        .iter()
+        .filter(|p| holds(&replica.doc, p, &replica.device))
+        .cloned()
+        .collect()
 }
 
 fn offline(reason: String) -> Step {

@@ -262,3 +262,82 @@ fn a_remote_edit_arrives_and_local_edits_survive() {
     assert!(plan.records.iter().any(|x| x.record.author == "乙"));
     assert!(plan.records.iter().any(|x| x.record.author == "甲"));
 }
+
+/// A record by `who` on `item`, applied to `r` and noted as pending in `s`.
+fn record_edit(r: &mut Replica, s: &mut SyncState, who: &str, item: &str) {
+    let record =
+        serde_json::from_value(json!({"on": "2021-07-03", "by": who, "item": item, "pct": 10}))
+            .unwrap();
+    let a = r.apply(&Edit::AddRecord { record }, who, NOW).unwrap();
+    s.note_edit(&a, Vec::new());
+}
+
+// The app drives a round on its live replica: edits go on while a request is out.
+
+#[test]
+fn an_edit_made_while_the_put_is_out_stays_pending() {
+    let (mut r, mut s) = replica_with_edit();
+    let (mut round, _) = started(&r, &s);
+    let step = round.on_reply(&mut r, &mut s, seed_reply(), NOW);
+    let Step::Send(Request::Put { body, .. }) = step else {
+        panic!("{step:?}")
+    };
+    record_edit(&mut r, &mut s, "丙", "item-4-2");
+    assert_eq!(s.pending.len(), 2);
+    let step = round.on_reply(&mut r, &mut s, Reply::status(204, Some("\"e2\""), ""), NOW);
+    assert!(matches!(step, Step::Finished(Outcome::Synced { .. })));
+    // The PUT carried the first edit only: the second is still to be sent.
+    assert_eq!(s.pending.len(), 1);
+    let sent = Plan::from_doc(&Doc::from_json(&body).unwrap());
+    assert!(!sent.records.iter().any(|x| x.record.author == "丙"));
+    assert_eq!(s.status().name(), "pending");
+}
+
+#[test]
+fn a_304_confirms_no_edit_made_while_the_get_was_out() {
+    let mut r = Replica::new(seed::xixing_2021(), "tab1", Clock::default());
+    let mut s = SyncState {
+        etag: Some("\"e1\"".into()),
+        ..SyncState::default()
+    };
+    let (mut round, req) = started(&r, &s);
+    assert!(matches!(
+        req,
+        Request::Get {
+            if_none_match: Some(_)
+        }
+    ));
+    record_edit(&mut r, &mut s, "丙", "item-4-2");
+    let step = round.on_reply(&mut r, &mut s, Reply::status(304, Some("\"e1\""), ""), NOW);
+    // The file lacks the edit: the round fetches it to merge and write, not "synced".
+    assert_eq!(
+        step,
+        Step::Send(Request::Get {
+            if_none_match: None
+        })
+    );
+    assert_eq!(s.pending.len(), 1);
+}
+
+#[test]
+fn a_round_says_whether_the_file_held_something_new() {
+    // Only this device's edit to upload: the replica learns nothing.
+    let (mut r, mut s) = replica_with_edit();
+    let (mut round, _) = started(&r, &s);
+    let before = r.doc.clone();
+    round.on_reply(&mut r, &mut s, seed_reply(), NOW);
+    assert!(!round.learned());
+    assert_eq!(r.doc, before);
+    // Another device's record in the file: the replica learns it.
+    let mut other = Replica::new(seed::xixing_2021(), "tab2", Clock::default());
+    record_edit(&mut other, &mut SyncState::default(), "乙", "item-4-2");
+    let (mut round, _) = started(&r, &s);
+    round.on_reply(
+        &mut r,
+        &mut s,
+        Reply::status(200, Some("\"o\""), other.doc.to_json()),
+        NOW,
+    );
+    assert!(round.learned());
+    assert_ne!(r.doc, before);
+}
