@@ -504,6 +504,7 @@ impl Plan {
             id: doc.id.clone(),
             ..Plan::default()
         };
+        plan.reserve_for(doc);
         for (id, fields) in &doc.entities {
             plan.read_fields(id, fields);
         }
@@ -547,6 +548,28 @@ impl Plan {
     }
 
     /// [`Plan::read_entity`] of the entity `id` with these fields.
+    /// Room for every entity and record of `doc`, so that reading it allocates each
+    /// list once: grown by doubling instead, a large plan's lists held up to twice their
+    /// size, and old and new copies were both held while they grew.
+    fn reserve_for(&mut self, doc: &Doc) {
+        let mut counts = [0usize; Kind::ALL.len()];
+        for id in doc.entities.keys() {
+            if let Some(kind) = Kind::of_id(id) {
+                counts[kind as usize] += 1;
+            }
+        }
+        let n = |kind: Kind| counts[kind as usize];
+        self.categories.reserve_exact(n(Kind::Category));
+        self.items.reserve_exact(n(Kind::Item));
+        self.targets.reserve_exact(n(Kind::Target));
+        self.stages.reserve_exact(n(Kind::Stage));
+        self.milestones.reserve_exact(n(Kind::Milestone));
+        self.sites.reserve_exact(n(Kind::Site));
+        self.item_sites.reserve_exact(n(Kind::ItemSite));
+        self.packages.reserve_exact(n(Kind::Package));
+        self.records.reserve_exact(doc.records.len());
+    }
+
     fn read_fields(&mut self, id: &str, fields: &Fields) {
         let winner = |name: &str| fields.get(name).and_then(Register::winner);
         if winner("deleted").is_some_and(|w| w.value.as_bool() == Some(true)) {
@@ -699,6 +722,16 @@ impl Plan {
             p.extend(ids.enumerate().map(|(i, id)| (id.clone(), i)));
         }
         let mut p = HashMap::default();
+        p.reserve(
+            self.categories.len()
+                + self.items.len()
+                + self.targets.len()
+                + self.stages.len()
+                + self.milestones.len()
+                + self.sites.len()
+                + self.item_sites.len()
+                + self.packages.len(),
+        );
         add(&mut p, self.categories.iter().map(|x| &x.id));
         add(&mut p, self.items.iter().map(|x| &x.id));
         add(&mut p, self.targets.iter().map(|x| &x.id));
