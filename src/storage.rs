@@ -148,6 +148,14 @@ pub fn has_journal(id: &str) -> bool {
         .is_some_and(|j| !j.is_empty())
 }
 
+/// Whether this device stores a plan under `id`, readable or not: reading a large plan
+/// only to learn that would take seconds, and a damaged one must not be written over.
+pub fn holds_plan(id: &str) -> bool {
+    // `key in localStorage` is true exactly for stored keys (besides the Storage
+    // methods' names, which no plan key equals), and copies no value.
+    raw().is_ok_and(|s| js_sys::Reflect::has(&s, &plan_key(id).into()).unwrap_or(false))
+}
+
 /// A stored plan document with its journal replayed, if this device holds one that reads.
 pub fn load_plan(id: &str) -> Option<Doc> {
     let storage = raw().ok()?;

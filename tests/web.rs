@@ -61,6 +61,10 @@ fn a_plan_round_trips_through_local_storage() {
         .set_item("jindu.v1.plan.bad", "{oops")
         .unwrap();
     assert!(storage::load_plan("bad").is_none());
+    // It is still held, so adding a plan under its id cannot write over it.
+    assert!(storage::holds_plan("bad"));
+    assert!(storage::holds_plan(seed::PLAN_ID));
+    assert!(!storage::holds_plan("absent"));
 }
 
 #[wasm_bindgen_test]
