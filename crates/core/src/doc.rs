@@ -654,6 +654,15 @@ pub struct Doc {
     pub records: BTreeMap<String, Versions>,
 }
 
+/// What a merge changed ([`Doc::merge_changes`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Whether the document changed (a newer format alone counts).
+    pub any: bool,
+    /// The entities and records that changed, each once, in no particular order.
+    pub ids: Vec<String>,
+}
+
 /// Errors reading a document.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DocError {
@@ -781,20 +790,30 @@ impl Doc {
     /// Joins another replica of the same document into this one. Returns whether this
     /// one changed (it did not when it already held everything `other` holds).
     pub fn merge(&mut self, other: &Doc) -> Result<bool, DocError> {
+        self.merge_changes(other).map(|c| c.any)
+    }
+
+    /// [`merge`](Self::merge), saying which entities and records changed: what a view
+    /// of this document must read again, and what another copy of it lacks.
+    pub fn merge_changes(&mut self, other: &Doc) -> Result<Changes, DocError> {
         if self.id != other.id {
             return Err(DocError::DifferentDocuments(
                 self.id.clone(),
                 other.id.clone(),
             ));
         }
-        let mut changed = other.format > self.format;
+        let mut out = Changes {
+            any: other.format > self.format,
+            ids: Vec::new(),
+        };
         self.format = self.format.max(other.format);
         for (id, fields) in &other.entities {
             let Some(mine) = self.entities.get_mut(id) else {
                 self.entities.insert(id.clone(), fields.clone());
-                changed = true;
+                out.ids.push(id.clone());
                 continue;
             };
+            let mut changed = false;
             for (name, reg) in fields {
                 match mine.get_mut(name) {
                     Some(r) => changed |= r.merge(reg),
@@ -804,16 +823,23 @@ impl Doc {
                     }
                 }
             }
+            if changed {
+                out.ids.push(id.clone());
+            }
         }
         if other.records.len() * 8 < self.records.len() {
             // A few records (a journal entry, a small sync): look each one up.
             for (id, versions) in &other.records {
                 match self.records.get_mut(id) {
                     Some(mine) if mine == versions => {}
-                    Some(mine) => changed |= merge_versions(mine, versions),
+                    Some(mine) => {
+                        if merge_versions(mine, versions) {
+                            out.ids.push(id.clone());
+                        }
+                    }
                     None => {
                         self.records.insert(id.clone(), versions.clone());
-                        changed = true;
+                        out.ids.push(id.clone());
                     }
                 }
             }
@@ -826,21 +852,38 @@ impl Doc {
             for (id, mut versions) in mine {
                 while let Some((tid, tv)) = theirs.next_if(|(tid, _)| **tid < id) {
                     joined.push((tid.clone(), tv.clone()));
-                    changed = true;
+                    out.ids.push(tid.clone());
                 }
                 if let Some((_, tv)) = theirs.next_if(|(tid, _)| **tid == id) {
-                    if versions != *tv {
-                        changed |= merge_versions(&mut versions, tv);
+                    if versions != *tv && merge_versions(&mut versions, tv) {
+                        out.ids.push(id.clone());
                     }
                 }
                 joined.push((id, versions));
             }
-            let before = joined.len();
-            joined.extend(theirs.map(|(id, v)| (id.clone(), v.clone())));
-            changed |= joined.len() > before;
+            for (id, v) in theirs {
+                joined.push((id.clone(), v.clone()));
+                out.ids.push(id.clone());
+            }
             self.records = joined.into_iter().collect();
         }
-        Ok(changed)
+        out.any |= !out.ids.is_empty();
+        Ok(out)
+    }
+
+    /// The part of this document that holds `ids` (entities or records; ids it lacks
+    /// are left out): what a copy that lacks only those needs.
+    pub fn subset<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Doc {
+        let mut part = Doc::new(self.id.clone());
+        part.format = self.format;
+        for id in ids {
+            if let Some(fields) = self.entities.get(id) {
+                part.entities.insert(id.to_owned(), fields.clone());
+            } else if let Some(versions) = self.records.get(id) {
+                part.records.insert(id.to_owned(), versions.clone());
+            }
+        }
+        part
     }
 
     /// Whether this document already holds everything `other` holds, so that writing

@@ -476,17 +476,17 @@ impl Replica {
         remote: &Doc,
         wall_ms: u64,
     ) -> Result<Option<u64>, crate::doc::DocError> {
-        Ok(self.merge_remote_changed(remote, wall_ms)?.1)
+        Ok(self.merge_remote_changes(remote, wall_ms)?.1)
     }
 
-    /// [`merge_remote`](Self::merge_remote), also saying whether the document changed
-    /// (the remote held something this replica lacked).
-    pub fn merge_remote_changed(
+    /// [`merge_remote`](Self::merge_remote), also saying what changed (what the remote
+    /// held that this replica lacked).
+    pub fn merge_remote_changes(
         &mut self,
         remote: &Doc,
         wall_ms: u64,
-    ) -> Result<(bool, Option<u64>), crate::doc::DocError> {
-        let changed = self.doc.merge(remote)?;
+    ) -> Result<(crate::doc::Changes, Option<u64>), crate::doc::DocError> {
+        let changed = self.doc.merge_changes(remote)?;
         let skew = match self.clock.observe(wall_ms, remote.max_stamp()) {
             Observed::Adopted => None,
             Observed::FarAhead { ahead_ms } => Some(ahead_ms),

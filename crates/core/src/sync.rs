@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::doc::{Doc, DocError};
+use crate::doc::{Changes, Doc, DocError};
 use crate::edit::{Applied, Replica};
 
 /// A request for the endpoint, relative to the document's path.
@@ -245,8 +245,8 @@ pub struct SyncRound {
     phase: Phase,
     conflicts: u32,
     rng: u64,
-    /// Whether a fetched file held something the replica lacked.
-    learned: bool,
+    /// What fetched files held that the replica lacked.
+    learned: Changes,
 }
 
 /// A small seeded generator for back-off jitter (xorshift64*).
@@ -267,7 +267,7 @@ impl SyncRound {
             phase: Phase::Idle,
             conflicts: 0,
             rng: seed | 1,
-            learned: false,
+            learned: Changes::default(),
         }
     }
 
@@ -292,7 +292,12 @@ impl SyncRound {
     /// Whether the round merged in something the replica lacked: only then did the
     /// replica's document change (the driver rebuilds what it derives from it).
     pub fn learned(&self) -> bool {
-        self.learned
+        self.learned.any
+    }
+
+    /// The entities and records the round changed in the replica (each once, sorted).
+    pub fn learned_ids(&self) -> &[String] {
+        &self.learned.ids
     }
 
     /// Continues after a [`Step::Wait`].
@@ -390,9 +395,13 @@ impl SyncRound {
                         }
                         Err(e) => return stopped(SyncError::Unreadable(e.to_string())),
                     };
-                    match replica.merge_remote_changed(&remote, wall_ms) {
-                        Ok((changed, skew)) => {
-                            self.learned |= changed;
+                    match replica.merge_remote_changes(&remote, wall_ms) {
+                        Ok((changes, skew)) => {
+                            self.learned.any |= changes.any;
+                            // Each id once, across the merges of a round's retries.
+                            self.learned.ids.extend(changes.ids);
+                            self.learned.ids.sort_unstable();
+                            self.learned.ids.dedup();
                             if skew.is_some() {
                                 state.skewed_ahead_ms = skew;
                             }

@@ -226,6 +226,23 @@ proptest! {
         let mut y = ab.clone();
         prop_assert!(!y.merge(a).unwrap() && !y.merge(b).unwrap());
         prop_assert_eq!(y, ab);
+        // It names exactly the entities and records that changed, and those carry the
+        // whole change: the original joined with just them is the merge.
+        let mut z = a.clone();
+        let changes = z.merge_changes(b).unwrap();
+        prop_assert_eq!(&z, &x);
+        let mut differ: Vec<String> = z.entities.iter()
+            .filter(|(id, f)| a.entities.get(*id) != Some(*f)).map(|(id, _)| id.clone())
+            .chain(z.records.iter().filter(|(id, v)| a.records.get(*id) != Some(*v)).map(|(id, _)| id.clone()))
+            .collect();
+        differ.sort();
+        let mut named = changes.ids.clone();
+        named.sort();
+        prop_assert_eq!(&named, &differ);
+        prop_assert_eq!(changes.any, z != *a);
+        let mut w = a.clone();
+        w.merge(&z.subset(named.iter().map(String::as_str))).unwrap();
+        prop_assert_eq!(bytes(&w), bytes(&z));
     }
 }
 

@@ -341,3 +341,35 @@ fn a_round_says_whether_the_file_held_something_new() {
     assert!(round.learned());
     assert_ne!(r.doc, before);
 }
+
+#[test]
+fn a_round_names_what_it_learned_and_a_subset_carries_it() {
+    let (mut r, mut s) = replica_with_edit();
+    let before = r.doc.clone();
+    let mut other = Replica::new(seed::xixing_2021(), "tab2", Clock::default());
+    record_edit(&mut other, &mut SyncState::default(), "乙", "item-4-2");
+    let (mut round, _) = started(&r, &s);
+    round.on_reply(
+        &mut r,
+        &mut s,
+        Reply::status(200, Some("\"o\""), other.doc.to_json()),
+        NOW,
+    );
+    // Exactly the other device's record: the seed's entities were the same on both.
+    let theirs: Vec<&String> = other
+        .doc
+        .records
+        .keys()
+        .filter(|id| !before.records.contains_key(*id))
+        .collect();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(round.learned_ids(), [theirs[0].clone()]);
+    // The subset of those ids brings a copy from before the round up to the replica.
+    let part = r.doc.subset(round.learned_ids().iter().map(String::as_str));
+    assert_eq!(part.records.len(), 1);
+    assert!(part.entities.is_empty());
+    let mut copy = before;
+    let changes = copy.merge_changes(&part).unwrap();
+    assert_eq!(changes.ids, round.learned_ids());
+    assert_eq!(copy, r.doc);
+}
