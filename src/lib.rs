@@ -16,6 +16,8 @@ pub mod report;
 pub mod settings;
 pub mod state;
 pub mod storage;
+pub mod sync_worker;
+mod workers;
 pub mod xlsx;
 
 use std::time::Duration;

@@ -17,6 +17,7 @@ use leptos::task::spawn_local;
 use crate::i18n::{Lang, Texts};
 use crate::net::{endpoint_base, FetchEndpoint};
 use crate::storage::{self, Device, Settings};
+use crate::sync_worker;
 
 /// The plan as read from the replica, compared by identity so that a memo over it does
 /// not compare whole plans on every change. Kept up to date by [`AppState`]: an edit
@@ -221,6 +222,48 @@ impl AppState {
         }
     }
 
+    /// Brings the plan view and storage up to date after a sync round changed these
+    /// entities and records in the replica: a few are read and journalled one by one
+    /// (like edits), many at once (reading the plan again, rewriting the snapshot).
+    fn absorb(&self, ids: &[String]) {
+        const ONE_BY_ONE: usize = 32;
+        // Views of the replica itself (the editor's open conflicts) read it again.
+        self.replica.notify();
+        if ids.is_empty() || ids.len() > ONE_BY_ONE {
+            self.replan();
+            self.persist();
+            return;
+        }
+        self.replica.with_untracked(|r| {
+            self.plan.update(|p| {
+                let plan = Arc::make_mut(&mut p.0);
+                for id in ids {
+                    plan.refresh(&r.doc, id);
+                }
+            })
+        });
+        let result = crate::perf::span("jindu:store", || {
+            self.replica.with_untracked(|r| {
+                let mut full = false;
+                for id in ids {
+                    full |= storage::journal_plan(&r.doc, id)?;
+                }
+                self.store_device_and_sync(r)?;
+                Ok::<_, storage::StorageError>(full)
+            })
+        });
+        match result {
+            Ok(true) => self.persist(),
+            Ok(false) => {
+                self.journalled.set_value(true);
+                if self.storage_error.get_untracked().is_some() {
+                    self.storage_error.set(None);
+                }
+            }
+            Err(e) => self.storage_error.set(Some(e.0)),
+        }
+    }
+
     /// Rewrites the snapshot when edits are waiting in the journal (see `provide`).
     pub fn fold_journal(&self) {
         if self.journalled.get_value() {
@@ -336,11 +379,93 @@ impl AppState {
             token: token.clone(),
         };
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
-        // The engine works on the live replica and sync state, a reply at a time, each
-        // in one task: edits made while a request is out land in the same replica, and
-        // the engine counts as sent only what a request carried. (Copying the replica
-        // for the round and merging the copy back cost as much again as the round on a
-        // large plan.)
+        let learned = match self.round_in_worker(&endpoint, &plan, seed).await {
+            Ok(learned) => learned,
+            Err(e) => {
+                // Nothing of the round reached the replica or the sync state: run it here.
+                leptos::logging::warn!("sync module: {e}; syncing on the page");
+                self.round_here(&endpoint, &plan, seed).await
+            }
+        };
+        self.sync.notify();
+        // Only a round that brought something this device lacked changed the document
+        // (not one that was offline, found the file unchanged or only uploaded this
+        // device's edits); only then are the plan view and storage brought up to date.
+        let same_plan = self.replica.with_untracked(|r| r.doc.id == plan);
+        match learned {
+            Some(ids) if !ids.is_empty() && same_plan => self.absorb(&ids),
+            _ => {
+                if let Err(e) = self
+                    .replica
+                    .with_untracked(|r| self.store_device_and_sync(r))
+                {
+                    self.storage_error.set(Some(e.0));
+                }
+            }
+        }
+        self.sync_index(&base, &token).await;
+    }
+
+    /// Runs a round in the sync worker on a copy of the replica, then merges what it
+    /// learned into the live replica and takes its sync state, keeping every pending edit
+    /// made meanwhile. Returns the entities and records that changed, or `None` when
+    /// another plan was opened meanwhile (the round's result is then dropped: the next
+    /// round of that plan fetches it again). An error means the round did not run.
+    async fn round_in_worker(
+        &self,
+        endpoint: &FetchEndpoint,
+        plan: &str,
+        seed: u64,
+    ) -> Result<Option<Vec<String>>, String> {
+        let sent = self.sync.get_untracked();
+        let req = self.replica.with_untracked(|r| {
+            crate::perf::span("jindu:sync-request", || {
+                sync_worker::request_for(endpoint, r, &sent, seed)
+            })
+        })?;
+        let ended = sync_worker::round(&req).await?;
+        let mut ids = None;
+        self.replica.update_untracked(|live| {
+            if live.doc.id == plan {
+                ids = Some(
+                    live.doc
+                        .merge_changes(&ended.learned)
+                        .map(|c| c.ids)
+                        .unwrap_or_default(),
+                );
+                live.clock.last = live.clock.last.max(ended.clock);
+            }
+        });
+        if ids.is_none() {
+            return Ok(None);
+        }
+        // Pending edits the round confirmed: those it was given and did not give back.
+        let confirmed: Vec<_> = sent
+            .pending
+            .into_iter()
+            .filter(|p| !ended.state.pending.contains(p))
+            .collect();
+        self.sync.update_untracked(|live| {
+            live.pending.retain(|p| !confirmed.contains(p));
+            live.etag = ended.state.etag;
+            live.last_synced_ms = ended.state.last_synced_ms;
+            live.stopped = ended.state.stopped;
+            live.offline = ended.state.offline;
+            live.skewed_ahead_ms = ended.state.skewed_ahead_ms;
+        });
+        Ok(ids)
+    }
+
+    /// Runs a round on the page (when the sync worker cannot): the engine works on the
+    /// live replica and sync state, a reply at a time, each in one task, so edits made
+    /// while a request is out land in the same replica and the engine counts as sent
+    /// only what a request carried. Returns what changed, as [`Self::round_in_worker`].
+    async fn round_here(
+        &self,
+        endpoint: &FetchEndpoint,
+        plan: &str,
+        seed: u64,
+    ) -> Option<Vec<String>> {
         let mut round = SyncRound::new(Policy::default(), seed);
         let feed = |f: &mut dyn FnMut(&mut Replica, &mut SyncState) -> Step| {
             let mut step = None;
@@ -367,25 +492,10 @@ impl AppState {
                     endpoint.sleep(ms).await;
                     feed(&mut |_, _| round.resume())
                 }
-                Step::Finished(_) => None,
+                Step::Finished(_) => return Some(round.learned_ids().to_vec()),
             };
         }
-        self.sync.notify();
-        // Only a round that brought something this device lacked changed the document
-        // (not one that was offline, found the file unchanged or only uploaded this
-        // device's edits); only then are the plan view and the snapshot, slow to rebuild
-        // on a large plan, made again.
-        let same_plan = self.replica.with_untracked(|r| r.doc.id == plan);
-        if round.learned() && same_plan {
-            self.replan();
-            self.persist();
-        } else if let Err(e) = self
-            .replica
-            .with_untracked(|r| self.store_device_and_sync(r))
-        {
-            self.storage_error.set(Some(e.0));
-        }
-        self.sync_index(&base, &token).await;
+        None
     }
 
     /// Keeps the plan index in step with the endpoint's (best effort: its failures do

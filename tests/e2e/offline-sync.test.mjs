@@ -12,6 +12,8 @@ test("record offline, reload, and sync when the server is back", async () => {
   const { port, dataDir, base } = server;
   const a = await openProfile("tablet-a");
   const b = await openProfile("tablet-b");
+  const onPage = [];
+  a.page.on("console", (m) => { if (m.text().includes("syncing on the page")) onPage.push(m.text()); });
   try {
     // First visit online loads the built-in plan.
     await setInspector(a.page, base, "张检查");
@@ -49,6 +51,9 @@ test("record offline, reload, and sync when the server is back", async () => {
     await waitForBadge(a.page, "synced", 0, 90000);
     const stored = await (await fetch(`${base}/files/plans/xixing-2021.json`)).text();
     assert.ok(stored.includes(NOTE), "the server's file holds the record");
+    // The rounds ran in the sync worker (the page only made their requests).
+    assert.ok(await a.page.evaluate(() => performance.getEntriesByName("jindu:sync-request").length) > 0);
+    assert.deepEqual(onPage, [], "no round fell back to the page");
 
     // A second tablet sees it after its own sync.
     await b.page.goto(base + "/items/item-4-1");
@@ -57,6 +62,32 @@ test("record offline, reload, and sync when the server is back", async () => {
   } finally {
     await a.context.close();
     await b.context.close();
+    await server.stop();
+  }
+});
+
+test("without the sync worker, rounds run on the page and lose nothing", async () => {
+  const server = await startServer();
+  const { base } = server;
+  const t = await openProfile("no-sync-worker");
+  const warnings = [];
+  t.page.on("console", (m) => { if (m.type() === "warning") warnings.push(m.text()); });
+  // The worker's script cannot load (as on a browser that refuses it).
+  await t.context.route("**/jindu-sync-worker*", (route) => route.abort());
+  try {
+    await setInspector(t.page, base, "李检查");
+    await t.page.goto(base + "/items/item-4-1/record?site=site-baihe");
+    await t.page.locator('input[name="observed"]').fill("2021-07-16");
+    await t.page.locator('input[name="percent"]').fill("70");
+    await t.page.locator('textarea[name="note"]').fill("页面上同步");
+    await t.page.getByRole("button", { name: "保存" }).click();
+    await t.page.getByTestId("saved").waitFor();
+    await waitForBadge(t.page, "synced", 0, 60000);
+    const stored = await (await fetch(`${base}/files/plans/xixing-2021.json`)).text();
+    assert.ok(stored.includes("页面上同步"), "the server's file holds the record");
+    assert.ok(warnings.some((w) => w.includes("syncing on the page")), warnings.join("\n"));
+  } finally {
+    await t.context.close();
     await server.stop();
   }
 });
