@@ -609,16 +609,13 @@ impl AppState {
 /// The built-in plan, byte-identical to what a fresh server holds (written by
 /// `build.rs` from `jindu_core::seed`).
 pub fn built_in_plan() -> Doc {
-    Doc::from_json(include_bytes!(concat!(
-        env!("OUT_DIR"),
-        "/xixing-2021.json"
-    )))
-    .expect("the embedded built-in plan is a valid document")
+    Doc::from_binary(include_bytes!(concat!(env!("OUT_DIR"), "/xixing-2021.bin")))
+        .expect("the embedded built-in plan is a valid document")
 }
 
 /// The built-in plan index, as a fresh server holds it.
 pub fn built_in_index() -> Doc {
-    Doc::from_json(include_bytes!(concat!(env!("OUT_DIR"), "/plan-index.json")))
+    Doc::from_binary(include_bytes!(concat!(env!("OUT_DIR"), "/plan-index.bin")))
         .expect("the embedded index is a valid document")
 }
 
