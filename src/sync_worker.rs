@@ -9,7 +9,7 @@ use jindu_core::sync::SyncState;
 use js_sys::{Object, Uint8Array};
 
 use crate::net::FetchEndpoint;
-use crate::workers::{ask, get, request};
+use crate::workers::{ask, get, request, stop};
 
 const WORKER_URL: &str = "/jindu-sync-worker_loader.js";
 const MODULE: &str = "sync module";
@@ -49,9 +49,14 @@ pub fn request_for(
     ]))
 }
 
-/// Runs the round in the worker.
+/// Runs the round in the worker. The worker is ended after each round: a round of a
+/// large plan holds the plan, the fetched file and the encoded result at once, and a
+/// wasm module never gives memory back; starting it again takes a few milliseconds
+/// (its compiled code is cached).
 pub async fn round(req: &Object) -> Result<Ended, String> {
-    let answer = ask(WORKER_URL, MODULE, req).await?;
+    let answer = ask(WORKER_URL, MODULE, req).await;
+    stop(WORKER_URL);
+    let answer = answer?;
     let text = |key: &str| get(&answer, key).as_string().unwrap_or_default();
     Ok(Ended {
         state: serde_json::from_str(&text("state")).map_err(|e| e.to_string())?,

@@ -42,6 +42,14 @@ fn worker(url: &'static str) -> Result<(Worker, Promise), String> {
     })
 }
 
+/// Ends the worker at `url`, releasing its memory (a wasm module's memory only grows);
+/// the next request starts it again.
+pub fn stop(url: &'static str) {
+    if let Some((w, _)) = WORKERS.with(|w| w.borrow_mut().remove(url)) {
+        w.terminate();
+    }
+}
+
 /// A field of a JavaScript object.
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
