@@ -790,27 +790,38 @@ impl Doc {
     /// Joins another replica of the same document into this one. Returns whether this
     /// one changed (it did not when it already held everything `other` holds).
     pub fn merge(&mut self, other: &Doc) -> Result<bool, DocError> {
-        self.merge_changes(other).map(|c| c.any)
+        self.join(other, None)
     }
 
     /// [`merge`](Self::merge), saying which entities and records changed: what a view
     /// of this document must read again, and what another copy of it lacks.
     pub fn merge_changes(&mut self, other: &Doc) -> Result<Changes, DocError> {
+        let mut ids = Vec::new();
+        let any = self.join(other, Some(&mut ids))?;
+        Ok(Changes { any, ids })
+    }
+
+    /// The merge, noting the ids that changed in `ids` when given (a plain merge does
+    /// not pay for copying them).
+    fn join(&mut self, other: &Doc, mut ids: Option<&mut Vec<String>>) -> Result<bool, DocError> {
         if self.id != other.id {
             return Err(DocError::DifferentDocuments(
                 self.id.clone(),
                 other.id.clone(),
             ));
         }
-        let mut out = Changes {
-            any: other.format > self.format,
-            ids: Vec::new(),
+        let mut any = other.format > self.format;
+        let mut note = |id: &String| {
+            any = true;
+            if let Some(ids) = ids.as_deref_mut() {
+                ids.push(id.clone());
+            }
         };
         self.format = self.format.max(other.format);
         for (id, fields) in &other.entities {
             let Some(mine) = self.entities.get_mut(id) else {
                 self.entities.insert(id.clone(), fields.clone());
-                out.ids.push(id.clone());
+                note(id);
                 continue;
             };
             let mut changed = false;
@@ -824,7 +835,7 @@ impl Doc {
                 }
             }
             if changed {
-                out.ids.push(id.clone());
+                note(id);
             }
         }
         if other.records.len() * 8 < self.records.len() {
@@ -834,12 +845,12 @@ impl Doc {
                     Some(mine) if mine == versions => {}
                     Some(mine) => {
                         if merge_versions(mine, versions) {
-                            out.ids.push(id.clone());
+                            note(id);
                         }
                     }
                     None => {
                         self.records.insert(id.clone(), versions.clone());
-                        out.ids.push(id.clone());
+                        note(id);
                     }
                 }
             }
@@ -852,23 +863,22 @@ impl Doc {
             for (id, mut versions) in mine {
                 while let Some((tid, tv)) = theirs.next_if(|(tid, _)| **tid < id) {
                     joined.push((tid.clone(), tv.clone()));
-                    out.ids.push(tid.clone());
+                    note(tid);
                 }
                 if let Some((_, tv)) = theirs.next_if(|(tid, _)| **tid == id) {
                     if versions != *tv && merge_versions(&mut versions, tv) {
-                        out.ids.push(id.clone());
+                        note(&id);
                     }
                 }
                 joined.push((id, versions));
             }
             for (id, v) in theirs {
                 joined.push((id.clone(), v.clone()));
-                out.ids.push(id.clone());
+                note(id);
             }
             self.records = joined.into_iter().collect();
         }
-        out.any |= !out.ids.is_empty();
-        Ok(out)
+        Ok(any)
     }
 
     /// The part of this document that holds `ids` (entities or records; ids it lacks
