@@ -104,8 +104,10 @@ pub fn App() -> impl IntoView {
         }
     });
     // Sync at start, when the browser says it is back online, and every minute. What
-    // counts is the outcome of real requests, not `navigator.onLine`.
-    state.sync_now();
+    // counts is the outcome of real requests, not `navigator.onLine`. The first round
+    // starts after the first screen is painted: handing the replica to the sync worker
+    // takes a while on a large plan, and the screen comes first.
+    request_animation_frame(move || set_timeout(move || state.sync_now(), Duration::ZERO));
     let online = window_event_listener_untyped("online", move |_| state.sync_now());
     let update = window_event_listener_untyped("jindu-update", move |_| update_ready.set(true));
     // A setup link opened in a tab that already shows Jindu changes only the fragment.
