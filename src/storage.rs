@@ -161,7 +161,7 @@ pub fn load_plan(id: &str) -> Option<Doc> {
     let storage = raw().ok()?;
     let text =
         crate::perf::span("jindu:read-stored", || storage.get_item(&plan_key(id))).ok()??;
-    let mut doc = match crate::perf::span("jindu:decode", || stored::decode_snapshot(&text)) {
+    let mut doc = match crate::perf::span("jindu:decode", || stored::decode_snapshot_owned(text)) {
         Ok(d) => d,
         Err(e) => {
             leptos::logging::error!("stored plan {id} does not read: {e}");

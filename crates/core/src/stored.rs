@@ -5,8 +5,10 @@
 //! million. A snapshot is the document's compact binary form (`Doc::to_binary`: names
 //! in a table, numbers as varints), deflated, and the deflated bytes packed 15 bits to a
 //! code unit (U+0800–U+87FF, never a surrogate): about a twelfth of the characters of
-//! the document's JSON, and read in about half the time JSON takes. Snapshots written
-//! by earlier versions (deflated JSON, or plain JSON) still read.
+//! the document's JSON, and read in about half the time JSON takes. The binary form's
+//! length comes first, so reading inflates it into one allocation of its size (growing a
+//! buffer instead held up to three times the size at once). Snapshots written by earlier
+//! versions (deflated binary without its length, deflated JSON, plain JSON) still read.
 //!
 //! Compressing a large plan takes longer than a tap may wait, so an edit is stored by
 //! appending a delta (the entity or record it touched, as a small document) to the
@@ -19,8 +21,12 @@ use crate::doc::{Doc, DocError};
 
 /// The first character of a packed snapshot (a JSON document starts with `{`).
 const PACKED: char = '\u{1}';
-/// The version of the packing, after the marker: the binary form, deflated.
-const PACKING: char = 'b';
+/// The version of the packing, after the marker: the binary form's length (four bytes,
+/// little-endian), then the binary form deflated. The length lets reading allocate the
+/// inflated form once, at its size.
+const PACKING: char = 'c';
+/// The packing of the previous version: the binary form, deflated (no length).
+const PACKING_BINARY: char = 'b';
 /// The packing earlier versions wrote: the canonical JSON, deflated.
 const PACKING_JSON: char = 'z';
 /// Packed code units are `BASE + 15-bit value`.
@@ -30,31 +36,95 @@ const MAX_INFLATED: usize = 256 * 1024 * 1024;
 
 /// A packed, compressed snapshot of a document.
 pub fn encode_snapshot(doc: &Doc) -> String {
-    let deflated = miniz_oxide::deflate::compress_to_vec(&doc.to_binary(), 1);
-    pack(PACKING, &deflated)
+    let binary = doc.to_binary();
+    let mut bytes = (binary.len() as u32).to_le_bytes().to_vec();
+    bytes.extend(miniz_oxide::deflate::compress_to_vec(&binary, 1));
+    drop(binary);
+    pack(PACKING, &bytes)
 }
 
 /// Reads a snapshot: a packed one, or the canonical JSON earlier versions stored.
 pub fn decode_snapshot(text: &str) -> Result<Doc, DocError> {
+    match unpacked(text)? {
+        None => Doc::from_json(text.as_bytes()),
+        Some(packed) => packed.read(),
+    }
+}
+
+/// [`decode_snapshot`], letting go of the text once it is unpacked: a large plan's text
+/// takes megabytes, and the document is built after it.
+pub fn decode_snapshot_owned(text: String) -> Result<Doc, DocError> {
+    let packed = match unpacked(&text)? {
+        None => return Doc::from_json(text.as_bytes()),
+        Some(packed) => packed,
+    };
+    drop(text);
+    packed.read()
+}
+
+/// The bytes of a packed snapshot, and how to read them.
+struct Packed {
+    packing: char,
+    bytes: Vec<u8>,
+}
+
+/// Unpacks a packed snapshot; `None` for JSON.
+fn unpacked(text: &str) -> Result<Option<Packed>, DocError> {
     let mut chars = text.chars();
     if chars.next() != Some(PACKED) {
-        return Doc::from_json(text.as_bytes());
+        return Ok(None);
     }
-    let read: fn(&[u8]) -> Result<Doc, DocError> = match chars.next() {
-        Some(PACKING) => Doc::from_binary,
-        Some(PACKING_JSON) => Doc::from_json,
+    let packing = match chars.next() {
+        Some(p @ (PACKING | PACKING_BINARY | PACKING_JSON)) => p,
         _ => {
             return Err(DocError::Malformed(
                 "the stored plan uses a packing this version does not know".into(),
             ))
         }
     };
-    let deflated = unpack(chars.as_str())
+    let bytes = unpack(chars.as_str())
         .ok_or_else(|| DocError::Malformed("the stored plan is damaged (packing)".into()))?;
-    let inflated = miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, MAX_INFLATED)
-        .map_err(|e| DocError::Malformed(format!("the stored plan is damaged ({e:?})")))?;
-    drop(deflated);
-    read(&inflated)
+    Ok(Some(Packed { packing, bytes }))
+}
+
+impl Packed {
+    fn read(self) -> Result<Doc, DocError> {
+        let damaged = |e: &dyn std::fmt::Debug| {
+            DocError::Malformed(format!("the stored plan is damaged ({e:?})"))
+        };
+        if self.packing == PACKING {
+            let (len, deflated) = self
+                .bytes
+                .split_first_chunk::<4>()
+                .ok_or_else(|| damaged(&"no length"))?;
+            let len = u32::from_le_bytes(*len) as usize;
+            if len > MAX_INFLATED {
+                return Err(damaged(&"too long"));
+            }
+            let mut binary = vec![0; len];
+            let n = miniz_oxide::inflate::decompress_slice_iter_to_slice(
+                &mut binary,
+                std::iter::once(deflated),
+                false,
+                false,
+            )
+            .map_err(|e| damaged(&e))?;
+            if n != len {
+                return Err(damaged(&"shorter than its length"));
+            }
+            drop(self.bytes);
+            return Doc::from_binary(&binary);
+        }
+        let inflated =
+            miniz_oxide::inflate::decompress_to_vec_with_limit(&self.bytes, MAX_INFLATED)
+                .map_err(|e| damaged(&e))?;
+        drop(self.bytes);
+        if self.packing == PACKING_BINARY {
+            Doc::from_binary(&inflated)
+        } else {
+            Doc::from_json(&inflated)
+        }
+    }
 }
 
 /// The part of `doc` an edit touched (the entity or record `id`), as a document to append
@@ -187,6 +257,14 @@ mod tests {
             &miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 1),
         );
         assert_eq!(decode_snapshot(&deflated_json).unwrap(), doc);
+        let deflated_binary = pack(
+            PACKING_BINARY,
+            &miniz_oxide::deflate::compress_to_vec(&doc.to_binary(), 1),
+        );
+        assert_eq!(decode_snapshot(&deflated_binary).unwrap(), doc);
+        // Owned text reads the same.
+        assert_eq!(decode_snapshot_owned(text.clone()).unwrap(), doc);
+        assert_eq!(decode_snapshot_owned(json.clone()).unwrap(), doc);
     }
 
     #[test]
@@ -202,6 +280,22 @@ mod tests {
         assert!(decode_snapshot(&flipped).is_err());
         assert!(decode_snapshot("\u{1}q").is_err());
         assert!(decode_snapshot("\u{1}z\u{20}").is_err());
+        // A length that does not match what inflates, either way.
+        let doc = crate::seed::xixing_2021();
+        let deflated = miniz_oxide::deflate::compress_to_vec(&doc.to_binary(), 1);
+        for len in [
+            doc.to_binary().len() - 1,
+            doc.to_binary().len() + 1,
+            u32::MAX as usize,
+        ] {
+            let mut bytes = (len as u32).to_le_bytes().to_vec();
+            bytes.extend(&deflated);
+            assert!(
+                decode_snapshot(&pack(PACKING, &bytes)).is_err(),
+                "length {len}"
+            );
+        }
+        assert!(decode_snapshot(&pack(PACKING, &[1, 0])).is_err());
     }
 
     #[test]
