@@ -10,7 +10,9 @@ use jindu_core::edit::{Applied, Edit, EditError, Replica};
 use jindu_core::index;
 use jindu_core::model::Plan;
 use jindu_core::seed;
-use jindu_core::sync::{run_round, Endpoint, Policy, Status, Step, SyncRound, SyncState};
+use jindu_core::sync::{
+    run_round, Endpoint, Outcome, Policy, Reply, Status, Step, SyncRound, SyncState,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -379,13 +381,12 @@ impl AppState {
             token: token.clone(),
         };
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
-        let learned = match self.round_in_worker(&endpoint, &plan, seed).await {
-            Ok(learned) => learned,
-            Err(e) => {
-                // Nothing of the round reached the replica or the sync state: run it here.
-                leptos::logging::warn!("sync module: {e}; syncing on the page");
-                self.round_here(&endpoint, &plan, seed).await
-            }
+        let learned = if self.unchanged(&endpoint, &plan, seed).await {
+            // Nothing to send and nothing new: the round is over, and the replica was
+            // neither copied nor encoded (on a large plan, every minute).
+            Some(Vec::new())
+        } else {
+            self.full_round(&endpoint, &plan, seed).await
         };
         self.sync.notify();
         // Only a round that brought something this device lacked changed the document
@@ -404,6 +405,57 @@ impl AppState {
             }
         }
         self.sync_index(&base, &token).await;
+    }
+
+    /// With nothing to send, checks whether the file is still the version this replica
+    /// merged last, without downloading it; if so, the engine takes that answer as it
+    /// would in a round (the sync state says synced) and this returns true.
+    async fn unchanged(&self, endpoint: &FetchEndpoint, plan: &str, seed: u64) -> bool {
+        let etag = self.sync.with_untracked(|s| {
+            (s.pending.is_empty() && s.stopped.is_none())
+                .then(|| s.etag.clone())
+                .flatten()
+        });
+        let Some(etag) = etag else {
+            return false;
+        };
+        if endpoint.unchanged(&etag).await != Ok(true) {
+            return false;
+        }
+        let mut round = SyncRound::new(Policy::default(), seed);
+        let mut synced = false;
+        self.replica.update_untracked(|r| {
+            if r.doc.id != plan {
+                return;
+            }
+            self.sync.update_untracked(|s| {
+                // An edit made while the request was out makes the engine ask for the
+                // file: not synced, and a whole round follows.
+                if let Step::Send(_) = round.start(r, s) {
+                    let reply = Reply::status(304, Some(&etag), Vec::new());
+                    let step = round.on_reply(r, s, reply, endpoint.now_ms());
+                    synced = matches!(step, Step::Finished(Outcome::Synced { .. }));
+                }
+            })
+        });
+        synced
+    }
+
+    /// A whole round: in the sync worker, or on the page when the worker cannot run it.
+    async fn full_round(
+        &self,
+        endpoint: &FetchEndpoint,
+        plan: &str,
+        seed: u64,
+    ) -> Option<Vec<String>> {
+        match self.round_in_worker(endpoint, plan, seed).await {
+            Ok(learned) => learned,
+            Err(e) => {
+                // Nothing of the round reached the replica or the sync state: run it here.
+                leptos::logging::warn!("sync module: {e}; syncing on the page");
+                self.round_here(endpoint, plan, seed).await
+            }
+        }
     }
 
     /// Runs a round in the sync worker on a copy of the replica, then merges what it

@@ -91,3 +91,31 @@ test("without the sync worker, rounds run on the page and lose nothing", async (
     await server.stop();
   }
 });
+
+test("a round with nothing to send and nothing new downloads and encodes nothing", async () => {
+  const server = await startServer();
+  const { base } = server;
+  const t = await openProfile("idle-round");
+  try {
+    await setInspector(t.page, base, "王检查");
+    await t.page.goto(base + "/");
+    await waitForBadge(t.page, "synced");
+    // Replicas handed to the sync worker in this page load (the settings page's load made
+    // the first upload; this one may have found the file unchanged already).
+    const requests = () => t.page.evaluate(() => performance.getEntriesByName("jindu:sync-request").length);
+    const before = await requests();
+    const last = Number(await t.page.getByTestId("sync-status").getAttribute("data-last"));
+    const log = server.output().length;
+    await new Promise((r) => setTimeout(r, 20)); // a later clock reading
+    await t.page.getByTestId("sync-status").getByRole("button").click();
+    await t.page.waitForFunction((last) => Number(document.querySelector('[data-testid="sync-status"]').dataset.last) > last, last);
+    assert.equal((await badge(t.page)).state, "synced");
+    // One conditional GET answered 304, and the replica was not handed to the worker.
+    const lines = server.output().slice(log).split("\n").filter((l) => l.includes("/files/plans/xixing-2021.json"));
+    assert.deepEqual(lines.map((l) => l.trim().split(" ").slice(0, 3).join(" ")), ["GET /files/plans/xixing-2021.json 304"]);
+    assert.equal(await requests(), before);
+  } finally {
+    await t.context.close();
+    await server.stop();
+  }
+});

@@ -31,7 +31,19 @@ fn js_err(e: JsValue) -> String {
 }
 
 impl FetchEndpoint {
-    async fn fetch(&self, request: &Request) -> Result<Reply, String> {
+    /// Whether the document is still the version `etag` names: a GET with
+    /// `If-None-Match` whose body, when there is one, is not downloaded. Any answer but
+    /// 304 is `Ok(false)`. A device with nothing to send checks this before it hands
+    /// its replica to a sync round.
+    pub async fn unchanged(&self, etag: &str) -> Result<bool, String> {
+        let request = Request::Get {
+            if_none_match: Some(etag.to_owned()),
+        };
+        let reply = self.fetch(&request, false).await?;
+        Ok(matches!(reply, Reply::Http { status: 304, .. }))
+    }
+
+    async fn fetch(&self, request: &Request, read_body: bool) -> Result<Reply, String> {
         let headers = Headers::new().map_err(js_err)?;
         if !self.token.is_empty() {
             headers
@@ -70,6 +82,7 @@ impl FetchEndpoint {
         let controller = AbortController::new().map_err(js_err)?;
         init.set_signal(Some(&controller.signal()));
         let scope = Scope::get()?;
+        let cancel = controller.clone();
         let abort = wasm_bindgen::closure::Closure::once(move || controller.abort());
         let timer = scope
             .set_timeout(abort.as_ref().unchecked_ref(), TIMEOUT_MS)
@@ -84,6 +97,16 @@ impl FetchEndpoint {
         };
         let status = res.status();
         let etag = res.headers().get("ETag").ok().flatten();
+        if !read_body && status != 304 {
+            // Not wanted: stop the download.
+            cancel.abort();
+            scope.clear_timeout(timer);
+            return Ok(Reply::Http {
+                status,
+                etag,
+                body: Vec::new(),
+            });
+        }
         let bytes = match res.array_buffer() {
             Ok(p) => JsFuture::from(p).await.map_err(js_err)?,
             Err(e) => return Err(js_err(e)),
@@ -99,7 +122,7 @@ impl FetchEndpoint {
 
 impl Endpoint for FetchEndpoint {
     async fn send(&self, request: Request) -> Reply {
-        match self.fetch(&request).await {
+        match self.fetch(&request, true).await {
             Ok(r) => r,
             Err(e) => Reply::Failed(e),
         }
