@@ -99,6 +99,8 @@ async function startInstances({ dataDir = tempDir("data"), port = 0, args = [] }
     dataDir,
     instances,
     served,
+    // The instances' logs one after the other (count lines; offsets shift between them).
+    output: () => instances.map((inst) => inst.output()).join(""),
     stop: async () => {
       console.log(`# file requests per instance: ${served.join(", ")}`);
       for (const s of sockets) s.destroy();
