@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker};
@@ -50,19 +50,7 @@ pub fn stop(url: &'static str) {
     }
 }
 
-/// A field of a JavaScript object.
-pub fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// A request: a plain object with these fields.
-pub fn request(pairs: &[(&str, JsValue)]) -> Object {
-    let o = Object::new();
-    for (k, v) in pairs {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o
-}
+pub use jindu_web::{field as get, object as request};
 
 /// Posts one request to the worker at `url` and waits for its answer. `module` names the
 /// worker in errors ("the spreadsheet module did not load").

@@ -504,7 +504,17 @@ pub async fn run_round(
     policy: Policy,
     seed: u64,
 ) -> Outcome {
-    let mut round = SyncRound::new(policy, seed);
+    drive(endpoint, replica, state, &mut SyncRound::new(policy, seed)).await
+}
+
+/// Runs `round` from its start to its end against an endpoint; the round then says
+/// what it learned ([`SyncRound::learned_ids`]).
+pub async fn drive(
+    endpoint: &impl Endpoint,
+    replica: &mut Replica,
+    state: &mut SyncState,
+    round: &mut SyncRound,
+) -> Outcome {
     let mut step = round.start(replica, state);
     loop {
         step = match step {

@@ -15,15 +15,10 @@
 use jindu_core::doc::Doc;
 use jindu_core::edit::Replica;
 use jindu_core::hlc::Clock;
-use jindu_core::sync::{Endpoint, Policy, Step, SyncRound, SyncState};
-use jindu_web::FetchEndpoint;
-use js_sys::{Object, Reflect, Uint8Array};
-use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
+use jindu_core::sync::{drive, Policy, SyncRound, SyncState};
+use jindu_web::{field as get, object, FetchEndpoint};
+use js_sys::Uint8Array;
+use wasm_bindgen::JsValue;
 
 fn text(obj: &JsValue, key: &str) -> Result<String, String> {
     get(obj, key)
@@ -37,15 +32,8 @@ fn number(obj: &JsValue, key: &str) -> Result<u64, String> {
         .map_err(|e| format!("the request's {key} is not a number: {e}"))
 }
 
-fn reply(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in pairs {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o.into()
-}
-
-async fn round(data: &JsValue) -> Result<JsValue, String> {
+async fn round(data: JsValue) -> Result<JsValue, String> {
+    let data = &data;
     if get(data, "op").as_string().as_deref() != Some("round") {
         return Err("unknown request".into());
     }
@@ -62,24 +50,11 @@ async fn round(data: &JsValue) -> Result<JsValue, String> {
         token: text(data, "token")?,
     };
     let mut round = SyncRound::new(Policy::default(), number(data, "seed")?);
-    let mut step = round.start(&replica, &state);
-    loop {
-        step = match step {
-            Step::Send(request) => {
-                let reply = endpoint.send(request).await;
-                round.on_reply(&mut replica, &mut state, reply, endpoint.now_ms())
-            }
-            Step::Wait(ms) => {
-                endpoint.sleep(ms).await;
-                round.resume()
-            }
-            Step::Finished(_) => break,
-        };
-    }
+    drive(&endpoint, &mut replica, &mut state, &mut round).await;
     let learned = replica
         .doc
         .subset(round.learned_ids().iter().map(String::as_str));
-    Ok(reply(&[
+    Ok(object(&[
         ("ok", JsValue::TRUE),
         (
             "state",
@@ -92,26 +67,11 @@ async fn round(data: &JsValue) -> Result<JsValue, String> {
             "learned",
             Uint8Array::from(learned.to_binary().as_slice()).into(),
         ),
-    ]))
+    ])
+    .into())
 }
 
 fn main() {
     console_error_panic_hook::set_once();
-    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let answer = scope.clone();
-    let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
-        let answer = answer.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let out = round(&ev.data())
-                .await
-                .unwrap_or_else(|e| reply(&[("ok", JsValue::FALSE), ("error", e.into())]));
-            let _ = answer.post_message(&out);
-        });
-    });
-    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    // The handler lives as long as the worker.
-    on_message.forget();
-    // Messages that arrive while the module loads find no handler: the app waits for
-    // this before its first request.
-    let _ = scope.post_message(&reply(&[("ready", JsValue::TRUE)]));
+    jindu_web::serve(round);
 }

@@ -1,5 +1,6 @@
 //! Browser adapters shared by the app and its workers: the sync endpoint over `fetch`
-//! (the only place Jindu talks to the network) and timers, in a page or a worker.
+//! (the only place Jindu talks to the network) and timers, in a page or a worker, and
+//! the plumbing of the workers' messages ([`serve`], [`field`], [`object`]).
 //!
 //! [`FetchEndpoint`] implements the core sync engine's [`Endpoint`]: GET, PUT with
 //! `If-Match`, PUT with `If-None-Match: *`, each with a timeout. The token is sent only
@@ -8,7 +9,9 @@
 use jindu_core::sync::{Endpoint, Reply, Request};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, RequestInit, Response};
+use web_sys::{
+    AbortController, DedicatedWorkerGlobalScope, Headers, MessageEvent, RequestInit, Response,
+};
 
 /// How long a request may take before the round counts as offline.
 const TIMEOUT_MS: i32 = 15_000;
@@ -186,4 +189,46 @@ impl Scope {
             Scope::Worker(w) => w.clear_timeout_with_handle(handle),
         }
     }
+}
+
+/// A field of a JavaScript object (`undefined` when it has none).
+pub fn field(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A plain object with these fields.
+pub fn object(pairs: &[(&str, JsValue)]) -> js_sys::Object {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o
+}
+
+/// Serves a worker's requests: each message's data goes to `handle`, and its answer is
+/// posted back, an error as `{ok: false, error}`. Once the handler is in place, posts
+/// `{ready: true}`: messages that arrive while the module loads find no handler, so the
+/// app waits for this before its first request.
+pub fn serve<F, Fut>(handle: F)
+where
+    F: Fn(JsValue) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<JsValue, String>> + 'static,
+{
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let answer = scope.clone();
+    let on_message =
+        wasm_bindgen::closure::Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
+            let answer = answer.clone();
+            let reply = handle(ev.data());
+            wasm_bindgen_futures::spawn_local(async move {
+                let out = reply.await.unwrap_or_else(|e| {
+                    object(&[("ok", JsValue::FALSE), ("error", e.into())]).into()
+                });
+                let _ = answer.post_message(&out);
+            });
+        });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_message.forget();
+    let _ = scope.post_message(&object(&[("ready", JsValue::TRUE)]));
 }

@@ -10,20 +10,12 @@
 //! Failures answer `{ok: false, error: <words>}`. Once loaded, the worker posts
 //! `{ready: true}`.
 
-use js_sys::{Object, Reflect, Uint8Array};
-use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
+use jindu_web::{field as get, object};
+use js_sys::Uint8Array;
+use wasm_bindgen::JsValue;
 
 fn reply(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in pairs {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o.into()
+    object(pairs).into()
 }
 
 fn handle(data: &JsValue) -> Result<JsValue, String> {
@@ -71,17 +63,5 @@ fn handle(data: &JsValue) -> Result<JsValue, String> {
 
 fn main() {
     console_error_panic_hook::set_once();
-    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let answer = scope.clone();
-    let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
-        let out = handle(&ev.data())
-            .unwrap_or_else(|e| reply(&[("ok", JsValue::FALSE), ("error", e.into())]));
-        let _ = answer.post_message(&out);
-    });
-    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    // The handler lives as long as the worker.
-    on_message.forget();
-    // Messages that arrive while the module loads find no handler: the app waits for
-    // this before its first request.
-    let _ = scope.post_message(&reply(&[("ready", JsValue::TRUE)]));
+    jindu_web::serve(|data| std::future::ready(handle(&data)));
 }
