@@ -193,18 +193,21 @@ impl AppState {
             _ => Vec::new(),
         };
         self.sync.update(|s| s.note_edit(&applied, fields));
-        self.persist_edit(&applied.id);
+        self.persist_edits([applied.id.as_str()]);
         self.sync_soon();
         Ok(applied)
     }
 
-    /// Stores an edit at once as a journal entry (with the device clock and sync state);
-    /// the journal is folded into the plan's snapshot when it grows long or the app is
-    /// hidden.
-    fn persist_edit(&self, touched: &str) {
+    /// Stores what an edit (or a sync round) touched at once, each entity or record as a
+    /// journal entry, with the device clock and sync state; the journal is folded into
+    /// the plan's snapshot when it grows long or the app is hidden.
+    fn persist_edits<'a>(&self, touched: impl IntoIterator<Item = &'a str>) {
         let result = crate::perf::span("jindu:store", || {
             self.replica.with_untracked(|r| {
-                let full = storage::journal_plan(&r.doc, touched)?;
+                let mut full = false;
+                for id in touched {
+                    full |= storage::journal_plan(&r.doc, id)?;
+                }
                 self.store_device_and_sync(r)?;
                 Ok::<_, storage::StorageError>(full)
             })
@@ -231,7 +234,7 @@ impl AppState {
         const ONE_BY_ONE: usize = 32;
         // Views of the replica itself (the editor's open conflicts) read it again.
         self.replica.notify();
-        if ids.is_empty() || ids.len() > ONE_BY_ONE {
+        if ids.len() > ONE_BY_ONE {
             self.replan();
             self.persist();
             return;
@@ -244,26 +247,7 @@ impl AppState {
                 }
             })
         });
-        let result = crate::perf::span("jindu:store", || {
-            self.replica.with_untracked(|r| {
-                let mut full = false;
-                for id in ids {
-                    full |= storage::journal_plan(&r.doc, id)?;
-                }
-                self.store_device_and_sync(r)?;
-                Ok::<_, storage::StorageError>(full)
-            })
-        });
-        match result {
-            Ok(true) => self.persist(),
-            Ok(false) => {
-                self.journalled.set_value(true);
-                if self.storage_error.get_untracked().is_some() {
-                    self.storage_error.set(None);
-                }
-            }
-            Err(e) => self.storage_error.set(Some(e.0)),
-        }
+        self.persist_edits(ids.iter().map(String::as_str));
     }
 
     /// Rewrites the snapshot when edits are waiting in the journal (see `provide`).
@@ -392,9 +376,9 @@ impl AppState {
         // Only a round that brought something this device lacked changed the document
         // (not one that was offline, found the file unchanged or only uploaded this
         // device's edits); only then are the plan view and storage brought up to date.
-        let same_plan = self.replica.with_untracked(|r| r.doc.id == plan);
+        // (`None`: another plan was opened meanwhile and the round's result was dropped.)
         match learned {
-            Some(ids) if !ids.is_empty() && same_plan => self.absorb(&ids),
+            Some(ids) if !ids.is_empty() => self.absorb(&ids),
             _ => {
                 if let Err(e) = self
                     .replica
@@ -423,22 +407,33 @@ impl AppState {
             return false;
         }
         let mut round = SyncRound::new(Policy::default(), seed);
-        let mut synced = false;
+        self.on_live(plan, |r, s| {
+            // An edit made while the request was out makes the engine ask for the file:
+            // not synced, and a whole round follows.
+            let Step::Send(_) = round.start(r, s) else {
+                return false;
+            };
+            let reply = Reply::status(304, Some(&etag), Vec::new());
+            let step = round.on_reply(r, s, reply, endpoint.now_ms());
+            matches!(step, Step::Finished(Outcome::Synced { .. }))
+        })
+        .unwrap_or(false)
+    }
+
+    /// Runs `f` on the live replica and sync state, if `plan` is still the open plan
+    /// (another may have been opened while a request was out).
+    fn on_live<T>(
+        &self,
+        plan: &str,
+        f: impl FnOnce(&mut Replica, &mut SyncState) -> T,
+    ) -> Option<T> {
+        let mut out = None;
         self.replica.update_untracked(|r| {
-            if r.doc.id != plan {
-                return;
+            if r.doc.id == plan {
+                self.sync.update_untracked(|s| out = Some(f(r, s)));
             }
-            self.sync.update_untracked(|s| {
-                // An edit made while the request was out makes the engine ask for the
-                // file: not synced, and a whole round follows.
-                if let Step::Send(_) = round.start(r, s) {
-                    let reply = Reply::status(304, Some(&etag), Vec::new());
-                    let step = round.on_reply(r, s, reply, endpoint.now_ms());
-                    synced = matches!(step, Step::Finished(Outcome::Synced { .. }));
-                }
-            })
         });
-        synced
+        out
     }
 
     /// A whole round: in the sync worker, or on the page when the worker cannot run it.
@@ -476,36 +471,25 @@ impl AppState {
             })
         })?;
         let ended = sync_worker::round(&req).await?;
-        let mut ids = None;
-        self.replica.update_untracked(|live| {
-            if live.doc.id == plan {
-                ids = Some(
-                    live.doc
-                        .merge_changes(&ended.learned)
-                        .map(|c| c.ids)
-                        .unwrap_or_default(),
-                );
-                live.clock.last = live.clock.last.max(ended.clock);
-            }
-        });
-        if ids.is_none() {
-            return Ok(None);
-        }
         // Pending edits the round confirmed: those it was given and did not give back.
         let confirmed: Vec<_> = sent
             .pending
             .into_iter()
             .filter(|p| !ended.state.pending.contains(p))
             .collect();
-        self.sync.update_untracked(|live| {
-            live.pending.retain(|p| !confirmed.contains(p));
-            live.etag = ended.state.etag;
-            live.last_synced_ms = ended.state.last_synced_ms;
-            live.stopped = ended.state.stopped;
-            live.offline = ended.state.offline;
-            live.skewed_ahead_ms = ended.state.skewed_ahead_ms;
-        });
-        Ok(ids)
+        Ok(self.on_live(plan, |live, s| {
+            live.clock.last = live.clock.last.max(ended.clock);
+            s.pending.retain(|p| !confirmed.contains(p));
+            s.etag = ended.state.etag;
+            s.last_synced_ms = ended.state.last_synced_ms;
+            s.stopped = ended.state.stopped;
+            s.offline = ended.state.offline;
+            s.skewed_ahead_ms = ended.state.skewed_ahead_ms;
+            live.doc
+                .merge_changes(&ended.learned)
+                .map(|c| c.ids)
+                .unwrap_or_default()
+        }))
     }
 
     /// Runs a round on the page (when the sync worker cannot): the engine works on the
@@ -519,30 +503,18 @@ impl AppState {
         seed: u64,
     ) -> Option<Vec<String>> {
         let mut round = SyncRound::new(Policy::default(), seed);
-        let feed = |f: &mut dyn FnMut(&mut Replica, &mut SyncState) -> Step| {
-            let mut step = None;
-            self.replica.update_untracked(|r| {
-                // Another plan was opened while a request was out: this round is over.
-                if r.doc.id == plan {
-                    self.sync.update_untracked(|s| step = Some(f(r, s)));
-                }
-            });
-            step
-        };
-        let mut step = feed(&mut |r, s| round.start(r, s));
+        // `None` once another plan was opened while a request was out: the round is over.
+        let mut step = self.on_live(plan, |r, s| round.start(r, s));
         while let Some(next) = step {
             step = match next {
                 Step::Send(request) => {
-                    let mut reply = Some(endpoint.send(request).await);
+                    let reply = endpoint.send(request).await;
                     let now = endpoint.now_ms();
-                    feed(&mut |r, s| {
-                        let reply = reply.take().expect("a reply is fed once");
-                        round.on_reply(r, s, reply, now)
-                    })
+                    self.on_live(plan, |r, s| round.on_reply(r, s, reply, now))
                 }
                 Step::Wait(ms) => {
                     endpoint.sleep(ms).await;
-                    feed(&mut |_, _| round.resume())
+                    self.on_live(plan, |_, _| round.resume())
                 }
                 Step::Finished(_) => return Some(round.learned_ids().to_vec()),
             };
