@@ -89,17 +89,16 @@ fn unpacked(text: &str) -> Result<Option<Packed>, DocError> {
 
 impl Packed {
     fn read(self) -> Result<Doc, DocError> {
-        let damaged = |e: &dyn std::fmt::Debug| {
-            DocError::Malformed(format!("the stored plan is damaged ({e:?})"))
-        };
+        let damaged =
+            |why: &str| DocError::Malformed(format!("the stored plan is damaged ({why})"));
         if self.packing == PACKING {
             let (len, deflated) = self
                 .bytes
                 .split_first_chunk::<4>()
-                .ok_or_else(|| damaged(&"no length"))?;
+                .ok_or_else(|| damaged("no length"))?;
             let len = u32::from_le_bytes(*len) as usize;
             if len > MAX_INFLATED {
-                return Err(damaged(&"too long"));
+                return Err(damaged("too long"));
             }
             let mut binary = vec![0; len];
             let n = miniz_oxide::inflate::decompress_slice_iter_to_slice(
@@ -108,16 +107,16 @@ impl Packed {
                 false,
                 false,
             )
-            .map_err(|e| damaged(&e))?;
+            .map_err(|e| damaged(&format!("{e:?}")))?;
             if n != len {
-                return Err(damaged(&"shorter than its length"));
+                return Err(damaged("shorter than its length"));
             }
             drop(self.bytes);
             return Doc::from_binary(&binary);
         }
         let inflated =
             miniz_oxide::inflate::decompress_to_vec_with_limit(&self.bytes, MAX_INFLATED)
-                .map_err(|e| damaged(&e))?;
+                .map_err(|e| damaged(&format!("{e:?}")))?;
         drop(self.bytes);
         if self.packing == PACKING_BINARY {
             Doc::from_binary(&inflated)
