@@ -29,6 +29,16 @@ fn started(r: &Replica, s: &SyncState) -> (SyncRound, Request) {
     }
 }
 
+/// A replica with nothing pending that last merged the file at ETag `"e1"`.
+fn synced_at_e1() -> (Replica, SyncState) {
+    let r = Replica::new(seed::xixing_2021(), "tab1", Clock::default());
+    let s = SyncState {
+        etag: Some("\"e1\"".into()),
+        ..SyncState::default()
+    };
+    (r, s)
+}
+
 fn seed_reply() -> Reply {
     Reply::status(200, Some("\"e1\""), seed::xixing_2021().to_json())
 }
@@ -67,11 +77,7 @@ fn with_edits_pending_the_engine_fetches_merges_and_puts_with_if_match() {
 
 #[test]
 fn nothing_is_written_when_the_file_already_holds_everything() {
-    let mut r = Replica::new(seed::xixing_2021(), "tab1", Clock::default());
-    let mut s = SyncState {
-        etag: Some("\"e1\"".into()),
-        ..SyncState::default()
-    };
+    let (mut r, mut s) = synced_at_e1();
     let (mut round, req) = started(&r, &s);
     assert_eq!(
         req,
@@ -272,6 +278,13 @@ fn record_edit(r: &mut Replica, s: &mut SyncState, who: &str, item: &str) {
     s.note_edit(&a, Vec::new());
 }
 
+/// Another tablet's replica holding one record (by 乙) that the seed lacks.
+fn another_devices_record() -> Replica {
+    let mut other = Replica::new(seed::xixing_2021(), "tab2", Clock::default());
+    record_edit(&mut other, &mut SyncState::default(), "乙", "item-4-2");
+    other
+}
+
 // The app drives a round on its live replica: edits go on while a request is out.
 
 #[test]
@@ -295,11 +308,7 @@ fn an_edit_made_while_the_put_is_out_stays_pending() {
 
 #[test]
 fn a_304_confirms_no_edit_made_while_the_get_was_out() {
-    let mut r = Replica::new(seed::xixing_2021(), "tab1", Clock::default());
-    let mut s = SyncState {
-        etag: Some("\"e1\"".into()),
-        ..SyncState::default()
-    };
+    let (mut r, mut s) = synced_at_e1();
     let (mut round, req) = started(&r, &s);
     assert!(matches!(
         req,
@@ -329,8 +338,7 @@ fn a_round_says_whether_the_file_held_something_new() {
     assert!(!round.learned());
     assert_eq!(r.doc, before);
     // Another device's record in the file: the replica learns it.
-    let mut other = Replica::new(seed::xixing_2021(), "tab2", Clock::default());
-    record_edit(&mut other, &mut SyncState::default(), "乙", "item-4-2");
+    let other = another_devices_record();
     let (mut round, _) = started(&r, &s);
     round.on_reply(
         &mut r,
@@ -346,8 +354,7 @@ fn a_round_says_whether_the_file_held_something_new() {
 fn a_round_names_what_it_learned_and_a_subset_carries_it() {
     let (mut r, mut s) = replica_with_edit();
     let before = r.doc.clone();
-    let mut other = Replica::new(seed::xixing_2021(), "tab2", Clock::default());
-    record_edit(&mut other, &mut SyncState::default(), "乙", "item-4-2");
+    let other = another_devices_record();
     let (mut round, _) = started(&r, &s);
     round.on_reply(
         &mut r,
