@@ -16,6 +16,7 @@ pub mod report;
 pub mod seed;
 pub mod stored;
 pub mod sync;
+pub mod tablet;
 
 pub use doc::{Doc, DocError};
 pub use edit::{Edit, EditError, Replica};

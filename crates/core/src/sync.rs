@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::doc::{Changes, Doc, DocError};
 use crate::edit::{Applied, Replica};
+use crate::tablet::Verdict;
 
 /// A request for the endpoint, relative to the document's path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,36 +143,14 @@ pub struct SyncState {
     pub offline: Option<String>,
     /// How far ahead the furthest remote stamp was, when one was too far to adopt.
     pub skewed_ahead_ms: Option<u64>,
+    /// The storage write counter when this state was stored: the edits in journal lines
+    /// written after it are pending too (see `tablet::persist`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub generation: u64,
 }
 
-/// The badge's view of the sync state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum Status {
-    Synced { at_ms: u64 },
-    Pending { count: usize },
-    Offline { pending: usize, reason: String },
-    Error { pending: usize, reason: String },
-}
-
-impl Status {
-    /// The name tests and CSS read (`data-state`).
-    pub fn name(&self) -> &'static str {
-        match self {
-            Status::Synced { .. } => "synced",
-            Status::Pending { .. } => "pending",
-            Status::Offline { .. } => "offline",
-            Status::Error { .. } => "error",
-        }
-    }
-
-    pub fn pending(&self) -> usize {
-        match self {
-            Status::Synced { .. } => 0,
-            Status::Pending { count } => *count,
-            Status::Offline { pending, .. } | Status::Error { pending, .. } => *pending,
-        }
-    }
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl SyncState {
@@ -184,31 +163,40 @@ impl SyncState {
         });
     }
 
-    /// What the badge shows.
-    pub fn status(&self) -> Status {
+    /// What the badge shows, from the sync state alone ([`crate::tablet::Tablet::verdict`]
+    /// adds what storage says).
+    pub fn status(&self) -> Verdict {
         let pending = self.pending.len();
         if let Some(e) = &self.stopped {
-            return Status::Error {
+            return Verdict::Error {
                 pending,
                 reason: e.to_string(),
             };
         }
         if let Some(reason) = &self.offline {
-            return Status::Offline {
+            return Verdict::Offline {
                 pending,
                 reason: reason.clone(),
             };
         }
         match (pending, self.last_synced_ms) {
-            (0, Some(at_ms)) => Status::Synced { at_ms },
-            (0, None) => Status::Pending { count: 0 },
-            (count, _) => Status::Pending { count },
+            (0, Some(at_ms)) => Verdict::Synced { at_ms },
+            (0, None) => Verdict::Pending { count: 0 },
+            (count, _) => Verdict::Pending { count },
         }
     }
 
     /// Drops the pending edits that a confirmed document holds.
     fn confirm(&mut self, confirmed: &Doc, device: &str) {
         self.pending.retain(|p| !holds(confirmed, p, device));
+    }
+}
+
+impl Pending {
+    /// Whether `doc` holds this edit of `device`'s (a field written since replaced still
+    /// counts: the register has seen it).
+    pub fn held_by(&self, doc: &Doc, device: &str) -> bool {
+        holds(doc, self, device)
     }
 }
 

@@ -212,7 +212,7 @@ fn a_newer_format_is_never_overwritten() {
         Step::Finished(Outcome::Stopped(SyncError::NewerFormat(2)))
     );
     assert!(s.status().name() == "error");
-    assert!(s.status() != jindu_core::sync::Status::Synced { at_ms: NOW });
+    assert!(s.status() != jindu_core::tablet::Verdict::Synced { at_ms: NOW });
     // A garbage file is not overwritten either.
     let (mut r, mut s) = replica_with_edit();
     let (mut round, _) = started(&r, &s);

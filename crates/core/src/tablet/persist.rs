@@ -1,0 +1,231 @@
+//! What a tablet keeps in its browser's storage, over any string key-value store.
+//!
+//! The app's storage adapter implements [`KeyValue`] over localStorage; the simulation
+//! over a map that can refuse writes (a full quota) and that two tabs share. The keys:
+//!
+//! - `jindu.v1.plan.{id}`: the plan's compressed snapshot ([`crate::stored`]);
+//! - `jindu.v1.journal.{id}`: what was stored since the snapshot, a line each: an edit
+//!   ([`Line::Edit`]: the entity or record it touched, the pending entry and the clock,
+//!   so that one write stores all of an edit) or a delta learned from a sync round;
+//! - `jindu.v1.aside.{id}`: journal lines that did not read, kept rather than dropped;
+//! - `jindu.v1.sync.{id}`: the plan's [`SyncState`];
+//! - `jindu.v1.gen.{id}`: a counter every writer bumps before it writes, so that a second
+//!   tab of the app on the same device notices and reads what the first one stored
+//!   before writing over it;
+//! - `jindu.v1.device`: the device id and clock.
+
+use serde::{Deserialize, Serialize};
+
+use crate::doc::Doc;
+use crate::hlc::Clock;
+use crate::sync::{Pending, SyncState};
+
+/// A store of strings by key, as the browser's localStorage is.
+pub trait KeyValue {
+    fn get(&self, key: &str) -> Option<String>;
+    /// Stores a value; refused when the store is full (nothing changes then).
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StorageError>;
+    fn remove(&mut self, key: &str) -> Result<(), StorageError>;
+}
+
+/// A storage failure, in words for the user.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StorageError(pub String);
+
+pub const PREFIX: &str = "jindu.v1.";
+pub const DEVICE_KEY: &str = "jindu.v1.device";
+
+pub fn plan_key(id: &str) -> String {
+    format!("{PREFIX}plan.{id}")
+}
+
+pub fn journal_key(id: &str) -> String {
+    format!("{PREFIX}journal.{id}")
+}
+
+pub fn aside_key(id: &str) -> String {
+    format!("{PREFIX}aside.{id}")
+}
+
+pub fn sync_key(id: &str) -> String {
+    format!("{PREFIX}sync.{id}")
+}
+
+pub fn generation_key(id: &str) -> String {
+    format!("{PREFIX}gen.{id}")
+}
+
+/// A journal longer than this (in characters) is folded into the snapshot at once.
+pub const JOURNAL_LIMIT: usize = 200_000;
+
+/// This install's identity and clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: String,
+    pub clock: Clock,
+}
+
+/// One line of a plan's journal.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum Line<'a> {
+    /// An edit made on this device: what it touched, its pending entry and the clock
+    /// after it. Written in one go, so an edit is stored whole or not at all.
+    Edit {
+        edit: &'a Doc,
+        pending: &'a Pending,
+        clock: u64,
+        /// The write counter this line was written at.
+        #[serde(rename = "gen")]
+        generation: u64,
+    },
+    /// A part of the document learned from a sync round (and every line earlier
+    /// versions wrote).
+    Delta(&'a Doc),
+}
+
+impl Line<'_> {
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).expect("a journal line is plain data")
+    }
+}
+
+/// An edit line as read: the document part is read and checked as any document is.
+#[derive(Deserialize)]
+struct EditLine<'a> {
+    #[serde(borrow)]
+    edit: &'a serde_json::value::RawValue,
+    pending: Pending,
+    clock: u64,
+    #[serde(rename = "gen", default)]
+    generation: u64,
+}
+
+/// The part of `doc` that holds `id` (an entity or record) as a document of its own.
+pub fn part(doc: &Doc, id: &str) -> Option<Doc> {
+    let mut d = Doc::new(doc.id.clone());
+    d.format = doc.format;
+    if let Some(fields) = doc.entities.get(id) {
+        d.entities.insert(id.to_owned(), fields.clone());
+    } else if let Some(versions) = doc.records.get(id) {
+        d.records.insert(id.to_owned(), versions.clone());
+    } else {
+        return None;
+    }
+    Some(d)
+}
+
+/// What a journal holds, read line by line.
+#[derive(Debug, Default)]
+pub struct Replayed {
+    /// Pending entries of the edits in the journal, with the write counter each was
+    /// stored at.
+    pub pending: Vec<(u64, Pending)>,
+    /// The greatest clock an edit line carries.
+    pub clock: u64,
+    /// Lines that did not read or merge, with the reason, kept as they were.
+    pub damaged: Vec<(String, String)>,
+}
+
+/// Merges every line of `journal` into `doc`. A damaged line is reported with its text,
+/// so that one bad write cannot hide the rest and is kept aside rather than dropped.
+pub fn replay(doc: &mut Doc, journal: &str) -> Replayed {
+    let mut out = Replayed::default();
+    for line in journal.lines().filter(|l| !l.trim().is_empty()) {
+        if let Err(e) = replay_line(doc, line, &mut out) {
+            out.damaged.push((line.to_owned(), e));
+        }
+    }
+    out
+}
+
+fn replay_line(doc: &mut Doc, line: &str, out: &mut Replayed) -> Result<(), String> {
+    if line.starts_with("{\"edit\":") {
+        let l: EditLine = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        let part = Doc::from_json(l.edit.get().as_bytes()).map_err(|e| e.to_string())?;
+        doc.merge(&part).map_err(|e| e.to_string())?;
+        out.pending.push((l.generation, l.pending));
+        out.clock = out.clock.max(l.clock);
+    } else {
+        let part = Doc::from_json(line.as_bytes()).map_err(|e| e.to_string())?;
+        doc.merge(&part).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Reads a stored sync state; one that does not read counts as none (the next round
+/// rebuilds it).
+pub fn load_sync(kv: &impl KeyValue, id: &str) -> SyncState {
+    kv.get(&sync_key(id))
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+pub fn save_sync(kv: &mut impl KeyValue, id: &str, s: &SyncState) -> Result<(), StorageError> {
+    kv.set(
+        &sync_key(id),
+        &serde_json::to_string(s).expect("the sync state is plain data"),
+    )
+}
+
+pub fn load_device(kv: &impl KeyValue) -> Option<Device> {
+    serde_json::from_str(&kv.get(DEVICE_KEY)?).ok()
+}
+
+pub fn save_device(kv: &mut impl KeyValue, d: &Device) -> Result<(), StorageError> {
+    kv.set(
+        DEVICE_KEY,
+        &serde_json::to_string(d).expect("the device is plain data"),
+    )
+}
+
+/// The plan's write counter as stored (0 when never written).
+pub fn generation(kv: &impl KeyValue, id: &str) -> u64 {
+    kv.get(&generation_key(id))
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A key-value store in memory, counting its size as browsers count localStorage's
+/// quota (UTF-16 code units of keys and values): for tests and the simulation, where a
+/// quota makes it refuse writes as a full browser does.
+#[derive(Clone, Debug, Default)]
+pub struct Memory {
+    pub map: std::collections::BTreeMap<String, String>,
+    /// Refuse writes that would take the store past this many code units.
+    pub quota: Option<usize>,
+}
+
+impl Memory {
+    /// The code units held.
+    pub fn used(&self) -> usize {
+        self.map.iter().map(|(k, v)| units(k) + units(v)).sum()
+    }
+}
+
+fn units(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+impl KeyValue for Memory {
+    fn get(&self, key: &str) -> Option<String> {
+        self.map.get(key).cloned()
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StorageError> {
+        if let Some(quota) = self.quota {
+            let replaced = self.map.get(key).map_or(0, |v| units(key) + units(v));
+            if self.used() - replaced + units(key) + units(value) > quota {
+                return Err(StorageError("the storage quota is full".into()));
+            }
+        }
+        self.map.insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    fn remove(&mut self, key: &str) -> Result<(), StorageError> {
+        self.map.remove(key);
+        Ok(())
+    }
+}

@@ -1,0 +1,198 @@
+use serde_json::json;
+
+use super::persist::{journal_key, Memory};
+use super::*;
+use crate::model::Record;
+use crate::sync::{Policy, Request};
+
+fn base() -> Doc {
+    let mut office = Replica::new(Doc::new("p"), "office", Clock::default());
+    let set = |r: &mut Replica, id: &str, v: serde_json::Value| {
+        let serde_json::Value::Object(fields) = v else {
+            unreachable!()
+        };
+        r.apply(
+            &Edit::Set {
+                entity: id.into(),
+                fields,
+            },
+            "office",
+            1_617_235_200_000,
+        )
+        .unwrap();
+    };
+    set(
+        &mut office,
+        "plan",
+        json!({"title": "T", "year": 2021, "start": "2021-01-01", "end": "2021-12-31"}),
+    );
+    set(&mut office, "cat-1", json!({"name": "C", "order": 1}));
+    set(
+        &mut office,
+        "item-1",
+        json!({"category": "cat-1", "order": 1, "content": "I"}),
+    );
+    office.doc
+}
+
+const NOW: u64 = 1_625_000_000_000;
+
+fn add(n: u32) -> Edit {
+    Edit::AddRecord {
+        record: Record {
+            observed: chrono::NaiveDate::from_ymd_opt(2021, 6, 1).unwrap(),
+            author: "甲".into(),
+            item: "item-1".into(),
+            site: None,
+            target: None,
+            stage: None,
+            package: None,
+            milestone: None,
+            figure: None,
+            percent: Some(n as f64),
+            status: None,
+            note: format!("n{n}"),
+        },
+    }
+}
+
+fn open(kv: &mut Memory, device: &str) -> Tablet {
+    Tablet::open(kv, "p", base, || device.to_owned())
+}
+
+fn edit(t: &mut Tablet, kv: &mut Memory, e: &Edit, now: u64) -> Result<Edited, TabletError> {
+    let plan = Plan::from_doc(t.doc());
+    t.edit(kv, &plan, e, "甲", now)
+}
+
+#[test]
+fn an_edit_is_one_journal_line_and_reopening_gives_the_same_replica() {
+    let mut kv = Memory::default();
+    let mut t = open(&mut kv, "dev");
+    let e = edit(&mut t, &mut kv, &add(1), NOW).unwrap();
+    assert_eq!(t.verdict(), Verdict::Pending { count: 1 });
+    assert_eq!(kv.get(&journal_key("p")).unwrap().lines().count(), 1);
+    // No snapshot was written yet, nor the sync state: the line carries the edit whole.
+    let again = open(&mut kv, "other");
+    assert_eq!(again.device(), "dev");
+    assert_eq!(again.doc(), t.doc());
+    assert_eq!(again.sync_state().pending, t.sync_state().pending);
+    assert_eq!(again.replica().clock, t.replica().clock);
+    assert!(again.doc().records.contains_key(&e.applied.id));
+    // Folded: the snapshot holds it, the journal is gone, reading gives the same.
+    t.fold(&mut kv).unwrap();
+    assert!(kv.get(&journal_key("p")).is_none());
+    let folded = open(&mut kv, "other");
+    assert_eq!(folded.doc(), t.doc());
+    assert_eq!(folded.sync_state(), t.sync_state());
+}
+
+#[test]
+fn a_refused_write_undoes_the_edit_and_loses_nothing_else() {
+    let mut kv = Memory::default();
+    let mut t = open(&mut kv, "dev");
+    edit(&mut t, &mut kv, &add(1), NOW).unwrap();
+    let stored_before = kv.map.clone();
+    let doc_before = t.doc().clone();
+    kv.quota = Some(kv.used());
+    let err = edit(&mut t, &mut kv, &add(2), NOW + 1).unwrap_err();
+    assert!(matches!(err, TabletError::NotSaved(_)), "{err}");
+    assert_eq!(t.doc(), &doc_before, "the edit is undone in memory");
+    assert_eq!(t.sync_state().pending.len(), 1, "never counted as pending");
+    assert_eq!(t.verdict().name(), "storage-full");
+    // Storage holds what it held, but for the write counter.
+    let mut after = kv.map.clone();
+    after.remove("jindu.v1.gen.p");
+    let mut before = stored_before;
+    before.remove("jindu.v1.gen.p");
+    assert_eq!(after, before);
+    // Room again: the next edit stores and the verdict is back.
+    kv.quota = None;
+    edit(&mut t, &mut kv, &add(3), NOW + 2).unwrap();
+    assert_eq!(t.verdict(), Verdict::Pending { count: 2 });
+    assert_eq!(open(&mut kv, "x").doc(), t.doc());
+}
+
+#[test]
+fn two_tabs_never_overwrite_each_other_and_never_reuse_a_stamp() {
+    let mut kv = Memory::default();
+    let mut a = open(&mut kv, "dev");
+    let mut b = open(&mut kv, "dev");
+    let ea = edit(&mut a, &mut kv, &add(1), NOW).unwrap();
+    // b's clock is behind a's in memory; the same wall time must not give a's stamp.
+    let eb = edit(&mut b, &mut kv, &add(2), NOW).unwrap();
+    assert_ne!(ea.applied.stamp, eb.applied.stamp);
+    assert_eq!(eb.caught_up.ids, vec![ea.applied.id.clone()]);
+    // a folds: the snapshot must hold b's edit too.
+    let caught = a.fold(&mut kv).unwrap();
+    assert_eq!(caught.ids, vec![eb.applied.id.clone()]);
+    b.fold(&mut kv).unwrap();
+    let fresh = open(&mut kv, "dev");
+    for id in [&ea.applied.id, &eb.applied.id] {
+        assert!(fresh.doc().records.contains_key(id), "{id} lost");
+    }
+    assert_eq!(fresh.sync_state().pending.len(), 2);
+    assert_eq!(a.doc(), b.doc());
+}
+
+#[test]
+fn a_damaged_journal_line_is_kept_aside_not_dropped() {
+    let mut kv = Memory::default();
+    let mut t = open(&mut kv, "dev");
+    edit(&mut t, &mut kv, &add(1), NOW).unwrap();
+    let key = journal_key("p");
+    let journal = kv.get(&key).unwrap();
+    kv.set(&key, &format!("{journal}\n{{\"edit\":trunc"))
+        .unwrap();
+    let mut again = open(&mut kv, "dev");
+    assert_eq!(again.doc(), t.doc());
+    assert_eq!(again.problems().len(), 1, "{:?}", again.problems());
+    again.fold(&mut kv).unwrap();
+    assert_eq!(kv.get("jindu.v1.aside.p").unwrap(), "{\"edit\":trunc");
+}
+
+/// A round on a copy while the live replica takes an edit: the round confirms only what
+/// it carried, and the edit made meanwhile stays pending.
+#[test]
+fn a_round_on_a_copy_confirms_only_what_it_carried() {
+    let mut kv = Memory::default();
+    let mut t = open(&mut kv, "dev");
+    edit(&mut t, &mut kv, &add(1), NOW).unwrap();
+    let sent = t.sync_state().clone();
+    let mut copy = t.replica().clone();
+    let mut state = sent.clone();
+    let mut round = SyncRound::new(Policy::default(), 1);
+    let Step::Send(Request::Get { .. }) = round.start(&copy, &state) else {
+        panic!()
+    };
+    let later = edit(&mut t, &mut kv, &add(2), NOW + 5).unwrap();
+    let step = round.on_reply(&mut copy, &mut state, Reply::status(404, None, ""), NOW);
+    let Step::Send(Request::Create { .. }) = step else {
+        panic!("{step:?}")
+    };
+    let step = round.on_reply(
+        &mut copy,
+        &mut state,
+        Reply::status(201, Some("\"1\""), ""),
+        NOW,
+    );
+    assert!(matches!(step, Step::Finished(_)));
+    let learned = copy
+        .doc
+        .subset(round.learned_ids().iter().map(String::as_str));
+    t.finish_round(
+        &mut kv,
+        &sent,
+        RoundEnd {
+            state,
+            clock: copy.clock.last,
+            learned,
+        },
+    );
+    assert_eq!(t.sync_state().pending.len(), 1);
+    assert_eq!(t.sync_state().pending[0].id, later.applied.id);
+    assert_eq!(t.verdict(), Verdict::Pending { count: 1 });
+    assert_eq!(t.sync_state().etag.as_deref(), Some("\"1\""));
+    let reopened = open(&mut kv, "dev");
+    assert_eq!(reopened.sync_state().pending, t.sync_state().pending);
+}

@@ -1,0 +1,234 @@
+//! The simulation's world: a faulty compare-and-swap store, and devices whose browser
+//! storage and tabs run the app's own [`Tablet`].
+//!
+//! Ground truth is tracked beside the code under test: `Known` is the set of field writes
+//! a replica (or a stored copy, or a round's copy) has incorporated, moved along with the
+//! data it describes, so that a write's "seen" set is what its writer really held.
+
+use std::collections::BTreeSet;
+
+use jindu_core::doc::Doc;
+use jindu_core::edit::Replica;
+use jindu_core::sync::{Pending, Policy, Reply, Request, Step, SyncRound, SyncState};
+use jindu_core::tablet::persist::Memory;
+use jindu_core::tablet::{RoundEnd, Tablet};
+
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// A field write: entity, field, stamp, device.
+pub type WriteId = (String, String, u64, String);
+pub type Known = BTreeSet<WriteId>;
+
+/// The shared file: a compare-and-swap store that keeps what it holds as bytes.
+pub struct Store {
+    pub body: Option<Vec<u8>>,
+    pub version: u64,
+    pub known: Known,
+    pub writes: u64,
+    /// Requests held back, to arrive late and out of order.
+    pub delayed: Vec<(Request, Known)>,
+    parsed: Option<(u64, Doc)>,
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store {
+            body: None,
+            version: 0,
+            known: Known::new(),
+            writes: 0,
+            delayed: Vec::new(),
+            parsed: None,
+        }
+    }
+
+    pub fn etag(&self) -> String {
+        format!("\"v{}\"", self.version)
+    }
+
+    /// The stored document (empty before anything was written).
+    pub fn doc(&mut self) -> &Doc {
+        let version = self.version;
+        if self.parsed.as_ref().is_none_or(|(v, _)| *v != version) {
+            let doc = match &self.body {
+                Some(b) => Doc::from_json(b).expect("the store holds a document"),
+                None => Doc::new("sim"),
+            };
+            self.parsed = Some((version, doc));
+        }
+        &self.parsed.as_ref().unwrap().1
+    }
+
+    pub fn handle(&mut self, req: &Request, known: &Known) -> Reply {
+        match req {
+            Request::Get { if_none_match } => match &self.body {
+                None => Reply::status(404, None, Vec::new()),
+                Some(_) if if_none_match.as_deref() == Some(&self.etag()) => {
+                    Reply::status(304, Some(&self.etag()), Vec::new())
+                }
+                Some(b) => Reply::status(200, Some(&self.etag()), b.clone()),
+            },
+            Request::Put { body, if_match } => {
+                if self.body.is_none() || *if_match != self.etag() {
+                    return Reply::status(412, None, Vec::new());
+                }
+                self.write(body, known)
+            }
+            Request::Create { body } => {
+                if self.body.is_some() {
+                    return Reply::status(412, None, Vec::new());
+                }
+                self.write(body, known)
+            }
+        }
+    }
+
+    fn write(&mut self, body: &[u8], known: &Known) -> Reply {
+        self.body = Some(body.to_vec());
+        self.version += 1;
+        self.writes += 1;
+        // A write replaces the file; what it knows is what its body knew (a body holds
+        // everything the file held, or the CAS would have refused it).
+        self.known = known.clone();
+        Reply::status(200, Some(&self.etag()), Vec::new())
+    }
+
+    /// Delivers one held-back request (its reply goes nowhere: its sender gave up).
+    pub fn deliver_late(&mut self, rng: &mut Rng) {
+        if self.delayed.is_empty() {
+            return;
+        }
+        let (req, known) = self
+            .delayed
+            .remove(rng.below(self.delayed.len() as u64) as usize);
+        let _ = self.handle(&req, &known);
+    }
+}
+
+/// A round in flight: on a copy of the tab's replica (as the sync worker runs it) or on
+/// the live replica (as the page runs it when no worker loads).
+pub struct Round {
+    pub engine: SyncRound,
+    pub next: Step,
+    /// `(copy, its state, the state it was made from)`; `None` for a live round.
+    pub copy: Option<(Replica, SyncState, SyncState)>,
+    /// What the round's replica knows (a live round's is the tab's).
+    pub known: Known,
+    /// What the body it is about to write knew.
+    pub body_known: Known,
+}
+
+/// One tab of the app.
+pub struct Tab {
+    pub tablet: Tablet,
+    pub known: Known,
+    /// Every edit this tab made and stored (undone edits are not here).
+    pub made: Vec<Pending>,
+    pub round: Option<Round>,
+}
+
+/// A tablet: its browser storage and one or two tabs open on the plan.
+pub struct Device {
+    pub name: String,
+    pub kv: Memory,
+    /// What the device's storage holds, as ground truth.
+    pub kv_known: Known,
+    pub tabs: Vec<Tab>,
+    pub online: bool,
+    pub clock_offset_ms: i64,
+}
+
+impl Device {
+    pub fn new(name: String, base: &Doc, base_known: &Known, tabs: usize, offset: i64) -> Device {
+        let mut kv = Memory::default();
+        let tabs = (0..tabs)
+            .map(|_| Tab {
+                tablet: Tablet::open(&mut kv, "sim", || base.clone(), || name.clone()),
+                known: base_known.clone(),
+                made: Vec::new(),
+                round: None,
+            })
+            .collect();
+        Device {
+            name,
+            kv,
+            kv_known: base_known.clone(),
+            tabs,
+            online: true,
+            clock_offset_ms: offset,
+        }
+    }
+
+    pub fn wall(&self, t: i64) -> u64 {
+        (t + self.clock_offset_ms).max(0) as u64
+    }
+}
+
+pub fn policy() -> Policy {
+    Policy {
+        max_conflicts: 4,
+        ..Policy::default()
+    }
+}
+
+/// Starts a round on a tab: on a copy, or on the live replica. Like the app, it first
+/// reads what another tab stored.
+pub fn start_round(rng: &mut Rng, kv: &mut Memory, tab: &mut Tab, on_copy: bool) {
+    tab.tablet.catch_up(kv);
+    let mut engine = SyncRound::new(policy(), rng.next());
+    let (next, copy) = if on_copy {
+        let sent = tab.tablet.sync_state().clone();
+        let replica = tab.tablet.replica().clone();
+        let state = sent.clone();
+        let next = engine.start(&replica, &state);
+        (next, Some((replica, state, sent)))
+    } else {
+        (tab.tablet.start_round(&mut engine), None)
+    };
+    tab.round = Some(Round {
+        engine,
+        next,
+        copy,
+        known: tab.known.clone(),
+        body_known: Known::new(),
+    });
+}
+
+/// Ends a finished round: reconciles a copy's round with the live tab.
+pub fn end_round(d: &mut Device, i: usize) {
+    let kv = &mut d.kv;
+    let tab = &mut d.tabs[i];
+    let round = tab.round.take().expect("a round");
+    match round.copy {
+        Some((replica, state, sent)) => {
+            let learned = replica
+                .doc
+                .subset(round.engine.learned_ids().iter().map(String::as_str));
+            let ended = RoundEnd {
+                state,
+                clock: replica.clock.last,
+                learned,
+            };
+            tab.tablet.finish_round(kv, &sent, ended);
+            tab.known.extend(round.known);
+        }
+        None => {
+            tab.tablet.end_round(kv, &round.engine);
+        }
+    }
+}
