@@ -1,7 +1,7 @@
 //! Small shared pieces of the interface.
 
 use jindu_core::progress::{Progress, Schedule};
-use jindu_core::sync::Status;
+use jindu_core::tablet::Verdict;
 use leptos::prelude::*;
 
 use crate::state::AppState;
@@ -88,19 +88,23 @@ pub fn SyncBadge() -> impl IntoView {
     let words = move || {
         let t = state.t();
         match status.get() {
-            Status::Synced { .. } => t.sync_synced.to_string(),
-            Status::Pending { count } => format!("{} {count}", t.sync_pending),
-            Status::Offline { pending, .. } => {
+            Verdict::Synced { .. } => t.sync_synced.to_string(),
+            Verdict::Pending { count } => format!("{} {count}", t.sync_pending),
+            Verdict::Offline { pending, .. } => {
                 format!("{} · {} {pending}", t.sync_offline, t.sync_pending)
             }
-            Status::Error { reason, .. } => format!("{}: {reason}", t.sync_error),
+            Verdict::Error { reason, .. } => format!("{}: {reason}", t.sync_error),
+            Verdict::Refused { reason, .. } => format!("{}: {reason}", t.sync_refused),
+            Verdict::Revoked { .. } => t.sync_revoked.to_string(),
+            Verdict::ServerFault { reason, .. } => format!("{}: {reason}", t.sync_server_fault),
+            Verdict::Rewritten { reason, .. } => format!("{}: {reason}", t.sync_rewritten),
+            Verdict::StorageFull { reason, .. } => format!("{}: {reason}", t.sync_storage_full),
         }
     };
     let last = move || {
         let t = state.t();
         let when = state
-            .sync
-            .with(|s| s.last_synced_ms)
+            .last_synced_ms()
             .map(|ms| {
                 let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
                 format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
@@ -108,14 +112,14 @@ pub fn SyncBadge() -> impl IntoView {
             .unwrap_or_else(|| t.never.to_string());
         format!("{} {when}", t.last_synced)
     };
-    let is_error = move || matches!(status.get(), Status::Error { .. });
+    let is_error = move || status.get().needs_a_person();
     view! {
         <div
             class="sync-badge"
             data-testid="sync-status"
             data-state=move || status.get().name()
             data-pending=move || status.get().pending().to_string()
-            data-last=move || state.sync.with(|s| s.last_synced_ms.unwrap_or(0).to_string())
+            data-last=move || state.last_synced_ms().unwrap_or(0).to_string()
             role="status"
             aria-live="polite"
         >

@@ -182,14 +182,11 @@ pub fn EditorPage() -> impl IntoView {
             .into_any();
     };
     let entity = if is_new {
-        let now = js_sys::Date::now() as u64;
-        let mut id = String::new();
-        state.replica.update(|r| id = r.new_id(kind, now));
-        id
+        state.new_id(kind)
     } else {
         target.clone()
     };
-    let current = state.replica.with_untracked(|r| winners(&r.doc, &entity));
+    let current = state.with_doc_untracked(|doc| winners(doc, &entity));
     // Field values as typed, by field name; "name.text" holds a date's wording.
     let values: RwSignal<BTreeMap<String, String>> = RwSignal::new(
         schema(kind)
@@ -316,9 +313,9 @@ pub fn EditorPage() -> impl IntoView {
                 </span>
             }.into_any(),
             FieldType::Ref(k) => {
-                let options = move || state.plan.with(|p| match k {
-                    Kind::Category => p.0.categories.iter().map(|c| (c.id.clone(), c.name.clone())).collect::<Vec<_>>(),
-                    _ => p.0.sites.iter().map(|c| (c.id.clone(), c.name.clone())).collect::<Vec<_>>(),
+                let options = move || state.with_plan(|p| match k {
+                    Kind::Category => p.categories.iter().map(|c| (c.id.clone(), c.name.clone())).collect::<Vec<_>>(),
+                    _ => p.sites.iter().map(|c| (c.id.clone(), c.name.clone())).collect::<Vec<_>>(),
                 });
                 if initial.is_empty() {
                     if let Some(first) = options().first() {
@@ -398,8 +395,8 @@ fn navigate_back() {
 pub fn ConflictList(item: String) -> impl IntoView {
     let state = AppState::expect();
     let conflicts = Memo::new(move |_| {
-        let entities: Vec<String> = state.plan.with(|p| {
-            let plan = &p.0;
+        let entities: Vec<String> = state.with_plan(|p| {
+            let plan = p;
             let mut ids = vec![item.clone()];
             ids.extend(plan.targets_of(&item).map(|t| t.id.clone()));
             ids.extend(
@@ -411,10 +408,10 @@ pub fn ConflictList(item: String) -> impl IntoView {
             ids.extend(plan.packages_of_item(&item).map(|p| p.id.clone()));
             ids
         });
-        state.replica.with(|r| {
+        state.with_doc(|doc| {
             let mut out = Vec::new();
             for e in &entities {
-                let Some(fields) = r.doc.entities.get(e) else {
+                let Some(fields) = doc.entities.get(e) else {
                     continue;
                 };
                 for (name, reg) in fields {

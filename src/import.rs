@@ -79,7 +79,7 @@ pub fn ImportPage() -> impl IntoView {
             )));
             return;
         }
-        let device = state.replica.with_untracked(|r| r.device.clone());
+        let device = state.device_id();
         let now = js_sys::Date::now() as u64;
         let doc = match loaded.get_untracked() {
             Some(Loaded::Exact(mut doc)) => {

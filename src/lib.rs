@@ -145,9 +145,7 @@ pub fn App() -> impl IntoView {
         });
     }
     let export_now = move |_| {
-        let (bytes, id) = state
-            .replica
-            .with_untracked(|r| (r.doc.to_json(), r.doc.id.clone()));
+        let (bytes, id) = state.with_doc_untracked(|doc| (doc.to_json(), doc.id.clone()));
         settings::download(
             &format!("jindu-{id}-backup.json"),
             "application/json",
@@ -185,7 +183,7 @@ pub fn App() -> impl IntoView {
             // After the page, kept in view above the tabs (sticky): a notice that comes
             // late (storage, an update) never pushes the page down under the user's finger.
             <div class="banners">
-                {move || state.storage_error.get().map(|e| view! {
+                {move || state.storage_error().map(|e| view! {
                     <p class="banner error" role="alert" data-testid="storage-error">{move || state.t().storage_failed}" "{e.clone()}" "
                         <button on:click=export_now>{move || state.t().export_backup}</button>
                     </p>

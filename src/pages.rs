@@ -29,15 +29,13 @@ pub fn OverviewPage() -> impl IntoView {
     let as_of_value = move || state.as_of().to_string();
     // Every figure of the page from one pass over the items, once per change.
     let figures = Memo::new(move |_| {
-        state
-            .plan
-            .with(|p| crate::perf::span("jindu:overview", || overview(&p.0, today())))
+        state.with_plan(|p| crate::perf::span("jindu:overview", || overview(p, today())))
     });
     let overall = Memo::new(move |_| figures.with(|f| f.plan.clone()));
     let counts = Memo::new(move |_| figures.with(|f| (f.overdue, f.at_risk)));
     let categories = move || {
-        state.plan.with(|p| {
-            p.0.categories
+        state.with_plan(|p| {
+            p.categories
                 .iter()
                 .enumerate()
                 .map(|(n, c)| (n, c.id.clone(), c.name.clone()))
@@ -45,8 +43,8 @@ pub fn OverviewPage() -> impl IntoView {
         })
     };
     let latest = move || {
-        state.plan.with(|p| {
-            let plan = &p.0;
+        state.with_plan(|p| {
+            let plan = p;
             // Records are in observation order: the newest are at the end.
             plan.records
                 .iter()
@@ -103,7 +101,7 @@ pub fn OverviewPage() -> impl IntoView {
                         let label = Signal::derive({ let name = name.clone(); move || name.clone() });
                         let count = {
                             let id = c.1.clone();
-                            move || state.plan.with(|p| p.0.items_of(&id).count())
+                            move || state.with_plan(|p| p.items_of(&id).count())
                         };
                         let href = format!("/items?category={}", c.1);
                         view! {
@@ -120,7 +118,7 @@ pub fn OverviewPage() -> impl IntoView {
             </ul>
             <div class="card">
                 <h2>{move || state.t().latest_records}</h2>
-                <Show when=move || state.plan.with(|p| !p.0.records.is_empty()) fallback=move || view! { <p>{move || state.t().no_records}</p> }>
+                <Show when=move || state.with_plan(|p| !p.records.is_empty()) fallback=move || view! { <p>{move || state.t().no_records}</p> }>
                     <ul class="records">
                         {move || latest().into_iter().map(|(r, number)| view! {
                             <li>
@@ -197,8 +195,8 @@ pub fn ItemsPage() -> impl IntoView {
     let rows = Memo::new(move |_| {
         let f = filters.get();
         let today = state.as_of();
-        state.plan.with(|p| {
-            let plan = &p.0;
+        state.with_plan(|p| {
+            let plan = p;
             plan.items
                 .iter()
                 .filter(|i| matches_filters(plan, i, &f, today))
@@ -216,7 +214,7 @@ pub fn ItemsPage() -> impl IntoView {
     });
     // Changes whenever what a row shows may have changed, so rows are built again.
     let generation = Memo::new(move |g: Option<&u64>| {
-        state.plan.track();
+        state.track_plan();
         let _ = state.as_of();
         g.map_or(0, |g| g + 1)
     });
@@ -233,12 +231,12 @@ pub fn ItemsPage() -> impl IntoView {
             }
         });
         rows.with(|ids| {
-            state.plan.with(|p| {
+            state.with_plan(|p| {
                 let mut out = Vec::with_capacity(end - start);
                 for (k, id) in ids[start..end].iter().enumerate() {
                     let known = cache.with_value(|(_, c)| c.get(id).cloned());
                     let row = known.or_else(|| {
-                        let row = RowData::read(&p.0, id, today, 0, generation)?;
+                        let row = RowData::read(p, id, today, 0, generation)?;
                         cache.update_value(|(_, c)| {
                             c.insert(id.clone(), row.clone());
                         });
@@ -256,12 +254,8 @@ pub fn ItemsPage() -> impl IntoView {
         })
     });
     let departments = Memo::new(move |_| {
-        state.plan.with(|p| {
-            let mut d: Vec<String> =
-                p.0.items
-                    .iter()
-                    .flat_map(|i| i.departments.clone())
-                    .collect();
+        state.with_plan(|p| {
+            let mut d: Vec<String> = p.items.iter().flat_map(|i| i.departments.clone()).collect();
             d.sort();
             d.dedup();
             d
@@ -304,7 +298,7 @@ pub fn ItemsPage() -> impl IntoView {
                     <span>{move || state.t().category}</span>
                     <select on:change=set(|f, v| f.category = v)>
                         <option value="" selected=selected(|f| f.category.clone(), String::new())>{move || state.t().all}</option>
-                        {move || state.plan.with(|p| p.0.categories.iter().map(|c| {
+                        {move || state.with_plan(|p| p.categories.iter().map(|c| {
                             let id = c.id.clone();
                             view! { <option value=c.id.clone() selected=selected(|f| f.category.clone(), id)>{c.name.clone()}</option> }
                         }).collect::<Vec<_>>())}
@@ -321,7 +315,7 @@ pub fn ItemsPage() -> impl IntoView {
                     <span>{move || state.t().site}</span>
                     <select on:change=set(|f, v| f.site = v)>
                         <option value="">{move || state.t().all}</option>
-                        {move || state.plan.with(|p| p.0.sites.iter().map(|s| {
+                        {move || state.with_plan(|p| p.sites.iter().map(|s| {
                             let id = s.id.clone();
                             view! { <option value=s.id.clone() selected=selected(|f| f.site.clone(), id)>{s.name.clone()}</option> }
                         }).collect::<Vec<_>>())}
@@ -447,7 +441,7 @@ fn route_id() -> Memo<String> {
 pub fn ItemPage() -> impl IntoView {
     let state = AppState::expect();
     let id = route_id();
-    let item = Memo::new(move |_| state.plan.with(|p| p.0.item(&id.get()).cloned()));
+    let item = Memo::new(move |_| state.with_plan(|p| p.item(&id.get()).cloned()));
     view! {
         <Show when=move || item.with(Option::is_some) fallback=move || view! { <section class="page"><h1>{move || state.t().not_found}</h1></section> }>
             <ItemDetail id=id.get() />
@@ -462,8 +456,8 @@ fn ItemDetail(id: String) -> impl IntoView {
     let data = {
         let id = id.clone();
         Memo::new(move |_| {
-            state.plan.with(|p| {
-                let plan = &p.0;
+            state.with_plan(|p| {
+                let plan = p;
                 let item = plan.item(&id).cloned()?;
                 Some((
                     plan.display_number(&item),
@@ -477,19 +471,17 @@ fn ItemDetail(id: String) -> impl IntoView {
     };
     let progress = Memo::new(move |_| {
         state
-            .plan
-            .with(|p| data.with(|d| d.as_ref().map(|(_, _, i)| item_progress(&p.0, i, today()))))
+            .with_plan(|p| data.with(|d| d.as_ref().map(|(_, _, i)| item_progress(p, i, today()))))
             .unwrap_or_else(jindu_core::progress::Progress::none)
     });
     // Judged with the progress above, not computed again.
     let schedule = Memo::new(move |_| {
         let progress = progress.get();
         state
-            .plan
-            .with(|p| {
+            .with_plan(|p| {
                 data.with(|d| {
                     d.as_ref()
-                        .map(|(_, _, i)| item_schedule_with(&p.0, i, &progress, today()))
+                        .map(|(_, _, i)| item_schedule_with(p, i, &progress, today()))
                 })
             })
             .unwrap_or(Schedule::OnTrack)
@@ -552,8 +544,8 @@ fn Targets(item: String) -> impl IntoView {
     let rows = {
         let item = item.clone();
         Memo::new(move |_| {
-            state.plan.with(|p| {
-                let plan = &p.0;
+            state.with_plan(|p| {
+                let plan = p;
                 plan.targets_of(&item)
                     .map(|t| {
                         let prog = target_progress(plan, t, state.as_of());
@@ -617,8 +609,8 @@ fn Milestones(item: String) -> impl IntoView {
     let rows = {
         let item = item.clone();
         Memo::new(move |_| {
-            state.plan.with(|p| {
-                let plan = &p.0;
+            state.with_plan(|p| {
+                let plan = p;
                 let Some(i) = plan.item(&item) else {
                     return Vec::new();
                 };
@@ -665,8 +657,8 @@ fn Sites(item: String) -> impl IntoView {
     let rows = {
         let item = item.clone();
         Memo::new(move |_| {
-            state.plan.with(|p| {
-                let plan = &p.0;
+            state.with_plan(|p| {
+                let plan = p;
                 plan.sites_of(&item)
                     .map(|s| {
                         let name = plan
@@ -735,8 +727,8 @@ fn RecordHistory(item: String) -> impl IntoView {
     let rows = {
         let item = item.clone();
         Memo::new(move |_| {
-            state.plan.with(|p| {
-                let plan = &p.0;
+            state.with_plan(|p| {
+                let plan = p;
                 let mut v: Vec<(RecordView, String)> = plan
                     .records_of(&item)
                     .map(|r| {
@@ -780,7 +772,7 @@ fn RecordHistory(item: String) -> impl IntoView {
 #[component]
 fn RecordRow(record: RecordView, what: String) -> impl IntoView {
     let state = AppState::expect();
-    let mine = record.record.author == state.settings.with_untracked(|s| s.author.clone())
+    let mine = record.record.author == state.with_settings_untracked(|s| s.author.clone())
         && !record.record.author.is_empty();
     let r = record.record.clone();
     let mut figures = Vec::new();
@@ -828,8 +820,8 @@ fn RecordRow(record: RecordView, what: String) -> impl IntoView {
 pub fn SitesPage() -> impl IntoView {
     let state = AppState::expect();
     let rows = Memo::new(move |_| {
-        state.plan.with(|p| {
-            let plan = &p.0;
+        state.with_plan(|p| {
+            let plan = p;
             let mut items = std::collections::HashMap::<&str, usize>::new();
             for x in &plan.item_sites {
                 *items.entry(x.site.as_str()).or_default() += 1;
@@ -865,11 +857,11 @@ pub fn SitesPage() -> impl IntoView {
 pub fn SitePage() -> impl IntoView {
     let state = AppState::expect();
     let id = route_id();
-    let site = Memo::new(move |_| state.plan.with(|p| p.0.site(&id.get()).cloned()));
+    let site = Memo::new(move |_| state.with_plan(|p| p.site(&id.get()).cloned()));
     let work = Memo::new(move |_| {
         let sid = id.get();
-        state.plan.with(|p| {
-            let plan = &p.0;
+        state.with_plan(|p| {
+            let plan = p;
             plan.item_sites
                 .iter()
                 .filter(|x| x.site == sid)

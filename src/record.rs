@@ -68,8 +68,8 @@ pub fn RecordPage() -> impl IntoView {
     let (site_q, correct) =
         use_query_map().with_untracked(|q| (q.get("site").unwrap_or_default(), q.get("correct")));
     let existing = correct.as_ref().and_then(|id| {
-        state.plan.with_untracked(|p| {
-            p.0.records
+        state.with_plan_untracked(|p| {
+            p.records
                 .iter()
                 .find(|r| &r.id == id)
                 .map(|r| r.record.clone())
@@ -98,16 +98,16 @@ pub fn RecordPage() -> impl IntoView {
     let form = RwSignal::new(initial.clone());
     let error: RwSignal<Option<(Option<String>, String)>> = RwSignal::new(None);
     let saved = RwSignal::new(false);
-    let author = move || state.settings.with(|s| s.author.clone());
+    let author = move || state.with_settings(|s| s.author.clone());
     let number = {
         let item = item.clone();
         move || {
-            state.plan.with(|p| {
-                p.0.item(&item)
+            state.with_plan(|p| {
+                p.item(&item)
                     .map(|i| {
                         format!(
                             "{} {}",
-                            p.0.display_number(i),
+                            p.display_number(i),
                             i.content.chars().take(40).collect::<String>()
                         )
                     })
@@ -119,8 +119,8 @@ pub fn RecordPage() -> impl IntoView {
         let item = item.clone();
         Memo::new(move |_| {
             let f = form.get();
-            state.plan.with(|p| {
-                let plan = &p.0;
+            state.with_plan(|p| {
+                let plan = p;
                 let sites: Vec<(String, String)> = plan
                     .sites_of(&item)
                     .filter_map(|s| plan.site(&s.site).map(|x| (x.id.clone(), x.name.clone())))
@@ -173,7 +173,7 @@ pub fn RecordPage() -> impl IntoView {
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let f = form.get_untracked();
-            let who = state.settings.with_untracked(|s| s.author.clone());
+            let who = state.with_settings_untracked(|s| s.author.clone());
             if who.trim().is_empty() {
                 error.set(Some((Some("by".into()), state.t().name_needed.into())));
                 return;

@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use gloo_storage::{LocalStorage, Storage};
+use jindu_core::doc::Doc;
 use jindu_core::progress::Schedule;
 use jindu_core::report::{build, headings, marked, plan_year, Period};
 use leptos::prelude::*;
 
 use crate::settings::download;
 use crate::state::AppState;
+use crate::storage;
 
 /// The periods offered: the reporting periods of the plan, each month, each quarter,
 /// the year, or a range.
@@ -27,14 +28,14 @@ fn period_for(kind: &str, year: i32, month: u32, from: &str, to: &str) -> Option
 }
 
 fn edits_key(plan: &str, period: &Period) -> String {
-    format!("jindu.v1.report.{plan}.{}.{}", period.start, period.end)
+    format!("{plan}.{}.{}", period.start, period.end)
 }
 
 #[component]
 pub fn ReportPage() -> impl IntoView {
     let state = AppState::expect();
     let this_year = chrono::Datelike::year(&state.today());
-    let year = RwSignal::new(state.plan.with_untracked(|p| plan_year(&p.0, this_year)));
+    let year = RwSignal::new(state.with_plan_untracked(|p| plan_year(p, this_year)));
     let kind = RwSignal::new("h1".to_string());
     let month = RwSignal::new(1u32);
     let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
@@ -45,24 +46,25 @@ pub fn ReportPage() -> impl IntoView {
     // The office's edits are kept per plan and period on this device.
     Effect::new(move |_| {
         if let Some(p) = period.get() {
-            let plan = state.plan.with_untracked(|v| v.0.id.clone());
-            edits.set(LocalStorage::get(edits_key(&plan, &p)).unwrap_or_default());
+            let plan = state.with_plan_untracked(|v| v.id.clone());
+            edits.set(storage::load_report_edits(&edits_key(&plan, &p)));
         }
     });
     let report = Memo::new(move |_| {
         let p = period.get()?;
         let e = edits.get();
-        Some(state.plan.with(|plan| build(&plan.0, &p).with_override(&e)))
+        Some(state.with_plan(|plan| build(plan, &p).with_override(&e)))
     });
     let save_edit = move |item: String, text: String| {
         edits.update(|m| {
             m.insert(item, text);
         });
         if let Some(p) = period.get_untracked() {
-            let plan = state.plan.with_untracked(|v| v.0.id.clone());
-            if let Err(e) = LocalStorage::set(edits_key(&plan, &p), edits.get_untracked()) {
-                state.storage_error.set(Some(e.to_string()));
-            }
+            let plan = state.with_plan_untracked(|v| v.id.clone());
+            state.report_storage(storage::save_report_edits(
+                &edits_key(&plan, &p),
+                &edits.get_untracked(),
+            ));
         }
     };
     let export_csv = move |_| {
@@ -75,7 +77,7 @@ pub fn ReportPage() -> impl IntoView {
         let Some(r) = report.get_untracked() else {
             return;
         };
-        let doc = state.replica.with_untracked(|x| x.doc.clone());
+        let doc = state.with_doc_untracked(Doc::clone);
         leptos::task::spawn_local(async move {
             match crate::xlsx::export(&r, &doc).await {
                 Ok(bytes) => {

@@ -53,7 +53,7 @@ pub fn download(name: &str, mime: &str, bytes: &[u8]) {
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let state = AppState::expect();
-    let s0 = state.settings.get_untracked();
+    let s0 = state.settings_untracked();
     let token_draft = RwSignal::new(String::new());
     let used = RwSignal::new(storage::used());
     let message: RwSignal<Option<String>> = RwSignal::new(None);
@@ -65,14 +65,12 @@ pub fn SettingsPage() -> impl IntoView {
     );
     Effect::new(move |_| {
         // Storage use changes with every edit and sync.
-        state.replica.track();
+        state.with_doc(|_| ());
         used.set(storage::used());
     });
     let share = move || used.get() / storage::QUOTA * 100.0;
     let export = move |_| {
-        let (bytes, id) = state
-            .replica
-            .with_untracked(|r| (r.doc.to_json(), r.doc.id.clone()));
+        let (bytes, id) = state.with_doc_untracked(|doc| (doc.to_json(), doc.id.clone()));
         let today = state.today();
         download(
             &format!("jindu-{id}-backup-{today}.json"),
@@ -97,7 +95,8 @@ pub fn SettingsPage() -> impl IntoView {
         });
     };
     let plans = move || {
-        let mut ids: Vec<(String, String)> = index::listed(&state.index.get())
+        let mut ids: Vec<(String, String)> = state
+            .with_index(index::listed)
             .into_iter()
             .map(|l| (l.id, l.title))
             .collect();
@@ -154,7 +153,7 @@ pub fn SettingsPage() -> impl IntoView {
                 </label>
                 <label class="field">
                     <span>{move || state.t().token}</span>
-                    <span class="muted" data-testid="token-mask">{move || { let t = state.settings.with(|s| s.token.clone()); if t.is_empty() { state.t().token_none.to_string() } else { format!("{} {}", state.t().token_set, masked(&t)) } }}</span>
+                    <span class="muted" data-testid="token-mask">{move || { let t = state.with_settings(|s| s.token.clone()); if t.is_empty() { state.t().token_none.to_string() } else { format!("{} {}", state.t().token_set, masked(&t)) } }}</span>
                     <input name="token" type="password" autocomplete="off" prop:value=move || token_draft.get()
                         on:change=move |ev| { let v = event_target_value(&ev); token_draft.set(String::new()); state.save_settings(|s| s.token = v.trim().to_owned()); state.retry_sync(); } />
                 </label>
@@ -164,7 +163,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <label class="field">
                     <span>{move || state.t().switch_plan}</span>
                     <select name="plan" on:change=move |ev| state.open_plan(&event_target_value(&ev))>
-                        {move || { let cur = state.settings.with(|s| s.plan.clone()); plans().into_iter().map(|(id, title)| { let sel = id == cur; view! { <option value=id.clone() selected=sel>{format!("{title} ({id})")}</option> } }).collect::<Vec<_>>() }}
+                        {move || { let cur = state.with_settings(|s| s.plan.clone()); plans().into_iter().map(|(id, title)| { let sel = id == cur; view! { <option value=id.clone() selected=sel>{format!("{title} ({id})")}</option> } }).collect::<Vec<_>>() }}
                     </select>
                 </label>
                 <p><leptos_router::components::A href="/import" attr:class="button">{move || state.t().import_plan}</leptos_router::components::A></p>
@@ -179,7 +178,7 @@ pub fn SettingsPage() -> impl IntoView {
             </div>
             <div class="card">
                 <dl class="facts">
-                    <dt>{move || state.t().device_id}</dt><dd data-testid="device-id">{move || state.replica.with(|r| r.device.clone())}</dd>
+                    <dt>{move || state.t().device_id}</dt><dd data-testid="device-id">{move || state.device_id()}</dd>
                     <dt>{move || state.t().storage_used}</dt>
                     <dd data-testid="storage-used">{move || format!("{:.2} MB / 5 MB ({:.0}%)", used.get() / 1_000_000.0, share())}</dd>
                 </dl>

@@ -1,6 +1,8 @@
-//! The app's state: the open plan's replica, its sync state and the settings, with the
-//! operations components dispatch. Components read signals and call these methods; only
-//! this module touches storage and the network (through `storage` and `net`).
+//! The app's state: the open plan's [`Tablet`] and its plan view, the settings and the
+//! plan index, with the operations components dispatch. Components read state through
+//! these methods and call them to change it; what a tablet decides (storing an edit,
+//! reconciling a sync round, the badge's verdict) is [`Tablet`]'s, in `jindu-core`, and
+//! only `storage` touches the browser's storage.
 
 use std::sync::Arc;
 
@@ -8,17 +10,16 @@ use chrono::NaiveDate;
 use jindu_core::doc::Doc;
 use jindu_core::edit::{Applied, Edit, EditError, Replica};
 use jindu_core::index;
-use jindu_core::model::Plan;
+use jindu_core::model::{Kind, Plan};
 use jindu_core::seed;
-use jindu_core::sync::{
-    run_round, Endpoint, Outcome, Policy, Reply, Status, Step, SyncRound, SyncState,
-};
+use jindu_core::sync::{run_round, Endpoint, Outcome, Policy, Reply, Step, SyncRound, SyncState};
+use jindu_core::tablet::{Absorbed, RoundEnd, Tablet, TabletError, Verdict};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::i18n::{Lang, Texts};
 use crate::net::{endpoint_base, FetchEndpoint};
-use crate::storage::{self, Device, Settings};
+use crate::storage::{self, Local, Settings};
 use crate::sync_worker;
 
 /// The plan as read from the replica, compared by identity so that a memo over it does
@@ -33,26 +34,24 @@ impl PartialEq for PlanView {
     }
 }
 
-/// Everything components need, as copyable signal handles. Provided once as context:
-/// every page reads the same plan, and there is only one of each.
+/// The app's state, as copyable handles. Provided once as context: every page reads the
+/// same plan, and there is only one of each.
 #[derive(Clone, Copy)]
 pub struct AppState {
-    pub settings: RwSignal<Settings>,
-    pub replica: RwSignal<Replica>,
-    pub sync: RwSignal<SyncState>,
-    pub plan: RwSignal<PlanView>,
+    settings: RwSignal<Settings>,
+    /// The open plan: its replica, sync state and storage policy.
+    tablet: RwSignal<Tablet>,
+    plan: RwSignal<PlanView>,
     /// The plan index (plans known on this device and at the endpoint).
-    pub index: RwSignal<Doc>,
-    /// The last storage failure; edits stay in memory while it is set.
-    pub storage_error: RwSignal<Option<String>>,
+    index: RwSignal<Doc>,
+    /// The last storage failure outside the plan (settings, the index, report edits).
+    storage_error: RwSignal<Option<String>>,
     /// Set while a sync round runs.
     syncing: RwSignal<bool>,
     /// Another round was asked for while one ran.
     again: RwSignal<bool>,
     /// A pending debounced sync after an edit.
     debounce: StoredValue<Option<TimeoutHandle>>,
-    /// Edits are in the journal and not yet in the plan's snapshot.
-    journalled: StoredValue<bool>,
     /// The date progress and schedules are judged at, when not today.
     as_of: RwSignal<Option<NaiveDate>>,
     /// Rounds in a row that found the endpoint unreachable (for the retry back-off).
@@ -66,31 +65,25 @@ impl AppState {
         expect_context::<AppState>()
     }
 
-    /// Loads settings, device and the open plan from storage (the built-in plan when the
-    /// device holds none) and provides the state as context.
+    /// Loads settings and the open plan from storage (the built-in plan when the device
+    /// holds none) and provides the state as context.
     pub fn provide() -> AppState {
         let mut settings = storage::load_settings();
-        let device = storage::load_device();
         if !index::is_plan_id(&settings.plan) {
             settings.plan = seed::PLAN_ID.to_owned();
         }
-        let doc = crate::perf::span("jindu:load-plan", || load_or_seed(&settings.plan));
-        let sync = storage::load_sync(&settings.plan);
-        // A journal left by an earlier visit is folded at the next chance too.
-        let journalled = storage::has_journal(&settings.plan);
-        let plan = RwSignal::new(read_plan(&doc));
-        let replica = RwSignal::new(Replica::new(doc, device.id, device.clock));
+        let tablet = crate::perf::span("jindu:load-plan", || open_tablet(&settings.plan));
+        let plan = RwSignal::new(read_plan(tablet.doc()));
+        let problems = tablet.problems().join("; ");
         let state = AppState {
             settings: RwSignal::new(settings),
-            replica,
-            sync: RwSignal::new(sync),
+            tablet: RwSignal::new(tablet),
             plan,
             index: RwSignal::new(storage::load_index().unwrap_or_else(built_in_index)),
-            storage_error: RwSignal::new(None),
+            storage_error: RwSignal::new((!problems.is_empty()).then_some(problems)),
             syncing: RwSignal::new(false),
             again: RwSignal::new(false),
             debounce: StoredValue::new(None),
-            journalled: StoredValue::new(journalled),
             as_of: RwSignal::new(None),
             offline_rounds: StoredValue::new(0),
             retry: StoredValue::new(None),
@@ -105,16 +98,137 @@ impl AppState {
                 state.fold_journal();
             }
         };
+        // Another tab of the app on this device stored something: read it in.
+        let other_tab = move |ev: web_sys::Event| {
+            let key = js_sys::Reflect::get(&ev, &"key".into())
+                .ok()
+                .and_then(|k| k.as_string());
+            if key.is_some_and(|k| k.starts_with("jindu.v1.gen.")) {
+                state.catch_up();
+            }
+        };
         // For the app's lifetime: the handles are dropped without removing the listeners.
         let _ = window_event_listener_untyped("visibilitychange", fold);
         let _ = window_event_listener_untyped("pagehide", move |_| state.fold_journal());
+        let _ = window_event_listener_untyped("storage", other_tab);
         state
     }
 
-    /// Reads the plan view again from the whole document (after a merge).
+    /// Brings the plan view up to date with what changed in the document besides an
+    /// edit (a round, another tab, a backup).
+    fn absorb(&self, absorbed: &Absorbed) {
+        if absorbed.is_empty() {
+            return;
+        }
+        if absorbed.whole {
+            self.replan();
+            return;
+        }
+        self.tablet.with_untracked(|t| {
+            self.plan.update(|p| {
+                let plan = Arc::make_mut(&mut p.0);
+                for id in &absorbed.ids {
+                    plan.refresh(t.doc(), id);
+                }
+            })
+        });
+    }
+
+    /// Reads the plan view again from the whole document.
     fn replan(&self) {
-        let view = self.replica.with_untracked(|r| read_plan(&r.doc));
+        let view = self.tablet.with_untracked(|t| read_plan(t.doc()));
         self.plan.set(view);
+    }
+
+    /// Reads what another tab of the app stored (on the browser's `storage` event).
+    fn catch_up(&self) {
+        let mut absorbed = Absorbed::default();
+        self.tablet.update(|t| absorbed = t.catch_up(&mut Local));
+        self.absorb(&absorbed);
+    }
+
+    /// Reads the plan view (tracked).
+    pub fn with_plan<T>(&self, f: impl FnOnce(&Plan) -> T) -> T {
+        self.plan.with(|p| f(&p.0))
+    }
+
+    /// Reads the plan view without tracking it.
+    pub fn with_plan_untracked<T>(&self, f: impl FnOnce(&Plan) -> T) -> T {
+        self.plan.with_untracked(|p| f(&p.0))
+    }
+
+    /// The plan view as a shared handle (tracked).
+    pub fn plan_view(&self) -> PlanView {
+        self.plan.get()
+    }
+
+    /// Reads the open plan's document (tracked: conflicts, the device's storage use).
+    pub fn with_doc<T>(&self, f: impl FnOnce(&Doc) -> T) -> T {
+        self.tablet.with(|t| f(t.doc()))
+    }
+
+    /// Reads the open plan's document without tracking it.
+    pub fn with_doc_untracked<T>(&self, f: impl FnOnce(&Doc) -> T) -> T {
+        self.tablet.with_untracked(|t| f(t.doc()))
+    }
+
+    /// This device's id.
+    pub fn device_id(&self) -> String {
+        self.tablet.with_untracked(|t| t.device().to_owned())
+    }
+
+    /// A fresh id for a new entity of a kind.
+    pub fn new_id(&self, kind: Kind) -> String {
+        let now = js_sys::Date::now() as u64;
+        let mut id = String::new();
+        self.tablet
+            .update_untracked(|t| id = t.new_id(&mut Local, kind, now));
+        id
+    }
+
+    /// The settings (tracked).
+    pub fn with_settings<T>(&self, f: impl FnOnce(&Settings) -> T) -> T {
+        self.settings.with(f)
+    }
+
+    /// Reads the settings without tracking them.
+    pub fn with_settings_untracked<T>(&self, f: impl FnOnce(&Settings) -> T) -> T {
+        self.settings.with_untracked(f)
+    }
+
+    /// Subscribes to every change of the plan view.
+    pub fn track_plan(&self) {
+        self.plan.track();
+    }
+
+    /// The settings, untracked.
+    pub fn settings_untracked(&self) -> Settings {
+        self.settings.get_untracked()
+    }
+
+    /// The plan index (tracked).
+    pub fn with_index<T>(&self, f: impl FnOnce(&Doc) -> T) -> T {
+        self.index.with(f)
+    }
+
+    /// The last storage failure, of the plan or anything else (tracked).
+    pub fn storage_error(&self) -> Option<String> {
+        self.tablet
+            .with(|t| t.storage_error().map(str::to_owned))
+            .or_else(|| self.storage_error.get())
+    }
+
+    /// Notes a storage failure outside the plan (or clears it).
+    pub fn report_storage(&self, result: Result<(), storage::StorageError>) {
+        let error = result.err().map(|e| e.0);
+        if self.storage_error.get_untracked() != error {
+            self.storage_error.set(error);
+        }
+    }
+
+    /// When a reply last confirmed the shared file held everything (tracked).
+    pub fn last_synced_ms(&self) -> Option<u64> {
+        self.tablet.with(|t| t.sync_state().last_synced_ms)
     }
 
     pub fn lang(&self) -> Lang {
@@ -162,8 +276,9 @@ impl AppState {
         self.plan.with(|p| p.0.local_date(now))
     }
 
-    pub fn status(&self) -> Status {
-        self.sync.with(SyncState::status)
+    /// What the sync badge says (tracked).
+    pub fn status(&self) -> Verdict {
+        self.tablet.with(Tablet::verdict)
     }
 
     /// Applies an edit made on this device, stores it at once and schedules a sync.
@@ -177,120 +292,49 @@ impl AppState {
         // Checked against the plan view the app holds, which is then refreshed where the
         // edit touched it: reading a large plan again would take seconds.
         let mut result = None;
-        self.replica.update(|r| {
-            result = Some(
+        self.tablet.update(|t| {
+            result = Some(crate::perf::span("jindu:store", || {
                 self.plan
-                    .with_untracked(|p| r.apply_with(&p.0, &edit, &author, now)),
-            )
+                    .with_untracked(|p| t.edit(&mut Local, &p.0, &edit, &author, now))
+            }))
         });
-        let applied = result.expect("update ran")?;
-        self.replica.with_untracked(|r| {
-            self.plan
-                .update(|p| Arc::make_mut(&mut p.0).refresh(&r.doc, &applied.id))
-        });
-        let fields = match &edit {
-            Edit::Set { fields, .. } => fields.keys().cloned().collect(),
-            _ => Vec::new(),
+        let edited = match result.expect("update ran") {
+            Ok(edited) => edited,
+            Err(TabletError::Edit(e)) => return Err(e),
+            Err(TabletError::NotSaved(e)) => {
+                return Err(EditError::Invalid(format!("{} ({e})", self.t().not_saved)))
+            }
         };
-        self.sync.update(|s| s.note_edit(&applied, fields));
-        self.persist_edits([applied.id.as_str()]);
+        self.absorb(&edited.caught_up);
+        self.tablet.with_untracked(|t| {
+            self.plan
+                .update(|p| Arc::make_mut(&mut p.0).refresh(t.doc(), &edited.applied.id))
+        });
         self.sync_soon();
-        Ok(applied)
+        Ok(edited.applied)
     }
 
-    /// Stores what an edit (or a sync round) touched at once, each entity or record as a
-    /// journal entry, with the device clock and sync state; the journal is folded into
-    /// the plan's snapshot when it grows long or the app is hidden.
-    fn persist_edits<'a>(&self, touched: impl IntoIterator<Item = &'a str>) {
-        let result = crate::perf::span("jindu:store", || {
-            self.replica.with_untracked(|r| {
-                let mut full = false;
-                for id in touched {
-                    full |= storage::journal_plan(&r.doc, id)?;
-                }
-                self.store_device_and_sync(r)?;
-                Ok::<_, storage::StorageError>(full)
-            })
-        });
-        match result {
-            Ok(full) => {
-                if self.storage_error.get_untracked().is_some() {
-                    self.storage_error.set(None);
-                }
-                if full {
-                    self.persist();
-                } else {
-                    self.journalled.set_value(true);
-                }
-            }
-            Err(e) => self.storage_error.set(Some(e.0)),
-        }
-    }
-
-    /// Brings the plan view and storage up to date after a sync round changed these
-    /// entities and records in the replica: a few are read and journalled one by one
-    /// (like edits), many at once (reading the plan again, rewriting the snapshot).
-    fn absorb(&self, ids: &[String]) {
-        const ONE_BY_ONE: usize = 32;
-        // Views of the replica itself (the editor's open conflicts) read it again.
-        self.replica.notify();
-        if ids.len() > ONE_BY_ONE {
-            self.replan();
-            self.persist();
-            return;
-        }
-        self.replica.with_untracked(|r| {
-            self.plan.update(|p| {
-                let plan = Arc::make_mut(&mut p.0);
-                for id in ids {
-                    plan.refresh(&r.doc, id);
-                }
-            })
-        });
-        self.persist_edits(ids.iter().map(String::as_str));
-    }
-
-    /// Rewrites the snapshot when edits are waiting in the journal (see `provide`).
+    /// Rewrites the snapshot when edits wait in the journal (see `provide`).
     pub fn fold_journal(&self) {
-        if self.journalled.get_value() {
+        if self.tablet.with_untracked(Tablet::needs_fold) {
             self.persist();
         }
     }
 
-    /// Writes the replica, the device clock and the sync state to storage.
+    /// Folds everything the tablet holds into the plan's snapshot.
     pub fn persist(&self) {
-        self.journalled.set_value(false);
-        let result = crate::perf::span("jindu:store", || self.store_now());
-        match result {
-            Ok(()) => {
-                if self.storage_error.get_untracked().is_some() {
-                    self.storage_error.set(None);
-                }
-            }
-            Err(e) => self.storage_error.set(Some(e.0)),
+        let mut result = Ok(Absorbed::default());
+        self.tablet.update(|t| {
+            result = crate::perf::span("jindu:store", || t.fold(&mut Local));
+        });
+        if let Ok(absorbed) = result {
+            self.absorb(&absorbed);
         }
-    }
-
-    fn store_now(&self) -> Result<(), storage::StorageError> {
-        self.replica.with_untracked(|r| {
-            storage::save_plan(&r.doc)?;
-            self.store_device_and_sync(r)
-        })
-    }
-
-    fn store_device_and_sync(&self, r: &Replica) -> Result<(), storage::StorageError> {
-        storage::save_device(&Device {
-            id: r.device.clone(),
-            clock: r.clock.clone(),
-        })?;
-        storage::save_sync(&r.doc.id, &self.sync.get_untracked())
     }
 
     pub fn save_settings(&self, change: impl FnOnce(&mut Settings)) {
         self.settings.update(change);
-        if let Err(e) = storage::save_settings(&self.settings.get_untracked()) {
-            self.storage_error.set(Some(e.0));
-        }
+        self.report_storage(storage::save_settings(&self.settings.get_untracked()));
     }
 
     /// Syncs a couple of seconds after the last edit (edits in a burst go together).
@@ -308,9 +352,8 @@ impl AppState {
         // When the browser knows it has no network, a round could only fail, after copying
         // the whole plan: say offline at once and try again when the network is back.
         if !window().navigator().on_line() {
-            self.sync.update(|s| {
-                s.offline = Some("the browser has no network connection".into());
-            });
+            self.tablet
+                .update(|t| t.mark_offline("the browser has no network connection"));
             return;
         }
         self.syncing.set(true);
@@ -331,9 +374,10 @@ impl AppState {
     /// While the endpoint is unreachable, tries again after 3 s, 6 s, 12 s … up to a
     /// minute, so a tablet back in range syncs without anyone pressing a button.
     fn retry_when_offline(&self) {
-        let offline = self
-            .sync
-            .with_untracked(|s| s.offline.is_some() && s.stopped.is_none());
+        let offline = self.tablet.with_untracked(|t| {
+            let s = t.sync_state();
+            s.offline.is_some() && s.stopped.is_none()
+        });
         if !offline {
             self.offline_rounds.set_value(0);
             return;
@@ -351,7 +395,7 @@ impl AppState {
 
     /// Clears a stopped sync (after the user changed the token or endpoint) and syncs.
     pub fn retry_sync(&self) {
-        self.sync.update(|s| s.stopped = None);
+        self.tablet.update(Tablet::clear_stop);
         self.sync_now();
     }
 
@@ -359,34 +403,18 @@ impl AppState {
         let (base, token) = self
             .settings
             .with_untracked(|s| (endpoint_base(s.endpoint.as_deref()), s.token.clone()));
-        let plan = self.replica.with_untracked(|r| r.doc.id.clone());
+        // What another tab stored goes along in this round.
+        self.catch_up();
+        let plan = self.tablet.with_untracked(|t| t.doc().id.clone());
         let endpoint = FetchEndpoint {
             url: format!("{base}{}", index::plan_path(&plan)),
             token: token.clone(),
         };
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
-        let learned = if self.unchanged(&endpoint, &plan, seed).await {
-            // Nothing to send and nothing new: the round is over, and the replica was
-            // neither copied nor encoded (on a large plan, every minute).
-            Some(Vec::new())
-        } else {
-            self.full_round(&endpoint, &plan, seed).await
-        };
-        self.sync.notify();
-        // Only a round that brought something this device lacked changed the document
-        // (not one that was offline, found the file unchanged or only uploaded this
-        // device's edits); only then are the plan view and storage brought up to date.
-        // (`None`: another plan was opened meanwhile and the round's result was dropped.)
-        match learned {
-            Some(ids) if !ids.is_empty() => self.absorb(&ids),
-            _ => {
-                if let Err(e) = self
-                    .replica
-                    .with_untracked(|r| self.store_device_and_sync(r))
-                {
-                    self.storage_error.set(Some(e.0));
-                }
-            }
+        // Nothing to send and nothing new: the round is over, and the replica was neither
+        // copied nor encoded (on a large plan, every minute).
+        if !self.unchanged(&endpoint, &plan, seed).await {
+            self.full_round(&endpoint, &plan, seed).await;
         }
         self.sync_index(&base, &token).await;
     }
@@ -395,7 +423,8 @@ impl AppState {
     /// merged last, without downloading it; if so, the engine takes that answer as it
     /// would in a round (the sync state says synced) and this returns true.
     async fn unchanged(&self, endpoint: &FetchEndpoint, plan: &str, seed: u64) -> bool {
-        let etag = self.sync.with_untracked(|s| {
+        let etag = self.tablet.with_untracked(|t| {
+            let s = t.sync_state();
             (s.pending.is_empty() && s.stopped.is_none())
                 .then(|| s.etag.clone())
                 .flatten()
@@ -407,119 +436,99 @@ impl AppState {
             return false;
         }
         let mut round = SyncRound::new(Policy::default(), seed);
-        self.on_live(plan, |r, s| {
+        let now = endpoint.now_ms();
+        self.on_live(plan, |t| {
             // An edit made while the request was out makes the engine ask for the file:
             // not synced, and a whole round follows.
-            let Step::Send(_) = round.start(r, s) else {
+            let Step::Send(_) = t.start_round(&mut round) else {
                 return false;
             };
             let reply = Reply::status(304, Some(&etag), Vec::new());
-            let step = round.on_reply(r, s, reply, endpoint.now_ms());
+            let step = t.on_reply(&mut round, reply, now);
+            t.end_round(&mut Local, &round);
             matches!(step, Step::Finished(Outcome::Synced { .. }))
         })
         .unwrap_or(false)
     }
 
-    /// Runs `f` on the live replica and sync state, if `plan` is still the open plan
-    /// (another may have been opened while a request was out).
-    fn on_live<T>(
-        &self,
-        plan: &str,
-        f: impl FnOnce(&mut Replica, &mut SyncState) -> T,
-    ) -> Option<T> {
+    /// Runs `f` on the live tablet, if `plan` is still the open plan (another may have
+    /// been opened while a request was out), and notifies what reads it.
+    fn on_live<T>(&self, plan: &str, f: impl FnOnce(&mut Tablet) -> T) -> Option<T> {
         let mut out = None;
-        self.replica.update_untracked(|r| {
-            if r.doc.id == plan {
-                self.sync.update_untracked(|s| out = Some(f(r, s)));
+        self.tablet.update(|t| {
+            if t.doc().id == plan {
+                out = Some(f(t));
             }
         });
         out
     }
 
     /// A whole round: in the sync worker, or on the page when the worker cannot run it.
-    async fn full_round(
-        &self,
-        endpoint: &FetchEndpoint,
-        plan: &str,
-        seed: u64,
-    ) -> Option<Vec<String>> {
-        match self.round_in_worker(endpoint, plan, seed).await {
-            Ok(learned) => learned,
-            Err(e) => {
-                // Nothing of the round reached the replica or the sync state: run it here.
-                leptos::logging::warn!("sync module: {e}; syncing on the page");
-                self.round_here(endpoint, plan, seed).await
-            }
+    async fn full_round(&self, endpoint: &FetchEndpoint, plan: &str, seed: u64) {
+        if let Err(e) = self.round_in_worker(endpoint, plan, seed).await {
+            // Nothing of the round reached the tablet: run it here.
+            leptos::logging::warn!("sync module: {e}; syncing on the page");
+            self.round_here(endpoint, plan, seed).await;
         }
     }
 
-    /// Runs a round in the sync worker on a copy of the replica, then merges what it
-    /// learned into the live replica and takes its sync state, keeping every pending edit
-    /// made meanwhile. Returns the entities and records that changed, or `None` when
-    /// another plan was opened meanwhile (the round's result is then dropped: the next
-    /// round of that plan fetches it again). An error means the round did not run.
+    /// Runs a round in the sync worker on a copy of the replica; the tablet then
+    /// reconciles it with the live replica, which kept taking edits meanwhile. When
+    /// another plan was opened meanwhile the round's result is dropped (the next round
+    /// of that plan fetches it again). An error means the round did not run.
     async fn round_in_worker(
         &self,
         endpoint: &FetchEndpoint,
         plan: &str,
         seed: u64,
-    ) -> Result<Option<Vec<String>>, String> {
-        let sent = self.sync.get_untracked();
-        let req = self.replica.with_untracked(|r| {
+    ) -> Result<(), String> {
+        let (req, sent) = self.tablet.with_untracked(|t| {
+            let sent = t.sync_state().clone();
             crate::perf::span("jindu:sync-request", || {
-                sync_worker::request_for(endpoint, r, &sent, seed)
+                sync_worker::request_for(endpoint, t.replica(), &sent, seed)
             })
+            .map(|req| (req, sent))
         })?;
         let ended = sync_worker::round(&req).await?;
-        // Pending edits the round confirmed: those it was given and did not give back.
-        let confirmed: Vec<_> = sent
-            .pending
-            .into_iter()
-            .filter(|p| !ended.state.pending.contains(p))
-            .collect();
-        Ok(self.on_live(plan, |live, s| {
-            live.clock.last = live.clock.last.max(ended.clock);
-            s.pending.retain(|p| !confirmed.contains(p));
-            s.etag = ended.state.etag;
-            s.last_synced_ms = ended.state.last_synced_ms;
-            s.stopped = ended.state.stopped;
-            s.offline = ended.state.offline;
-            s.skewed_ahead_ms = ended.state.skewed_ahead_ms;
-            live.doc
-                .merge_changes(&ended.learned)
-                .map(|c| c.ids)
-                .unwrap_or_default()
-        }))
+        let ended = RoundEnd {
+            state: ended.state,
+            clock: ended.clock,
+            learned: ended.learned,
+        };
+        if let Some(absorbed) = self.on_live(plan, |t| t.finish_round(&mut Local, &sent, ended)) {
+            self.absorb(&absorbed);
+        }
+        Ok(())
     }
 
     /// Runs a round on the page (when the sync worker cannot): the engine works on the
-    /// live replica and sync state, a reply at a time, each in one task, so edits made
-    /// while a request is out land in the same replica and the engine counts as sent
-    /// only what a request carried. Returns what changed, as [`Self::round_in_worker`].
-    async fn round_here(
-        &self,
-        endpoint: &FetchEndpoint,
-        plan: &str,
-        seed: u64,
-    ) -> Option<Vec<String>> {
+    /// live replica, a reply at a time, each in one task, so edits made while a request
+    /// is out land in the same replica and the engine counts as sent only what a
+    /// request carried.
+    async fn round_here(&self, endpoint: &FetchEndpoint, plan: &str, seed: u64) {
         let mut round = SyncRound::new(Policy::default(), seed);
         // `None` once another plan was opened while a request was out: the round is over.
-        let mut step = self.on_live(plan, |r, s| round.start(r, s));
+        let mut step = self.on_live(plan, |t| t.start_round(&mut round));
         while let Some(next) = step {
             step = match next {
                 Step::Send(request) => {
                     let reply = endpoint.send(request).await;
                     let now = endpoint.now_ms();
-                    self.on_live(plan, |r, s| round.on_reply(r, s, reply, now))
+                    self.on_live(plan, |t| t.on_reply(&mut round, reply, now))
                 }
                 Step::Wait(ms) => {
                     endpoint.sleep(ms).await;
-                    self.on_live(plan, |_, _| round.resume())
+                    self.on_live(plan, |_| round.resume())
                 }
-                Step::Finished(_) => return Some(round.learned_ids().to_vec()),
+                Step::Finished(_) => {
+                    if let Some(absorbed) = self.on_live(plan, |t| t.end_round(&mut Local, &round))
+                    {
+                        self.absorb(&absorbed);
+                    }
+                    return;
+                }
             };
         }
-        None
     }
 
     /// Keeps the plan index in step with the endpoint's (best effort: its failures do
@@ -529,10 +538,10 @@ impl AppState {
             url: format!("{base}{}", index::INDEX_PATH),
             token: token.to_owned(),
         };
-        let device = self
-            .replica
-            .with_untracked(|r| (r.device.clone(), r.clock.clone()));
-        let mut replica = Replica::new(self.index.get_untracked(), device.0, device.1);
+        let (device, clock) = self
+            .tablet
+            .with_untracked(|t| (t.device().to_owned(), t.replica().clock.clone()));
+        let mut replica = Replica::new(self.index.get_untracked(), device, clock);
         let mut state = SyncState::default();
         run_round(&endpoint, &mut replica, &mut state, Policy::default(), 7).await;
         let _ = storage::save_index(&replica.doc);
@@ -543,12 +552,9 @@ impl AppState {
     /// that the next sync fills from the endpoint.
     pub fn open_plan(&self, id: &str) {
         self.persist();
-        let doc = load_or_seed(id);
-        let sync = storage::load_sync(id);
-        self.plan.set(read_plan(&doc));
-        self.journalled.set_value(storage::has_journal(id));
-        self.replica.update(|r| r.doc = doc);
-        self.sync.set(sync);
+        let tablet = open_tablet(id);
+        self.plan.set(read_plan(tablet.doc()));
+        self.tablet.set(tablet);
         self.save_settings(|s| s.plan = id.to_owned());
         self.sync_now();
     }
@@ -558,13 +564,13 @@ impl AppState {
     pub fn create_plan(&self, id: &str, title: &str, copy: bool) -> Result<(), String> {
         let mut doc = Doc::new(id);
         if copy {
-            doc.entities = self.replica.with_untracked(|r| r.doc.entities.clone());
+            doc.entities = self.tablet.with_untracked(|t| t.doc().entities.clone());
         }
         let author = self.settings.with_untracked(|s| s.author.clone());
         let now = js_sys::Date::now() as u64;
         let (device, clock) = self
-            .replica
-            .with_untracked(|r| (r.device.clone(), r.clock.clone()));
+            .tablet
+            .with_untracked(|t| (t.device().to_owned(), t.replica().clock.clone()));
         let mut replica = Replica::new(doc, device, clock);
         let year = chrono::Datelike::year(&self.today());
         let mut meta = serde_json::Map::new();
@@ -582,8 +588,6 @@ impl AppState {
                 now,
             )
             .map_err(|e| e.to_string())?;
-        let clock = replica.clock;
-        self.replica.update(|r| r.clock = clock);
         self.add_plan(replica.doc, title)
     }
 
@@ -601,17 +605,22 @@ impl AppState {
         {
             return Err(format!("'{id}' exists"));
         }
+        // The new plan's stamps come from this device's clock: the clock moves past them
+        // before anything else is stamped.
+        let newest = doc.max_stamp();
         storage::save_plan(&doc).map_err(|e| e.0)?;
         let author = self.settings.with_untracked(|s| s.author.clone());
         let now = js_sys::Date::now() as u64;
         let (device, mut clock) = self
-            .replica
-            .with_untracked(|r| (r.device.clone(), r.clock.clone()));
+            .tablet
+            .with_untracked(|t| (t.device().to_owned(), t.replica().clock.clone()));
+        clock.last = clock.last.max(newest);
         let mut idx = self.index.get_untracked();
         index::list_plan(&mut idx, &mut clock, &device, &author, &id, title, now);
-        let _ = storage::save_index(&idx);
+        self.report_storage(storage::save_index(&idx));
         self.index.set(idx);
-        self.replica.update(|r| r.clock = clock);
+        self.tablet
+            .update_untracked(|t| t.adopt_clock(&mut Local, clock.last));
         self.open_plan(&id);
         Ok(())
     }
@@ -620,11 +629,11 @@ impl AppState {
     pub fn import_backup(&self, bytes: &[u8]) -> Result<(), String> {
         let doc = Doc::from_json(bytes).map_err(|e| e.to_string())?;
         let now = js_sys::Date::now() as u64;
-        let mut result = Ok(None);
-        self.replica.update(|r| result = r.merge_remote(&doc, now));
-        result.map_err(|e| e.to_string())?;
-        self.replan();
-        self.persist();
+        let mut result = Ok(Absorbed::default());
+        self.tablet
+            .update(|t| result = t.import(&mut Local, &doc, now));
+        let absorbed = result?;
+        self.absorb(&absorbed);
         self.sync_soon();
         Ok(())
     }
@@ -658,12 +667,19 @@ fn read_plan(doc: &Doc) -> PlanView {
     })
 }
 
-fn load_or_seed(id: &str) -> Doc {
-    storage::load_plan(id).unwrap_or_else(|| {
-        if id == seed::PLAN_ID {
-            built_in_plan()
-        } else {
-            Doc::new(id)
-        }
-    })
+/// The tablet of plan `id` as this device stores it: the built-in plan or an empty
+/// document (that the next sync fills) when the device holds none.
+fn open_tablet(id: &str) -> Tablet {
+    Tablet::open(
+        &mut Local,
+        id,
+        || {
+            if id == seed::PLAN_ID {
+                built_in_plan()
+            } else {
+                Doc::new(id)
+            }
+        },
+        storage::random_id,
+    )
 }

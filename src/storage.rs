@@ -1,23 +1,22 @@
-//! The one adapter over the browser's localStorage (through gloo-storage).
+//! The one adapter over the browser's localStorage (through gloo-storage): nothing else
+//! in the app touches storage.
 //!
-//! Keys are namespaced and versioned (`jindu.v1.…`). A plan document is stored as a
-//! compressed snapshot plus a journal of the edits made since (see
-//! [`jindu_core::stored`]): an edit appends a small delta at once, the snapshot is
-//! rewritten later. Everything else is plain serde data. Failures are returned, never
-//! swallowed: the caller keeps the edit in memory and tells the user.
+//! Keys are namespaced and versioned (`jindu.v1.…`). How a plan is kept (a compressed
+//! snapshot plus a journal of what was stored since, its sync state, the device) is
+//! decided by [`jindu_core::tablet`], over [`Local`], this module's [`KeyValue`].
+//! Everything else is plain serde data. Failures are returned, never swallowed.
 
 use gloo_storage::{LocalStorage, Storage};
 use jindu_core::doc::Doc;
 use jindu_core::hlc::Clock;
 use jindu_core::stored;
-use jindu_core::sync::SyncState;
+use jindu_core::tablet::persist::{self, PREFIX};
+pub use jindu_core::tablet::{Device, KeyValue, StorageError};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
 
-const PREFIX: &str = "jindu.v1.";
 const SETTINGS: &str = "jindu.v1.settings";
-const DEVICE: &str = "jindu.v1.device";
 const INDEX: &str = "jindu.v1.index";
 
 /// localStorage's usual quota: 5 M characters (UTF-16 code units), shown as 5 MB.
@@ -51,49 +50,38 @@ impl Default for Settings {
     }
 }
 
-/// This install's identity and clock.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Device {
-    pub id: String,
-    pub clock: Clock,
+/// localStorage as the [`KeyValue`] store a [`jindu_core::tablet::Tablet`] keeps its
+/// plan in.
+pub struct Local;
+
+impl KeyValue for Local {
+    fn get(&self, key: &str) -> Option<String> {
+        raw().get_item(key).ok().flatten()
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StorageError> {
+        raw().set_item(key, value).map_err(|e| {
+            StorageError(
+                e.as_string()
+                    .or_else(|| {
+                        js_sys::Reflect::get(&e, &"message".into())
+                            .ok()
+                            .and_then(|m| m.as_string())
+                    })
+                    .unwrap_or_else(|| "localStorage refused the write (full?)".into()),
+            )
+        })
+    }
+
+    fn remove(&mut self, key: &str) -> Result<(), StorageError> {
+        raw()
+            .remove_item(key)
+            .map_err(|_| StorageError(format!("localStorage refused to remove {key}")))
+    }
 }
 
-/// A storage failure, in words for the user.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{0}")]
-pub struct StorageError(pub String);
-
-fn plan_key(id: &str) -> String {
-    format!("{PREFIX}plan.{id}")
-}
-
-fn journal_key(id: &str) -> String {
-    format!("{PREFIX}journal.{id}")
-}
-
-/// A journal longer than this (in characters) is folded into the snapshot at once.
-const JOURNAL_LIMIT: usize = 200_000;
-
-fn sync_key(id: &str) -> String {
-    format!("{PREFIX}sync.{id}")
-}
-
-fn raw() -> Result<web_sys::Storage, StorageError> {
-    Ok(LocalStorage::raw())
-}
-
-fn set_raw(key: &str, value: &str) -> Result<(), StorageError> {
-    raw()?.set_item(key, value).map_err(|e| {
-        StorageError(
-            e.as_string()
-                .or_else(|| {
-                    js_sys::Reflect::get(&e, &"message".into())
-                        .ok()
-                        .and_then(|m| m.as_string())
-                })
-                .unwrap_or_else(|| "localStorage refused the write (full?)".into()),
-        )
-    })
+fn raw() -> web_sys::Storage {
+    LocalStorage::raw()
 }
 
 pub fn load_settings() -> Settings {
@@ -106,23 +94,19 @@ pub fn save_settings(s: &Settings) -> Result<(), StorageError> {
 
 /// The device's identity, made (random, once per install) on first use.
 pub fn load_device() -> Device {
-    if let Ok(d) = LocalStorage::get::<Device>(DEVICE) {
+    if let Some(d) = persist::load_device(&Local) {
         return d;
     }
     let d = Device {
         id: random_id(),
         clock: Clock::default(),
     };
-    let _ = LocalStorage::set(DEVICE, &d);
+    let _ = persist::save_device(&mut Local, &d);
     d
 }
 
-pub fn save_device(d: &Device) -> Result<(), StorageError> {
-    LocalStorage::set(DEVICE, d).map_err(|e| StorageError(e.to_string()))
-}
-
 /// Eight random lower-case letters and digits from the browser's CSPRNG.
-fn random_id() -> String {
+pub fn random_id() -> String {
     let mut bytes = [0u8; 8];
     let ok = web_sys::window()
         .and_then(|w| w.crypto().ok())
@@ -140,86 +124,55 @@ fn random_id() -> String {
         .collect()
 }
 
-/// Whether edits to a plan wait in its journal (not yet folded into its snapshot).
-pub fn has_journal(id: &str) -> bool {
-    raw()
-        .ok()
-        .and_then(|s| s.get_item(&journal_key(id)).ok().flatten())
-        .is_some_and(|j| !j.is_empty())
-}
-
 /// Whether this device stores a plan under `id`, readable or not: reading a large plan
 /// only to learn that would take seconds, and a damaged one must not be written over.
 pub fn holds_plan(id: &str) -> bool {
     // `key in localStorage` is true exactly for stored keys (besides the Storage
     // methods' names, which no plan key equals), and copies no value.
-    raw().is_ok_and(|s| js_sys::Reflect::has(&s, &plan_key(id).into()).unwrap_or(false))
+    js_sys::Reflect::has(&raw(), &persist::plan_key(id).into()).unwrap_or(false)
 }
 
-/// A stored plan document with its journal replayed, if this device holds one that reads.
+/// A stored plan document with its journal replayed, if this device holds one that reads
+/// (what a tablet opening it reads).
 pub fn load_plan(id: &str) -> Option<Doc> {
-    let storage = raw().ok()?;
-    let text =
-        crate::perf::span("jindu:read-stored", || storage.get_item(&plan_key(id))).ok()??;
-    let mut doc = match crate::perf::span("jindu:decode", || stored::decode_snapshot_owned(text)) {
-        Ok(d) => d,
-        Err(e) => {
-            leptos::logging::error!("stored plan {id} does not read: {e}");
-            return None;
-        }
-    };
-    if let Some(journal) = storage.get_item(&journal_key(id)).ok().flatten() {
-        for e in stored::replay(&mut doc, &journal) {
-            leptos::logging::error!("an edit in the journal of {id} does not read: {e}");
-        }
-    }
+    let mut doc = stored::decode_snapshot_owned(Local.get(&persist::plan_key(id))?).ok()?;
+    persist::replay(
+        &mut doc,
+        &Local.get(&persist::journal_key(id)).unwrap_or_default(),
+    );
     Some(doc)
 }
 
-/// Writes the whole plan as a snapshot and clears its journal (which the snapshot holds).
-/// When the write fails, the previous snapshot and the journal stay as they were.
+/// Stores a whole plan as a snapshot (a new plan: an import or a copy), clearing any
+/// journal under its id.
 pub fn save_plan(doc: &Doc) -> Result<(), StorageError> {
-    set_raw(&plan_key(&doc.id), &stored::encode_snapshot(doc))?;
-    raw()?
-        .remove_item(&journal_key(&doc.id))
-        .map_err(|_| StorageError("localStorage refused to clear the journal".into()))
+    Local.set(&persist::plan_key(&doc.id), &stored::encode_snapshot(doc))?;
+    Local.remove(&persist::journal_key(&doc.id))
 }
 
-/// Stores one edit quickly: the entity or record it touched is appended to the plan's
-/// journal. Returns whether the journal has grown long enough to fold into the snapshot.
-pub fn journal_plan(doc: &Doc, touched: &str) -> Result<bool, StorageError> {
-    let Some(delta) = stored::delta(doc, touched) else {
-        save_plan(doc)?;
-        return Ok(false);
-    };
-    let key = journal_key(&doc.id);
-    let current = raw()?.get_item(&key).ok().flatten().unwrap_or_default();
-    let next = stored::append(&current, &delta);
-    set_raw(&key, &next)?;
-    Ok(next.len() > JOURNAL_LIMIT)
+/// The office's edits of a report's cells (period by period), as this device keeps them.
+pub fn load_report_edits<T: for<'de> Deserialize<'de> + Default>(key: &str) -> T {
+    LocalStorage::get(format!("{PREFIX}report.{key}")).unwrap_or_default()
 }
 
-pub fn load_sync(id: &str) -> SyncState {
-    LocalStorage::get(sync_key(id)).unwrap_or_default()
-}
-
-pub fn save_sync(id: &str, s: &SyncState) -> Result<(), StorageError> {
-    LocalStorage::set(sync_key(id), s).map_err(|e| StorageError(e.to_string()))
+pub fn save_report_edits<T: Serialize>(key: &str, edits: &T) -> Result<(), StorageError> {
+    LocalStorage::set(format!("{PREFIX}report.{key}"), edits)
+        .map_err(|e| StorageError(e.to_string()))
 }
 
 pub fn load_index() -> Option<Doc> {
-    let text = raw().ok()?.get_item(INDEX).ok()??;
+    let text = raw().get_item(INDEX).ok()??;
     Doc::from_json(text.as_bytes()).ok()
 }
 
 pub fn save_index(doc: &Doc) -> Result<(), StorageError> {
     let json = String::from_utf8(doc.to_json()).expect("JSON is UTF-8");
-    set_raw(INDEX, &json)
+    Local.set(INDEX, &json)
 }
 
 /// The plan ids this device holds.
 pub fn stored_plans() -> Vec<String> {
-    let Ok(s) = raw() else { return Vec::new() };
+    let s = raw();
     let n = s.length().unwrap_or(0);
     (0..n)
         .filter_map(|i| s.key(i).ok().flatten())
@@ -230,7 +183,7 @@ pub fn stored_plans() -> Vec<String> {
 /// Characters held under Jindu's keys and values (UTF-16 code units, as browsers count
 /// the quota).
 pub fn used() -> f64 {
-    let Ok(s) = raw() else { return 0.0 };
+    let s = raw();
     let n = s.length().unwrap_or(0);
     (0..n)
         .filter_map(|i| s.key(i).ok().flatten())

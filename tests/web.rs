@@ -69,22 +69,24 @@ fn a_plan_round_trips_through_local_storage() {
 
 #[wasm_bindgen_test]
 fn edits_are_journalled_at_once_and_folded_into_the_snapshot_later() {
-    use jindu_core::edit::{Edit, Replica};
+    use jindu_core::edit::Edit;
+    use jindu_core::tablet::Tablet;
     clear_storage();
-    let mut r = Replica::new(
-        seed::xixing_2021(),
-        "tablet",
-        jindu_core::hlc::Clock::default(),
+    storage::save_plan(&seed::xixing_2021()).unwrap();
+    let mut t = Tablet::open(
+        &mut storage::Local,
+        seed::PLAN_ID,
+        seed::xixing_2021,
+        || "tablet".into(),
     );
-    storage::save_plan(&r.doc).unwrap();
     let record = serde_json::from_value(serde_json::json!({
         "on": "2021-07-01", "by": "甲", "item": "item-4-2", "note": "日志中的记录"
     }))
     .unwrap();
-    let applied = r
-        .apply(&Edit::AddRecord { record }, "甲", 1_625_100_000_000)
+    let plan = jindu_core::Plan::from_doc(t.doc());
+    let edit = Edit::AddRecord { record };
+    t.edit(&mut storage::Local, &plan, &edit, "甲", 1_625_100_000_000)
         .unwrap();
-    assert!(!storage::journal_plan(&r.doc, &applied.id).unwrap());
     let storage_js = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     let journal = storage_js
         .get_item("jindu.v1.journal.xixing-2021")
@@ -92,14 +94,14 @@ fn edits_are_journalled_at_once_and_folded_into_the_snapshot_later() {
         .expect("the edit is journalled");
     assert!(journal.contains("日志中的记录"));
     // A reload now reads the snapshot and replays the journal.
-    assert_eq!(storage::load_plan(seed::PLAN_ID).unwrap(), r.doc);
+    assert_eq!(&storage::load_plan(seed::PLAN_ID).unwrap(), t.doc());
     // Folding writes the snapshot and clears the journal.
-    storage::save_plan(&r.doc).unwrap();
+    t.fold(&mut storage::Local).unwrap();
     assert!(storage_js
         .get_item("jindu.v1.journal.xixing-2021")
         .unwrap()
         .is_none());
-    assert_eq!(storage::load_plan(seed::PLAN_ID).unwrap(), r.doc);
+    assert_eq!(&storage::load_plan(seed::PLAN_ID).unwrap(), t.doc());
 }
 
 #[wasm_bindgen_test]

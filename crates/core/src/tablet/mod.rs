@@ -464,6 +464,13 @@ impl Tablet {
         }
     }
 
+    /// Moves the clock past a stamp this device issued elsewhere (a new plan, the plan
+    /// index) and stores it.
+    pub fn adopt_clock(&mut self, kv: &mut impl KeyValue, last: u64) {
+        self.replica.clock.last = self.replica.clock.last.max(last);
+        let _ = self.save_device(kv);
+    }
+
     /// Says the endpoint cannot be reached (the browser knows it has no network).
     pub fn mark_offline(&mut self, reason: &str) {
         self.sync.offline = Some(reason.to_owned());
