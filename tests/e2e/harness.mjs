@@ -137,27 +137,6 @@ export async function openProfile(tag, viewport = TABLET) {
   return { context, page };
 }
 
-/** The sync badge's state and pending count. */
-export async function badge(page) {
-  const b = page.getByTestId("sync-status");
-  return { state: await b.getAttribute("data-state"), pending: Number(await b.getAttribute("data-pending")) };
-}
-
-/** Waits until the badge shows a state (and optionally a pending count). */
-export async function waitForBadge(page, state, pending, timeout = 30000) {
-  const sel = `[data-testid="sync-status"][data-state="${state}"]` + (pending === undefined ? "" : `[data-pending="${pending}"]`);
-  await page.waitForSelector(sel, { timeout });
-}
-
-/** Sets the inspector's name (and mode) through the Settings page. */
-export async function setInspector(page, base, name, { office = false } = {}) {
-  await page.goto(`${base}/settings`);
-  const input = page.locator('input[name="author"]');
-  await input.fill(name);
-  await input.dispatchEvent("change");
-  if (office) await page.locator('input[name="mode"]').nth(1).check();
-}
-
 export async function waitForServiceWorker(page) {
   await page.waitForFunction(async () => {
     const r = await navigator.serviceWorker.getRegistration();
