@@ -14,6 +14,10 @@ import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, openProfile, DIST } from "./harness.mjs";
+import { LABELS } from "./pages/labels.mjs";
+import { RecordForm } from "./pages/record-form.mjs";
+import { Settings } from "./pages/settings.mjs";
+import { SyncBadge } from "./pages/sync-badge.mjs";
 
 const BASELINE = `<!doctype html><meta charset="utf-8"><style>
 body{font:18px/1.4 "Noto Sans CJK SC",sans-serif;margin:0}#list{list-style:none;margin:0;padding:8px;max-height:calc(100vh - 260px);overflow-y:auto}
@@ -196,26 +200,25 @@ if (only("warm")) {
     log(`tap ${i + 1}/${RUNS}`);
     await go("/");
     await t.page.getByTestId("category-card").first().waitFor();
-    await go("/items/item-0/record");
-    await t.page.locator('input[name="percent"]').waitFor();
-    await t.page.locator('input[name="observed"]').fill("2021-07-15");
-    await t.page.locator('input[name="percent"]').fill(String(10 + i));
-    await t.page.locator('textarea[name="note"]').fill(`基准记录 ${i}`);
-    const r = await t.page.evaluate(async (note) => {
-      const button = [...document.querySelectorAll('form[data-testid="record-form"] button[type="submit"], form[data-testid="record-form"] button')].find((b) => /保存|Save/.test(b.textContent));
+    await go(RecordForm.path("item-0"));
+    const form = new RecordForm(t.page);
+    await form.field("percent").waitFor();
+    await form.fill({ observed: "2021-07-15", percent: String(10 + i), note: `基准记录 ${i}` });
+    const r = await t.page.evaluate(async ({ note, formSelector, savedSelector, saveNames }) => {
+      const button = [...document.querySelectorAll(`${formSelector} button[type="submit"], ${formSelector} button`)].find((b) => saveNames.some((n) => b.textContent.includes(n)));
       const t0 = performance.now();
       button.click();
       const handled = performance.now();
       const stored = [...Array(localStorage.length).keys()].map((k) => localStorage.key(k)).filter((k) => k.endsWith(".generated")).some((k) => localStorage.getItem(k).includes(note));
       await new Promise((res, rej) => {
         const give_up = setTimeout(() => rej(new Error("the save was not shown within 10 s")), 10000);
-        const done = () => document.querySelector('[data-testid="saved"]')
+        const done = () => document.querySelector(savedSelector)
           ? requestAnimationFrame(() => { clearTimeout(give_up); res(); })
           : requestAnimationFrame(done);
         done();
       });
       return { handled: handled - t0, shown: performance.now() - t0, stored };
-    }, `基准记录 ${i}`);
+    }, { note: `基准记录 ${i}`, formSelector: RecordForm.FORM, savedSelector: RecordForm.SAVED, saveNames: [LABELS.zh.save, LABELS.en.save] });
     if (!r.stored) throw new Error("the record was not in localStorage when the tap's handler returned");
     taps.push(r.shown);
     const e = await measure(t.page, "jindu:edit");
@@ -234,13 +237,13 @@ if (only("warm")) {
  * nothing pending, and returns the server's log lines for the plan since `marker`.
  */
 async function recordAndSync(page, path, percent, marker, plan, timeout, beforeSave = async () => {}) {
+  const form = new RecordForm(page);
   await page.goto(base + path);
-  await page.locator('input[name="observed"]').fill("2021-07-15");
-  await page.locator('input[name="percent"]').fill(percent);
+  await form.fill({ observed: "2021-07-15", percent });
   await beforeSave();
-  await page.getByRole("button", { name: "保存" }).click();
-  await page.getByTestId("saved").waitFor();
-  await page.waitForSelector('[data-testid="sync-status"][data-state="synced"][data-pending="0"]', { timeout });
+  await form.save();
+  await form.saved.waitFor();
+  await new SyncBadge(page).waitFor("synced", 0, timeout);
   await new Promise((r) => setTimeout(r, 300));
   return server.output().slice(marker).split("\n").filter((l) => l.includes(`/files/plans/${plan}.json`)).map((l) => l.trim());
 }
@@ -264,10 +267,10 @@ if (only("sync")) {
   const cdp = await throttle(t.page);
   const longTasks = () => t.page.evaluate(() => ({ longest: Math.max(0, ...window.__long), total: window.__long.reduce((a, b) => a + b, 0) }));
   await t.page.goto(base + "/");
-  await t.page.waitForSelector('[data-testid="sync-status"][data-state="synced"]', { timeout: 300000 });
+  await new SyncBadge(t.page).waitFor("synced", undefined, 300000);
   const upload = await longTasks();
   // Long tasks from the save on: the page's own start is not the round's.
-  const lines = await recordAndSync(t.page, "/items/item-1/record", "42", marker, "generated", 300000,
+  const lines = await recordAndSync(t.page, RecordForm.path("item-1"), "42", marker, "generated", 300000,
     () => t.page.evaluate(() => { window.__long = []; }));
   const record = await longTasks();
   // The page's part of a round in the sync worker: the replica's binary form for it.
@@ -281,13 +284,13 @@ if (only("sync")) {
 // ---- one sync round of the built-in plan carrying one record -------------------------
 if (only("sync")) {
   const t = await openProfile("bench-sync");
-  await t.page.goto(base + "/settings");
-  await t.page.locator('input[name="author"]').fill("测试员");
-  await t.page.locator('input[name="author"]').dispatchEvent("change");
+  const settings = new Settings(t.page);
+  await settings.open(base);
+  await settings.setInspector("测试员");
   await t.page.goto(base + "/");
-  await t.page.waitForSelector('[data-testid="sync-status"][data-state="synced"]', { timeout: 60000 });
+  await new SyncBadge(t.page).waitFor("synced", undefined, 60000);
   const marker = server.output().length;
-  const lines = await recordAndSync(t.page, "/items/item-4-1/record?site=site-baihe", "66", marker, "xixing-2021", 60000);
+  const lines = await recordAndSync(t.page, RecordForm.path("item-4-1", { site: "site-baihe" }), "66", marker, "xixing-2021", 60000);
   const ms = (l) => Number(/([\d.]+)ms$/.exec(l)?.[1] ?? NaN);
   results.sync = { lines, serverMs: round(lines.reduce((n, l) => n + ms(l), 0)) };
   log("sync (built-in plan)", results.sync);
@@ -307,7 +310,7 @@ if (only("list")) {
   await t.page.reload();
   await t.page.getByTestId("category-card").first().waitFor({ timeout: 60000 });
   // The list is timed after the plan's first upload, so the figure is the list's own.
-  await t.page.waitForSelector('[data-testid="sync-status"][data-state="synced"]', { timeout: 300000 });
+  await new SyncBadge(t.page).waitFor("synced", undefined, 300000);
   const cdp = await throttle(t.page);
   const firsts = [];
   for (let i = 0; i < RUNS; i++) {

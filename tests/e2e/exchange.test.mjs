@@ -4,7 +4,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, openProfile, setInspector, waitForBadge, tempDir } from "./harness.mjs";
+import { startServer, openProfile, tempDir } from "./harness.mjs";
+import { setInspector } from "./pages/settings.mjs";
+import { Overview } from "./pages/overview.mjs";
+import { SyncBadge } from "./pages/sync-badge.mjs";
 
 async function download(page, buttonName, dir) {
   const [d] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: buttonName }).click()]);
@@ -25,10 +28,11 @@ test("export the report as .xlsx and import plans from .xlsx and CSV", async () 
   const server = await startServer();
   const { context, page } = await openProfile("exchange", { width: 1280, height: 900 });
   const dir = tempDir("exchange");
+  const overview = new Overview(page);
   try {
     await setInspector(page, server.base, "办公室", { office: true });
     await page.goto(server.base + "/report");
-    await waitForBadge(page, "synced");
+    await new SyncBadge(page).waitFor("synced");
     await page.getByTestId("report-row").first().waitFor();
     const xlsx = await download(page, "导出Excel", dir);
     assert.equal(xlsx.name, "西兴街道2021年民生工程计划-1-6月.xlsx");
@@ -40,8 +44,8 @@ test("export the report as .xlsx and import plans from .xlsx and CSV", async () 
     await importFile(page, server.base, "xixing-copy", "复制的计划", xlsx.path);
     assert.match(await page.getByTestId("import-count").textContent(), /6 .*17/);
     await page.getByRole("button", { name: "创建新计划" }).click();
-    await page.getByRole("heading", { level: 1, name: "复制的计划" }).waitFor();
-    assert.equal(await page.getByTestId("category-card").count(), 6);
+    await overview.title("复制的计划").waitFor();
+    assert.equal(await overview.categoryCards.count(), 6);
 
     // A table in the seed's layout is proposed, corrected, then created.
     await importFile(page, server.base, "xixing-csv", "从表格导入", csv.path);
@@ -52,7 +56,7 @@ test("export the report as .xlsx and import plans from .xlsx and CSV", async () 
     await first.fill("提升城市综合环境秩序（导入时修改）");
     await first.dispatchEvent("change");
     await page.getByRole("button", { name: "创建新计划" }).click();
-    await page.getByRole("heading", { level: 1, name: "从表格导入" }).waitFor();
+    await overview.title("从表格导入").waitFor();
     await page.goto(server.base + "/items");
     await page.getByTestId("item-row").first().waitFor();
     assert.equal(await page.getByTestId("item-count").getAttribute("data-count"), "17");

@@ -6,6 +6,7 @@ import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterEach } from "node:test";
 import { chromium } from "playwright-core";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -110,9 +111,60 @@ async function startInstances({ dataDir = tempDir("data"), port = 0, args = [] }
   };
 }
 
+// ---- the app's own failures --------------------------------------------------------
+// An uncaught exception in a page, a Rust panic (console_error_panic_hook logs it as a
+// console error with "panicked at") or a wasm trap ("RuntimeError: unreachable"), in a
+// page or in one of its workers, fails the test during which it happened. Console errors
+// of failed requests (offline, a stopped server, a blocked script) are not among them:
+// the tests provoke those on purpose and the app recovers from them.
+
+/** Whether a console error reports a Rust panic or a wasm trap. */
+export function isPanic(text) {
+  return /panicked at|RuntimeError: unreachable/.test(text);
+}
+
+/** The app's failures seen since the last call of takeAppErrors (one string each). */
+const appErrors = [];
+
+/**
+ * Watches a page and its workers for the app's failures, adding them to `into`
+ * (by default the list each test is checked against) and logging them at once.
+ */
+export function watchForAppErrors(page, tag, into = appErrors) {
+  const report = (what) => {
+    into.push(`[${tag}] ${what}`);
+    console.error(`[${tag}] ${what}`);
+  };
+  page.on("pageerror", (e) => report(`page error: ${e.stack?.includes(e.message) ? e.stack : `${e.message}\n${e.stack || ""}`}`));
+  // A page's console and errors include its dedicated workers' (an uncaught exception in
+  // a worker is a page error too).
+  page.on("console", (m) => {
+    if (m.type() !== "error" || !isPanic(m.text())) return;
+    const worker = m.worker();
+    report(`console error${worker ? ` in worker ${worker.url()}` : ""}: ${m.text()}`);
+  });
+}
+
+/** The app's failures seen since the last call, which are then forgotten. */
+export function takeAppErrors() {
+  return appErrors.splice(0);
+}
+
+// Under the test runner (not in the benchmark, which shares this file) each test ends by
+// failing if the app failed during it.
+if (process.env.NODE_TEST_CONTEXT || /\.test\.mjs$/.test(process.argv[1] || "")) {
+  afterEach(() => {
+    const found = takeAppErrors();
+    if (found.length) throw new Error(`the app failed during the test:\n${found.join("\n")}`);
+  });
+}
+
 let profiles = 0;
 
-/** A browser profile of its own (a tablet), with a fresh user data dir. */
+/**
+ * A browser profile of its own (a tablet), with a fresh user data dir. Its pages are
+ * watched for the app's failures (see watchForAppErrors).
+ */
 export async function openProfile(tag, viewport = TABLET) {
   const dir = tempDir(`profile-${tag}`);
   profiles += 1;
@@ -132,30 +184,17 @@ export async function openProfile(tag, viewport = TABLET) {
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
     ],
   });
+  const watched = new WeakSet();
+  const watch = (page) => {
+    if (watched.has(page)) return;
+    watched.add(page);
+    watchForAppErrors(page, tag);
+  };
+  context.on("page", watch);
+  context.pages().forEach(watch);
   const page = context.pages()[0] || (await context.newPage());
-  page.on("pageerror", (e) => console.error(`[${tag}] page error:`, e.message));
+  watch(page);
   return { context, page };
-}
-
-/** The sync badge's state and pending count. */
-export async function badge(page) {
-  const b = page.getByTestId("sync-status");
-  return { state: await b.getAttribute("data-state"), pending: Number(await b.getAttribute("data-pending")) };
-}
-
-/** Waits until the badge shows a state (and optionally a pending count). */
-export async function waitForBadge(page, state, pending, timeout = 30000) {
-  const sel = `[data-testid="sync-status"][data-state="${state}"]` + (pending === undefined ? "" : `[data-pending="${pending}"]`);
-  await page.waitForSelector(sel, { timeout });
-}
-
-/** Sets the inspector's name (and mode) through the Settings page. */
-export async function setInspector(page, base, name, { office = false } = {}) {
-  await page.goto(`${base}/settings`);
-  const input = page.locator('input[name="author"]');
-  await input.fill(name);
-  await input.dispatchEvent("change");
-  if (office) await page.locator('input[name="mode"]').nth(1).check();
 }
 
 export async function waitForServiceWorker(page) {

@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, openProfile } from "./harness.mjs";
+import { Overview } from "./pages/overview.mjs";
 
 const N = 3000;
 
@@ -29,8 +30,9 @@ test("a 3,000-item list renders the rows in view and scrolls to any of them", as
   const server = await startServer();
   const { context, page } = await openProfile("list");
   try {
-    await page.goto(server.base + "/");
-    await page.getByTestId("category-card").first().waitFor();
+    const overview = new Overview(page);
+    await overview.open(server.base);
+    await overview.waitForCards();
     await page.evaluate((json) => {
       localStorage.setItem("jindu.v1.plan.big", json);
       const s = JSON.parse(localStorage.getItem("jindu.v1.settings") || "{}");

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, openProfile, waitForBadge, SHOTS, tempDir } from "./harness.mjs";
+import { startServer, openProfile, SHOTS, tempDir } from "./harness.mjs";
+import { SyncBadge } from "./pages/sync-badge.mjs";
 
 test("the 1-6月 report prints to A4 landscape PDF and exports CSV", async () => {
   const server = await startServer();
@@ -14,7 +15,7 @@ test("the 1-6月 report prints to A4 landscape PDF and exports CSV", async () =>
   mkdirSync(SHOTS, { recursive: true });
   try {
     await page.goto(server.base + "/report");
-    await waitForBadge(page, "synced");
+    await new SyncBadge(page).waitFor("synced");
     const rows = page.getByTestId("report-row");
     await rows.first().waitFor();
     assert.equal(await rows.count(), 17);

@@ -2,7 +2,10 @@
 // the app leaves the screen (nobody is typing then), and a reload reads both.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, openProfile, setInspector } from "./harness.mjs";
+import { startServer, openProfile } from "./harness.mjs";
+import { setInspector } from "./pages/settings.mjs";
+import { ItemPage } from "./pages/item-page.mjs";
+import { RecordForm } from "./pages/record-form.mjs";
 
 const PLAN = "jindu.v1.plan.xixing-2021";
 const JOURNAL = "jindu.v1.journal.xixing-2021";
@@ -10,12 +13,9 @@ const JOURNAL = "jindu.v1.journal.xixing-2021";
 /** An inspector records a figure on item 4.2 and sees it saved. */
 async function record(page, base, observed, figure, note) {
   await setInspector(page, base, "赵检查");
-  await page.goto(base + "/items/item-4-2/record");
-  await page.locator('input[name="observed"]').fill(observed);
-  await page.locator('input[name="figure"]').fill(figure);
-  await page.locator('textarea[name="note"]').fill(note);
-  await page.getByRole("button", { name: "保存" }).click();
-  await page.getByTestId("saved").waitFor();
+  const form = new RecordForm(page);
+  await form.open(base, "item-4-2");
+  await form.record({ observed, figure, note });
 }
 
 /** The tablet is locked or another app comes to the front: the page is hidden. */
@@ -29,6 +29,7 @@ function hide(page) {
 test("edits wait in the journal while the app is on screen and are folded in when it is hidden", async () => {
   const server = await startServer();
   const { context, page } = await openProfile("journal");
+  const item = new ItemPage(page);
   const stored = () => page.evaluate(([p, j]) => [localStorage.getItem(p) || "", localStorage.getItem(j) || ""], [PLAN, JOURNAL]);
   try {
     await record(page, server.base, "2021-07-02", "33", "日志记录甲");
@@ -49,14 +50,14 @@ test("edits wait in the journal while the app is on screen and are folded in whe
 
     // A reload reads the rewritten snapshot: the record is there.
     await page.reload();
-    await page.goto(server.base + "/items/item-4-2");
-    await page.getByTestId("record").filter({ hasText: "日志记录甲" }).waitFor();
+    await item.open(server.base, "item-4-2");
+    await item.record("日志记录甲").waitFor();
 
     // A journal left behind (a visit killed before it could fold) is folded by the next
     // visit when it is hidden.
     await page.evaluate(([j, text]) => localStorage.setItem(j, text), [JOURNAL, journal]);
     await page.reload();
-    await page.getByTestId("record").filter({ hasText: "日志记录甲" }).waitFor();
+    await item.record("日志记录甲").waitFor();
     assert.ok((await stored())[1].includes("日志记录甲"), "the journal survived the reload");
     await hide(page);
     await page.waitForFunction((j) => !localStorage.getItem(j), JOURNAL);

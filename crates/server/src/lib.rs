@@ -17,7 +17,17 @@
 //!   `Date`.
 //! - `GET /healthz` → 200 `ok`. Anything else is the built app, with `index.html` for
 //!   deep links.
+//!
+//! Layout: `files` holds the two file handlers, thin over a [`store::Store`]; they ask
+//! `auth` what the request may do and `guard` whether a plan document may be written,
+//! and `error` turns a refusal into its status, message and headers. `link` makes
+//! tokens and setup links; this file holds the configuration, router and seeding.
 
+mod auth;
+mod error;
+mod files;
+mod guard;
+mod link;
 pub mod postgres;
 pub mod s3;
 pub mod store;
@@ -27,20 +37,20 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use jindu_core::doc::Doc;
-use jindu_core::index::{self, is_plan_id, INDEX_ID, INDEX_PATH};
+use jindu_core::index::{self, INDEX_PATH};
 use jindu_core::seed;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub use crate::error::ApiError;
+pub use crate::link::{new_token, setup_link};
 use crate::store::{FilePath, Precondition, Store, StoreError};
 
 /// Default request body limit: 16 MiB, far above a large plan (about 2.5 MB).
@@ -65,242 +75,6 @@ pub struct Config {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
-}
-
-/// Errors answered to a request.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("bad path: {0}")]
-    BadPath(String),
-    #[error("missing or wrong token")]
-    Unauthorized,
-    #[error("this token may only read")]
-    ReadOnly,
-    #[error("not found")]
-    NotFound,
-    #[error("the file changed or does not exist: fetch it, merge and try again")]
-    PreconditionFailed,
-    #[error("a PUT needs If-Match with the current ETag, or If-None-Match: * to create")]
-    PreconditionRequired,
-    #[error("{0}")]
-    Conflict(String),
-    #[error("storage error")]
-    Storage(String),
-    #[error("the store is unavailable; try again shortly")]
-    Unavailable(String),
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = match &self {
-            ApiError::BadPath(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::ReadOnly => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::Storage(e) => {
-                eprintln!("jindu-server: storage error: {e}");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-            ApiError::Unavailable(e) => {
-                eprintln!("jindu-server: store unavailable: {e}");
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-        };
-        let mut res = (status, format!("{self}\n")).into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
-        }
-        res
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::PreconditionFailed => ApiError::PreconditionFailed,
-            StoreError::Symlink => {
-                ApiError::BadPath("the path runs through a symbolic link".into())
-            }
-            StoreError::Io(e) => ApiError::Storage(e.to_string()),
-            StoreError::Unavailable(e) => ApiError::Unavailable(e),
-            StoreError::Config(e) => ApiError::Storage(e),
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Access {
-    Read,
-    Write,
-}
-
-/// Compares secrets in time independent of where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn access(config: &Config, headers: &HeaderMap) -> Result<Access, ApiError> {
-    if config.tokens.is_empty() && config.read_tokens.is_empty() {
-        return Ok(Access::Write);
-    }
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(ApiError::Unauthorized)?
-        .trim();
-    if config.tokens.iter().any(|t| same_secret(t, presented)) {
-        Ok(Access::Write)
-    } else if config.read_tokens.iter().any(|t| same_secret(t, presented)) {
-        Ok(Access::Read)
-    } else {
-        Err(ApiError::Unauthorized)
-    }
-}
-
-fn content_type(path: &FilePath) -> &'static str {
-    if path.as_str().ends_with(".json") {
-        "application/json"
-    } else {
-        "application/octet-stream"
-    }
-}
-
-/// Which document id a path holds, when it is a plan document the server guards.
-fn guarded_doc_id(path: &FilePath) -> Option<String> {
-    let rest = path.as_str().strip_prefix("plans/")?;
-    if path.as_str() == INDEX_PATH {
-        return Some(INDEX_ID.to_owned());
-    }
-    let id = rest.strip_suffix(".json")?;
-    is_plan_id(id).then(|| id.to_owned())
-}
-
-/// Refuses a plan document that does not parse, names another plan, or would drop
-/// anything the stored version holds.
-fn guard(id: &str, body: &[u8], stored: Option<&[u8]>) -> Result<(), ApiError> {
-    let new = Doc::from_json(body)
-        .map_err(|e| ApiError::Conflict(format!("not a Jindu plan document: {e}")))?;
-    if new.id != id {
-        return Err(ApiError::Conflict(format!(
-            "the document is '{}', but this path holds '{id}'",
-            new.id
-        )));
-    }
-    let Some(stored) = stored else { return Ok(()) };
-    let Ok(old) = Doc::from_json(stored) else {
-        // The stored file is damaged: any valid document may replace it.
-        return Ok(());
-    };
-    if !new.contains(&old) {
-        let lost_entities = old
-            .entities
-            .keys()
-            .filter(|k| !new.entities.contains_key(*k))
-            .count();
-        let lost_records = old
-            .records
-            .keys()
-            .filter(|k| !new.records.contains_key(*k))
-            .count();
-        return Err(ApiError::Conflict(format!(
-            "the document would drop data the stored version holds \
-             ({lost_entities} entities and {lost_records} records missing, or older field values): \
-             fetch the file, merge, and write the merged document"
-        )));
-    }
-    Ok(())
-}
-
-async fn get_file(
-    State(state): State<AppState>,
-    Path(raw): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let path = FilePath::parse(&raw).map_err(ApiError::BadPath)?;
-    access(&state.config, &headers)?;
-    let stored = state.store.get(&path).await?.ok_or(ApiError::NotFound)?;
-    let etag = HeaderValue::from_str(&stored.etag).map_err(|e| ApiError::Storage(e.to_string()))?;
-    let not_modified = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == stored.etag || t.trim() == "*")
-        });
-    let mut res = if not_modified {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        let mut r = Response::new(Body::from(stored.body));
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(content_type(&path)),
-        );
-        r
-    };
-    res.headers_mut().insert(header::ETAG, etag);
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
-}
-
-async fn put_file(
-    State(state): State<AppState>,
-    Path(raw): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let path = FilePath::parse(&raw).map_err(ApiError::BadPath)?;
-    if access(&state.config, &headers)? != Access::Write {
-        return Err(ApiError::ReadOnly);
-    }
-    let header_str = |h| {
-        headers
-            .get(h)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-            .map(str::trim)
-    };
-    let pre = match (
-        header_str(header::IF_MATCH),
-        header_str(header::IF_NONE_MATCH),
-    ) {
-        (Some(tag), _) if tag != "*" => Precondition::IfMatch(tag.to_owned()),
-        (None, Some("*")) => Precondition::IfAbsent,
-        _ => return Err(ApiError::PreconditionRequired),
-    };
-    if let Some(id) = guarded_doc_id(&path) {
-        let current = state.store.get(&path).await?;
-        match (&pre, &current) {
-            (Precondition::IfMatch(tag), Some(c)) if *tag == c.etag => {}
-            (Precondition::IfAbsent, None) => {}
-            _ => return Err(ApiError::PreconditionFailed),
-        }
-        guard(&id, &body, current.as_ref().map(|c| c.body.as_slice()))?;
-        // The store re-checks the precondition under its lock, so a write that slipped
-        // in after this read still turns this one into a 412.
-    }
-    let created = pre == Precondition::IfAbsent;
-    let etag = state.store.put(&path, body.to_vec(), pre).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let mut res = status.into_response();
-    res.headers_mut().insert(
-        header::ETAG,
-        HeaderValue::from_str(&etag).map_err(|e| ApiError::Storage(e.to_string()))?,
-    );
-    Ok(res)
 }
 
 async fn healthz() -> &'static str {
@@ -329,7 +103,7 @@ async fn log_request(req: Request, next: Next) -> Response {
 pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
     let files = Router::new()
-        .route("/files/{*path}", get(get_file).put(put_file))
+        .route("/files/{*path}", get(files::get_file).put(files::put_file))
         .layer(DefaultBodyLimit::max(config.max_body.max(1)))
         .with_state(state);
     let mut router = Router::new().route("/healthz", get(healthz)).merge(files);
@@ -395,66 +169,4 @@ pub async fn seed_store(store: &dyn Store) -> Result<(), StoreError> {
 /// Whether an address is loopback only.
 pub fn is_loopback(addr: &std::net::SocketAddr) -> bool {
     addr.ip().is_loopback()
-}
-
-/// Makes a random token (URL-safe).
-pub fn new_token() -> String {
-    let mut b = [0u8; 24];
-    getrandom::fill(&mut b).expect("the OS provides randomness");
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    b.iter()
-        .map(|x| ALPHABET[(*x & 63) as usize] as char)
-        .collect()
-}
-
-/// The link that configures a tablet in one tap: endpoint and token in the fragment,
-/// which browsers never send to a server.
-pub fn setup_link(base: &str, token: &str) -> String {
-    let endpoint = format!("{}/files/", base.trim_end_matches('/'));
-    format!(
-        "{base}/#setup&endpoint={}&token={}",
-        percent_encode(&endpoint),
-        percent_encode(token)
-    )
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_compare_whole() {
-        assert!(same_secret("abc", "abc"));
-        assert!(!same_secret("abc", "abd"));
-        assert!(!same_secret("abc", "abcd"));
-    }
-
-    #[test]
-    fn the_setup_link_carries_endpoint_and_token_in_the_fragment() {
-        let link = setup_link("https://192.168.1.5:8443", "t0k-en");
-        assert_eq!(
-            link,
-            "https://192.168.1.5:8443/#setup&endpoint=https%3A%2F%2F192.168.1.5%3A8443%2Ffiles%2F&token=t0k-en"
-        );
-    }
-
-    #[test]
-    fn plan_paths_are_guarded() {
-        let p = |s| guarded_doc_id(&FilePath::parse(s).unwrap());
-        assert_eq!(p("plans/xixing-2021.json"), Some("xixing-2021".into()));
-        assert_eq!(p("plans/index.json"), Some("index".into()));
-        assert_eq!(p("plans/Notes.json"), None);
-        assert_eq!(p("other/x.json"), None);
-    }
 }

@@ -1,0 +1,75 @@
+//! The errors a request is answered with: each one's status, message and headers.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::store::StoreError;
+
+/// Errors answered to a request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("bad path: {0}")]
+    BadPath(String),
+    #[error("missing or wrong token")]
+    Unauthorized,
+    #[error("this token may only read")]
+    ReadOnly,
+    #[error("not found")]
+    NotFound,
+    #[error("the file changed or does not exist: fetch it, merge and try again")]
+    PreconditionFailed,
+    #[error("a PUT needs If-Match with the current ETag, or If-None-Match: * to create")]
+    PreconditionRequired,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("storage error")]
+    Storage(String),
+    #[error("the store is unavailable; try again shortly")]
+    Unavailable(String),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ApiError::BadPath(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::ReadOnly => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Storage(e) => {
+                eprintln!("jindu-server: storage error: {e}");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            ApiError::Unavailable(e) => {
+                eprintln!("jindu-server: store unavailable: {e}");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+        };
+        let mut res = (status, format!("{self}\n")).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        res
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::PreconditionFailed => ApiError::PreconditionFailed,
+            StoreError::Symlink => {
+                ApiError::BadPath("the path runs through a symbolic link".into())
+            }
+            StoreError::Io(e) => ApiError::Storage(e.to_string()),
+            StoreError::Unavailable(e) => ApiError::Unavailable(e),
+            StoreError::Config(e) => ApiError::Storage(e),
+        }
+    }
+}

@@ -1,0 +1,47 @@
+// The app's words the end-to-end tests look for, in both languages, each under its key in
+// src/i18n.rs (the strings must match that file). Page objects take their labels from here;
+// the tests reach them through the page objects.
+export const LABELS = {
+  zh: {
+    // The record form.
+    save: "保存",
+    saved: "已保存到本机",
+    // The item page and its record history.
+    correct: "更正",
+    delete: "删除",
+    corrected: "已更正",
+    keep_this: "保留此值",
+    no_records: "暂无记录",
+    // The sync badge.
+    sync_now: "立即同步",
+    // The overview.
+    overdue: "已逾期",
+    at_risk: "有风险",
+    // Settings.
+    configured: "已通过设置链接完成配置",
+    new_plan: "新建计划",
+    new_plan_copy: "复制当前计划的结构",
+  },
+  en: {
+    save: "Save",
+    saved: "Saved on this device",
+    correct: "Correct",
+    delete: "Delete",
+    corrected: "corrected",
+    keep_this: "Keep this",
+    no_records: "No records yet",
+    sync_now: "Sync now",
+    overdue: "Overdue",
+    at_risk: "At risk",
+    configured: "Configured from the setup link",
+    new_plan: "New plan",
+    new_plan_copy: "Copy the current plan's structure",
+  },
+};
+
+/** The labels of a language ("zh", the tests' locale, unless told). */
+export function labels(lang = "zh") {
+  const t = LABELS[lang];
+  if (!t) throw new Error(`no labels for language ${lang}`);
+  return t;
+}

@@ -1,0 +1,74 @@
+// The record form (/items/:item/record): an inspector's record of one observation.
+import { labels } from "./labels.mjs";
+import { byTestId } from "./testid.mjs";
+
+const FORM = "record-form";
+const SAVED = "saved";
+
+/** The form's fields by name, as the app names its inputs. */
+const FIELDS = {
+  observed: 'input[name="observed"]',
+  figure: 'input[name="figure"]',
+  percent: 'input[name="percent"]',
+  note: 'textarea[name="note"]',
+};
+
+export class RecordForm {
+  /** Selectors for code that runs in the page: the form, and the "saved" notice. */
+  static FORM = `form${byTestId(FORM)}`;
+  static SAVED = byTestId(SAVED);
+
+  constructor(page, { lang = "zh" } = {}) {
+    this.page = page;
+    this.t = labels(lang);
+    this.form = page.getByTestId(FORM);
+    this.inspector = page.getByTestId("inspector");
+    this.saveButton = page.getByRole("button", { name: this.t.save });
+    /** "Saved on this device": shown by the form once a save is stored, then by the item
+     * page the form returns to. */
+    this.saved = page.getByTestId(SAVED);
+  }
+
+  /** The form's path for an item; `site` preselects a site, `correct` a record to correct. */
+  static path(item, { site, correct } = {}) {
+    const query = new URLSearchParams();
+    if (site) query.set("site", site);
+    if (correct) query.set("correct", correct);
+    const q = query.toString();
+    return `/items/${item}/record` + (q ? `?${q}` : "");
+  }
+
+  /** Opens the form for `item` on the server at `base`. */
+  async open(base, item, options = {}) {
+    await this.page.goto(base + RecordForm.path(item, options));
+  }
+
+  /** A field's input: "observed", "figure", "percent" or "note". */
+  field(name) {
+    const selector = FIELDS[name];
+    if (!selector) throw new Error(`the record form has no field ${name}`);
+    return this.page.locator(selector);
+  }
+
+  /** The error shown next to a field the save refused. */
+  fieldError(name) {
+    return this.page.getByTestId(`error-${name}`);
+  }
+
+  /** Fills the fields given, in the order given (a value of "" empties a field). */
+  async fill(values) {
+    for (const [name, value] of Object.entries(values)) await this.field(name).fill(value);
+  }
+
+  /** Presses save (and waits for nothing). */
+  async save() {
+    await this.saveButton.click();
+  }
+
+  /** Fills the fields given, saves, and waits until the app says the record is saved. */
+  async record(values) {
+    await this.fill(values);
+    await this.save();
+    await this.saved.waitFor();
+  }
+}
