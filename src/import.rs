@@ -4,8 +4,10 @@
 //! is made. Existing plans and records are never touched.
 
 use jindu_core::doc::Doc;
+use jindu_core::hlc::Clock;
 use jindu_core::import::{parse_rows, Proposal};
 use jindu_core::model::{DateSpec, Precision};
+use jindu_core::newplan::{new_plan, NewPlan};
 use jindu_core::report::parse_csv;
 use leptos::prelude::*;
 
@@ -79,31 +81,30 @@ pub fn ImportPage() -> impl IntoView {
             )));
             return;
         }
+        // Written by the inspector on this device. The clock starts afresh here: the new
+        // document's stamps are its own, and `add_plan` moves the tablet's clock past them.
+        let author = state.with_settings_untracked(|s| s.author.clone());
         let device = state.device_id();
+        let mut clock = Clock::default();
         let now = js_sys::Date::now() as u64;
-        let doc = match loaded.get_untracked() {
-            Some(Loaded::Exact(mut doc)) => {
-                // The structure as exported, under the new id and title.
-                doc.id = id.clone();
-                let mut r = jindu_core::edit::Replica::new(doc, device.clone(), Default::default());
-                let mut f = serde_json::Map::new();
-                f.insert("title".into(), name.clone().into());
-                r.apply(
-                    &jindu_core::edit::Edit::Set {
-                        entity: "plan".into(),
-                        fields: f,
-                    },
-                    &device,
-                    now,
-                )
-                .map(|_| r.doc)
-                .map_err(|e| crate::i18n::describe_error(&e, state.lang()))
-            }
-            Some(Loaded::Proposal(p)) => p
-                .into_doc(&id, &name, &device, now)
-                .map_err(|e| crate::i18n::describe_error(&e, state.lang())),
+        let made = match loaded.get_untracked() {
+            // The structure as exported (its year and dates too), under the new id and title.
+            Some(Loaded::Exact(doc)) => new_plan(
+                NewPlan {
+                    id: &id,
+                    title: &name,
+                    year: None,
+                    structure: Some(&doc.entities),
+                },
+                &author,
+                &device,
+                &mut clock,
+                now,
+            ),
+            Some(Loaded::Proposal(p)) => p.into_doc(&id, &name, &author, &device, &mut clock, now),
             None => return,
         };
+        let doc = made.map_err(|e| crate::i18n::describe_error(&e, state.lang()));
         match doc.and_then(|d| state.add_plan(d, &name)) {
             Ok(()) => {
                 if let Some(w) = web_sys::window() {

@@ -560,35 +560,24 @@ impl AppState {
     }
 
     /// Creates a plan (empty, or with the open plan's structure but none of its
-    /// records), lists it in the index and opens it.
+    /// records) by the core's rules for a new plan, lists it in the index and opens it.
     pub fn create_plan(&self, id: &str, title: &str, copy: bool) -> Result<(), String> {
-        let mut doc = Doc::new(id);
-        if copy {
-            doc.entities = self.tablet.with_untracked(|t| t.doc().entities.clone());
-        }
+        use jindu_core::newplan::{new_plan, NewPlan};
         let author = self.settings.with_untracked(|s| s.author.clone());
         let now = js_sys::Date::now() as u64;
-        let (device, clock) = self
-            .tablet
-            .with_untracked(|t| (t.device().to_owned(), t.replica().clock.clone()));
-        let mut replica = Replica::new(doc, device, clock);
         let year = chrono::Datelike::year(&self.today());
-        let mut meta = serde_json::Map::new();
-        meta.insert("title".into(), title.into());
-        meta.insert("year".into(), year.into());
-        meta.insert("start".into(), format!("{year}-01-01").into());
-        meta.insert("end".into(), format!("{year}-12-31").into());
-        replica
-            .apply(
-                &Edit::Set {
-                    entity: "plan".into(),
-                    fields: meta,
-                },
-                &author,
-                now,
-            )
-            .map_err(|e| e.to_string())?;
-        self.add_plan(replica.doc, title)
+        let made = self.tablet.with_untracked(|t| {
+            let spec = NewPlan {
+                id,
+                title,
+                year: Some(year),
+                structure: copy.then(|| &t.doc().entities),
+            };
+            let mut clock = t.replica().clock.clone();
+            new_plan(spec, &author, t.device(), &mut clock, now)
+        });
+        let doc = made.map_err(|e| crate::i18n::describe_error(&e, self.lang()))?;
+        self.add_plan(doc, title.trim())
     }
 
     /// Stores a new plan document (an import), lists it in the index and opens it. Refuses

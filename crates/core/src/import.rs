@@ -12,6 +12,7 @@ use crate::doc::Doc;
 use crate::edit::{Edit, EditError, Replica};
 use crate::hlc::Clock;
 use crate::model::DateSpec;
+use crate::newplan::{new_replica, NewPlan};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -310,16 +311,27 @@ impl Proposal {
         self.categories.iter().map(|c| c.items.len()).sum()
     }
 
-    /// Makes a new plan document from the (corrected) proposal. Every entity goes
-    /// through the same validation as any edit.
+    /// Makes a new plan document from the (corrected) proposal, by the rules of
+    /// [`new_plan`](crate::newplan::new_plan): the plan's meta for the proposal's year,
+    /// then its categories, items and targets. Every value is written by `author` (the
+    /// inspector) on `device`, stamped by `clock`, which moves past those stamps; every
+    /// entity goes through the same validation as any edit.
     pub fn into_doc(
         &self,
         plan_id: &str,
         title: &str,
+        author: &str,
         device: &str,
+        clock: &mut Clock,
         wall_ms: u64,
     ) -> Result<Doc, EditError> {
-        let mut r = Replica::new(Doc::new(plan_id), device, Clock::default());
+        let spec = NewPlan {
+            id: plan_id,
+            title,
+            year: Some(self.year),
+            structure: None,
+        };
+        let mut r = new_replica(spec, author, device, clock.clone(), wall_ms)?;
         let set = |r: &mut Replica, id: &str, v: serde_json::Value| {
             let serde_json::Value::Object(fields) = v else {
                 unreachable!("fields are objects")
@@ -329,16 +341,11 @@ impl Proposal {
                     entity: id.into(),
                     fields,
                 },
-                "import",
+                author,
                 wall_ms,
             )
             .map(|_| ())
         };
-        set(
-            &mut r,
-            "plan",
-            json!({"title": title, "year": self.year, "start": format!("{}-01-01", self.year), "end": format!("{}-12-31", self.year)}),
-        )?;
         for (ci, c) in self.categories.iter().enumerate() {
             let cat = format!("cat-{}", ci + 1);
             set(
@@ -363,6 +370,7 @@ impl Proposal {
                 }
             }
         }
+        *clock = r.clock;
         Ok(r.doc)
     }
 }

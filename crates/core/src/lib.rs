@@ -11,6 +11,7 @@ pub mod hlc;
 pub mod import;
 pub mod index;
 pub mod model;
+pub mod newplan;
 pub mod progress;
 pub mod report;
 pub mod seed;

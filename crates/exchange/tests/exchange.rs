@@ -122,7 +122,14 @@ fn the_seeds_own_table_reads_as_its_categories_items_deadlines_and_quantities() 
     assert_eq!(&piles[..3], &[(10.0, "处"), (200.0, "个"), (10.0, "处")]);
     assert_eq!(item(1, 3).departments, vec!["公共管理办"]);
     let doc = p
-        .into_doc("imported", "导入的计划", "tablet", 1_625_000_000_000)
+        .into_doc(
+            "imported",
+            "导入的计划",
+            "王芳",
+            "tablet",
+            &mut jindu_core::hlc::Clock::default(),
+            1_625_000_000_000,
+        )
         .unwrap();
     let plan = Plan::from_doc(&doc);
     assert_eq!(plan.items.len(), 17);
