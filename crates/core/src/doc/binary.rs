@@ -28,7 +28,8 @@ use rustc_hash::FxHashMap;
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
-use super::{intern, Body, Doc, DocError, Fields, RecordVersion, Register, RegisterWire, Written};
+use super::register::RegisterWire;
+use super::{intern, Body, Doc, DocError, Fields, RecordVersion, Register, Written};
 
 /// The names a document uses, numbered in order of first use.
 #[derive(Default)]
