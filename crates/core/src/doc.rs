@@ -17,15 +17,22 @@
 //!   deletion is a tombstone version, and a tombstone wins over every other version, so a
 //!   deleted record never comes back.
 //!
+//! - A record version and a register value are identified by their stamp and device (and
+//!   the record or field they belong to), and one identity has exactly one content. Two
+//!   contents under one identity are corruption, not a tie to break: reading refuses a
+//!   document that holds both, and a merge refuses, changing nothing (`rewrite`).
+//!
 //! One idea a file: `intern` (the shared names), `register` (written values, registers,
 //! an entity's fields), `record` (record versions and their content), `document` (the
-//! document, its wire format and its merge) and `binary` (this device's stored form).
+//! document, its wire format and its merge), `rewrite` (one identity, one content) and
+//! `binary` (this device's stored form).
 
 mod binary;
 mod document;
 mod intern;
 mod record;
 mod register;
+mod rewrite;
 
 use std::sync::Arc;
 
@@ -33,6 +40,7 @@ pub use document::{Changes, Doc, DocError, FORMAT};
 pub use intern::intern;
 pub use record::{current_version, Body, RecordVersion, Versions};
 pub use register::{FieldEntry, Fields, Register, Written, HISTORY_PER_FIELD};
+pub use rewrite::{check_rewrite, Rewrite, SHOWN_CHARS};
 
 /// A device id: short, random per install. Shared: a plan names a few devices on every
 /// one of its values, so reading one holds each name once (see [`intern`]).

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::binary;
 use super::record::merge_versions;
-use super::register::canonical_greater;
+use super::rewrite::{check_rewrite, Rewrite};
 use super::{Fields, Register, Versions};
 
 /// The format this build reads and writes. Documents with a greater number were written
@@ -16,16 +16,54 @@ use super::{Fields, Register, Versions};
 pub const FORMAT: u32 = 1;
 
 /// The replicated document of one plan (or of the plan index).
+///
+/// Read strictly: a key this format does not know, at any level of the document's own
+/// structure, is refused rather than dropped (a document of a newer format is reported
+/// as such), and so is a key given twice. Record bodies and field values are the
+/// plan's content and are kept exactly as written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Doc {
     /// The format this document was written in.
     pub format: u32,
     /// Which document this is (a plan id, or `index`).
     pub id: String,
     /// Entities by id, each a map of field registers.
+    #[serde(deserialize_with = "unique_keys")]
     pub entities: BTreeMap<String, Fields>,
     /// Progress records by id.
+    #[serde(deserialize_with = "unique_keys")]
     pub records: BTreeMap<String, Versions>,
+}
+
+/// Reads a map refusing a key given twice: which of the two was meant is unknowable,
+/// and keeping either silently would hide the other.
+fn unique_keys<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Visit<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of entities or records by id")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((id, v)) = m.next_entry::<String, V>()? {
+                if out.contains_key(&id) {
+                    return Err(serde::de::Error::custom(format!("'{id}' appears twice")));
+                }
+                out.insert(id, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Visit(std::marker::PhantomData))
 }
 
 /// What a merge changed ([`Doc::merge_changes`]).
@@ -49,6 +87,27 @@ pub enum DocError {
     /// Two documents with different ids cannot merge.
     #[error("documents '{0}' and '{1}' are different plans")]
     DifferentDocuments(String, String),
+    /// The other document holds a record version or field value of this one with other
+    /// content: one of them was rewritten in place. Nothing was merged.
+    #[error("{what} has two contents: {ours} here, {theirs} in the other copy; one of them was rewritten in place, so nothing was merged")]
+    Rewritten {
+        /// The record version or field value, in words (see [`Rewrite::what`]).
+        what: String,
+        /// The first characters of this document's content.
+        ours: String,
+        /// The first characters of the other document's content.
+        theirs: String,
+    },
+}
+
+impl From<Rewrite> for DocError {
+    fn from(r: Rewrite) -> Self {
+        DocError::Rewritten {
+            what: r.what,
+            ours: r.ours,
+            theirs: r.theirs,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -184,6 +243,9 @@ impl Doc {
                 other.id.clone(),
             ));
         }
+        // Checked before anything changes, so a refused merge leaves this document as it
+        // was; what follows then finds equal content wherever both hold an identity.
+        check_rewrite(self, other)?;
         let mut any = other.format > self.format;
         let mut note = |id: &String| {
             any = true;
@@ -201,7 +263,7 @@ impl Doc {
             let mut changed = false;
             for (name, reg) in fields {
                 match mine.get_mut(name) {
-                    Some(r) => changed |= r.merge(reg),
+                    Some(r) => changed |= r.join(reg),
                     None => {
                         mine.insert(name, reg.clone());
                         changed = true;
@@ -276,6 +338,11 @@ impl Doc {
         if self.id != other.id || other.format > self.format {
             return false;
         }
+        // A version or value held with other content is not held: writing this document
+        // would rewrite it.
+        if check_rewrite(self, other).is_err() {
+            return false;
+        }
         let fields_held = other.entities.iter().all(|(id, fields)| {
             let Some(mine) = self.entities.get(id) else {
                 return fields.is_empty();
@@ -284,7 +351,7 @@ impl Doc {
                 Some(r) if r == reg => true,
                 Some(r) => {
                     let mut joined = r.clone();
-                    joined.merge(reg);
+                    joined.join(reg);
                     joined == *r
                 }
                 None => false,
@@ -298,7 +365,7 @@ impl Doc {
                 mine == versions
                     || versions.iter().all(|v| {
                         mine.binary_search_by(|m| (m.stamp, &m.device).cmp(&(v.stamp, &v.device)))
-                            .is_ok_and(|i| mine[i] == *v || !canonical_greater(v, &mine[i]))
+                            .is_ok_and(|i| mine[i] == *v)
                     })
             })
     }
@@ -376,5 +443,106 @@ mod tests {
         ));
         let doc = Doc::new("x");
         assert_eq!(Doc::from_json(&doc.to_json()).unwrap(), doc);
+    }
+
+    /// The document's own structure is read strictly: a key it does not know, at any
+    /// level, is refused (not dropped, which would lose it on the next write), except
+    /// that a newer format is still reported as newer. Content (record bodies, field
+    /// values) is the plan's and is kept as written.
+    #[test]
+    fn unknown_keys_are_refused_at_every_level() {
+        let good = r#"{"format":1,"id":"x","entities":{"e":{"f":{"v":[{"s":1,"d":"a","v":{"any":"key"}}],"c":{"b":2},"h":[{"s":0,"d":"b","v":0}]}}},"records":{"r":[{"s":1,"d":"a","r":{"any":"key"}}]}}"#;
+        let doc = Doc::from_json(good.as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(doc.to_json()).unwrap(), good);
+        for (at, unknown) in [
+            ("the document", r#"{"format":1,"zz":0,"#),
+            ("a register", r#"{"f":{"zz":0,"v""#),
+            ("a value", r#"{"s":1,"d":"a","zz":0,"v":{"any""#),
+            ("a history entry", r#"[{"s":0,"d":"b","zz":0,"v":0}]"#),
+            ("a record version", r#"[{"s":1,"d":"a","zz":0,"r""#),
+        ] {
+            let known = match at {
+                "the document" => r#"{"format":1,"#,
+                "a register" => r#"{"f":{"v""#,
+                "a value" => r#"{"s":1,"d":"a","v":{"any""#,
+                "a history entry" => r#"[{"s":0,"d":"b","v":0}]"#,
+                _ => r#"[{"s":1,"d":"a","r""#,
+            };
+            assert_eq!(good.matches(known).count(), 1, "{at}");
+            let text = good.replacen(known, unknown, 1);
+            assert!(
+                matches!(Doc::from_json(text.as_bytes()), Err(DocError::Malformed(e)) if e.contains("unknown field")),
+                "{at}: {text}"
+            );
+        }
+        let newer = good.replacen(r#"{"format":1,"#, r#"{"format":2,"zz":0,"#, 1);
+        assert!(matches!(
+            Doc::from_json(newer.as_bytes()),
+            Err(DocError::NewerFormat { found: 2, .. })
+        ));
+    }
+
+    /// A key given twice (an entity, a record, a field, a device in a context) is
+    /// refused: a map would keep the last silently, hiding the first.
+    #[test]
+    fn keys_given_twice_are_refused() {
+        let field = r#"{"v":[{"s":1,"d":"a","v":1}]}"#;
+        let version = r#"[{"s":1,"d":"a","r":1}]"#;
+        for text in [
+            format!(r#"{{"format":1,"id":"x","entities":{{"e":{{"f":{field}}},"e":{{"g":{field}}}}},"records":{{}}}}"#),
+            format!(r#"{{"format":1,"id":"x","entities":{{}},"records":{{"r":{version},"r":{version}}}}}"#),
+            format!(r#"{{"format":1,"id":"x","entities":{{"e":{{"f":{field},"f":{field}}}}},"records":{{}}}}"#),
+            r#"{"format":1,"id":"x","entities":{"e":{"f":{"v":[{"s":1,"d":"a","v":1}],"c":{"b":1,"b":2}}}},"records":{}}"#.to_owned(),
+            r#"{"format":1,"format":1,"id":"x","entities":{},"records":{}}"#.to_owned(),
+        ] {
+            assert!(
+                matches!(Doc::from_json(text.as_bytes()), Err(DocError::Malformed(_))),
+                "{text}"
+            );
+        }
+    }
+
+    /// One identity, one content: a merge that finds two refuses, names both, and
+    /// leaves the receiving document as it was; `contains` does not count it as held.
+    #[test]
+    fn a_merge_refuses_a_rewrite_and_changes_nothing() {
+        let ours = r#"{"format":1,"id":"x","entities":{"e":{"f":{"v":[{"s":65536,"d":"a","v":"old"}]}}},"records":{"r":[{"s":1,"d":"a","r":{"p":1}}]}}"#;
+        let mut doc = Doc::from_json(ours.as_bytes()).unwrap();
+        let before = doc.clone();
+        let record = ours.replace(r#"{"p":1}"#, r#"{"p":2}"#);
+        let record = Doc::from_json(record.as_bytes()).unwrap();
+        let field = Doc::from_json(ours.replace("old", "new").as_bytes()).unwrap();
+        let mut more = field.clone();
+        more.records.insert("s".into(), before.records["r"].clone());
+        for (theirs, what) in [
+            (&record, "record r's version written"),
+            (
+                &field,
+                "field e.f's value written at 1970-01-01 00:00:00 UTC on device a (stamp 65536)",
+            ),
+            (&more, "field e.f's value"),
+        ] {
+            match doc.merge(theirs) {
+                Err(DocError::Rewritten {
+                    what: w,
+                    ours,
+                    theirs,
+                }) => {
+                    assert!(w.starts_with(what), "{w}");
+                    assert!(ours.contains("1") || ours.contains("old"), "{ours}");
+                    assert_ne!(ours, theirs);
+                }
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(doc, before);
+            assert!(doc.merge_changes(theirs).is_err());
+            assert_eq!(doc, before);
+            assert!(!doc.contains(theirs) && !theirs.contains(&doc));
+        }
+        let e = DocError::from(check_rewrite(&doc, &field).unwrap_err());
+        assert_eq!(
+            e.to_string(),
+            r#"field e.f's value written at 1970-01-01 00:00:00 UTC on device a (stamp 65536) has two contents: "old" here, "new" in the other copy; one of them was rewritten in place, so nothing was merged"#
+        );
     }
 }

@@ -51,7 +51,8 @@ impl<'de> Deserialize<'de> for Shared {
     }
 }
 
-/// Deserializes a causal context with [`intern`]ed device ids.
+/// Deserializes a causal context with [`intern`]ed device ids, refusing a device named
+/// twice (which of its stamps was meant is unknowable).
 pub(super) fn interned_context<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<BTreeMap<DeviceId, u64>, D::Error> {
@@ -67,7 +68,11 @@ pub(super) fn interned_context<'de, D: serde::Deserializer<'de>>(
         ) -> Result<Self::Value, A::Error> {
             let mut out = BTreeMap::new();
             while let Some((Shared(device), stamp)) = m.next_entry::<Shared, u64>()? {
-                out.insert(device, stamp);
+                if out.insert(device, stamp).is_some() {
+                    return Err(serde::de::Error::custom(
+                        "a device appears twice in a context",
+                    ));
+                }
             }
             Ok(out)
         }

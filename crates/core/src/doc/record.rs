@@ -8,11 +8,12 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::intern::interned;
-use super::register::canonical_greater;
 use super::DeviceId;
 
-/// One version of a progress record.
+/// One version of a progress record. Its stamp and device are its identity within the
+/// record: one identity has one body (see `doc/rewrite.rs`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RecordVersion {
     /// Stamp of this version.
     #[serde(rename = "s")]
@@ -114,17 +115,14 @@ pub fn current_version(versions: &Versions) -> Option<&RecordVersion> {
         .or_else(|| versions.last())
 }
 
-/// Joins a record's versions into ours; returns whether ours changed.
+/// Joins a record's versions into ours; returns whether ours changed. The caller has
+/// checked that no version both hold differs (`check_rewrite`): one held by both is
+/// the same version, and ours stays.
 pub(super) fn merge_versions(mine: &mut Versions, theirs: &Versions) -> bool {
     let mut changed = false;
     for v in theirs {
         match mine.binary_search_by(|m| (m.stamp, &m.device).cmp(&(v.stamp, &v.device))) {
-            Ok(i) => {
-                if canonical_greater(v, &mine[i]) {
-                    mine[i] = v.clone();
-                    changed = true;
-                }
-            }
+            Ok(i) => debug_assert_eq!(mine[i], *v, "a rewrite reached the merge"),
             Err(i) => {
                 mine.insert(i, v.clone());
                 changed = true;

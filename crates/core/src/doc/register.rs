@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::intern::{intern, interned, interned_context, Shared};
+use super::rewrite::{held_twice, shown};
 use super::DeviceId;
 
 /// How many of the newest values each register keeps in its history.
@@ -17,8 +18,10 @@ fn is_empty(s: &Arc<str>) -> bool {
     s.is_empty()
 }
 
-/// One value written to a field, with its dot and author.
+/// One value written to a field, with its dot and author. The dot is its identity: one
+/// dot has one author and one value (see `doc/rewrite.rs`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Written {
     /// Hybrid logical clock stamp of the write.
     #[serde(rename = "s")]
@@ -55,7 +58,7 @@ impl Written {
 /// more, which keeps a large plan small in memory and quick to read. The whole state is
 /// rebuilt only to write or merge.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "RegisterWire")]
+#[serde(try_from = "RegisterWire")]
 pub struct Register {
     /// Surviving values, sorted by dot; more than one means an open conflict.
     #[serde(rename = "v")]
@@ -70,6 +73,7 @@ pub struct Register {
 
 /// A register as read, before what the values say is left out (it usually already is).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RegisterWire {
     #[serde(rename = "v")]
     pub(super) values: Vec<Written>,
@@ -79,8 +83,23 @@ pub(super) struct RegisterWire {
     pub(super) history: Vec<Written>,
 }
 
-impl From<RegisterWire> for Register {
-    fn from(mut w: RegisterWire) -> Self {
+impl TryFrom<RegisterWire> for Register {
+    type Error = String;
+
+    /// Refuses a register that holds one dot twice with different contents (in its
+    /// values and its history, say): which of them was written is unknowable.
+    fn try_from(mut w: RegisterWire) -> Result<Self, String> {
+        let held: Vec<&Written> = w.values.iter().chain(&w.history).collect();
+        if let Some((a, b)) = held_twice(&held) {
+            let text = |w: &Written| shown(&serde_json::to_string(w).unwrap_or_default());
+            return Err(format!(
+                "a value (stamp {} of device {}) is held twice with different contents: {} and {}",
+                a.stamp,
+                a.device,
+                text(a),
+                text(b)
+            ));
+        }
         // Read vectors grow by doubling: a lone value would hold room for four.
         w.values.shrink_to_fit();
         w.history.shrink_to_fit();
@@ -90,11 +109,11 @@ impl From<RegisterWire> for Register {
             history: w.history,
         };
         if r.is_compact() {
-            r
+            Ok(r)
         } else {
             let mut whole = Whole::default();
             whole.add(&r);
-            whole.into_register(r.values.clone())
+            Ok(whole.into_register(r.values.clone()))
         }
     }
 }
@@ -236,7 +255,18 @@ impl Register {
     }
 
     /// Joins another replica's register into this one. Returns whether this one changed.
-    pub fn merge(&mut self, other: &Register) -> bool {
+    ///
+    /// Refuses, changing nothing, when `other` holds one of this register's writes with
+    /// other content (ours, theirs): that is a rewrite, not a tie to break.
+    pub fn merge(&mut self, other: &Register) -> Result<bool, Box<(Written, Written)>> {
+        if let Some((ours, theirs)) = self.rewritten_by(other) {
+            return Err(Box::new((ours.clone(), theirs.clone())));
+        }
+        Ok(self.join(other))
+    }
+
+    /// [`merge`](Self::merge) once the caller has found no rewrite.
+    pub(super) fn join(&mut self, other: &Register) -> bool {
         // Most registers are the same on both sides: nothing to do.
         if self == other {
             return false;
@@ -246,15 +276,8 @@ impl Register {
             for w in &mine.values {
                 let in_both = theirs.values.iter().any(|t| t.dot() == w.dot());
                 if in_both || !theirs.has_seen(w.stamp, &w.device) {
-                    kept.entry(w.dot())
-                        .and_modify(|k| {
-                            // Equal dots carry equal values from honest devices; pick one
-                            // deterministically should they ever differ.
-                            if canonical_greater(w, *k) {
-                                *k = w;
-                            }
-                        })
-                        .or_insert(w);
+                    // One dot has one content (the caller checked), so either copy will do.
+                    kept.entry(w.dot()).or_insert(w);
                 }
             }
         }
@@ -276,13 +299,6 @@ fn newest_value(values: &[Written], device: &str) -> Option<u64> {
         .filter(|w| &*w.device == device)
         .map(|w| w.stamp)
         .max()
-}
-
-/// Orders two entries that share a dot (which honest devices never produce) by their
-/// canonical encoding, so that even then every replica keeps the same one.
-pub(super) fn canonical_greater<T: Serialize>(a: &T, b: &T) -> bool {
-    let enc = |x: &T| serde_json::to_vec(x).unwrap_or_default();
-    enc(a) > enc(b)
 }
 
 /// Inserts into a newest-first history capped at [`HISTORY_PER_FIELD`], without duplicates
@@ -440,7 +456,13 @@ impl<'de> Deserialize<'de> for Fields {
                     v.push((name, register));
                 }
                 // Canonical documents list fields in order: then this sorts nothing.
-                Ok(Fields::from_names(v))
+                let n = v.len();
+                let fields = Fields::from_names(v);
+                if fields.len() != n {
+                    // Which of the two registers was meant is unknowable.
+                    return Err(serde::de::Error::custom("a field name appears twice"));
+                }
+                Ok(fields)
             }
         }
         d.deserialize_map(Visit)
@@ -469,14 +491,14 @@ mod tests {
         a.write(w(5, "a", json!("from a")));
         b.write(w(6, "b", json!("from b")));
         let mut ab = a.clone();
-        ab.merge(&b);
+        ab.merge(&b).unwrap();
         assert_eq!(ab.winner().unwrap().value, json!("from b"));
         assert_eq!(ab.conflicts().len(), 1);
         assert_eq!(ab.conflicts()[0].value, json!("from a"));
         // Resolving: a write after seeing both replaces both.
         ab.write(w(7, "a", json!("agreed")));
         let mut back = b.clone();
-        back.merge(&ab);
+        back.merge(&ab).unwrap();
         assert_eq!(back.values().len(), 1);
         assert_eq!(back.winner().unwrap().value, json!("agreed"));
         assert_eq!(back.history().len(), 4);
@@ -493,10 +515,10 @@ mod tests {
         let mut c = base.clone();
         c.write(w(11, "c", json!("c")));
         let mut b = base.clone();
-        b.merge(&c);
+        b.merge(&c).unwrap();
         b.write(w(12, "b", json!("b")));
         let mut all = b.clone();
-        all.merge(&a);
+        all.merge(&a).unwrap();
         let values: Vec<_> = all.values().iter().map(|w| w.value.clone()).collect();
         assert_eq!(values, vec![json!("a"), json!("b")]);
     }
@@ -519,13 +541,13 @@ mod tests {
         a.write(w(5, "a", json!("from a")));
         b.write(w(6, "b", json!("from b")));
         let mut ab = a.clone();
-        ab.merge(&b);
+        ab.merge(&b).unwrap();
         out.push(ab.clone());
         let mut c = ab.clone();
         c.write(w(7, "c", json!("agreed")));
         out.push(c.clone());
         let mut d = b.clone();
-        d.merge(&c);
+        d.merge(&c).unwrap();
         d.write(w(9, "d", json!(9)));
         d.write(w(10, "a", json!(10)));
         d.write(w(11, "b", json!(11)));
@@ -533,7 +555,7 @@ mod tests {
         let mut e = a.clone();
         e.write(w(2, "z", json!("old concurrent")));
         let mut f = d.clone();
-        f.merge(&e);
+        f.merge(&e).unwrap();
         out.push(f.clone());
         let mut g = Register::default();
         g.write(w(3, "a", json!(3)));
@@ -560,6 +582,49 @@ mod tests {
         assert_eq!(dots, [11, 10, 9, 7]);
     }
 
+    /// A register that holds one dot twice with different contents (in its values and its
+    /// history, or twice in its history) is refused: which was written is unknowable.
+    /// Held twice with the same content (the whole form) it reads as usual.
+    #[test]
+    fn one_dot_held_twice_with_different_contents_is_refused() {
+        for text in [
+            r#"{"v":[{"s":4,"d":"b","v":4}],"h":[{"s":4,"d":"b","v":5}]}"#,
+            r#"{"v":[{"s":4,"d":"b","v":4}],"h":[{"s":4,"d":"b","a":"x","v":4}]}"#,
+            r#"{"v":[{"s":5,"d":"b","v":5}],"h":[{"s":4,"d":"b","v":4},{"s":4,"d":"b","v":3}]}"#,
+        ] {
+            let e = serde_json::from_str::<Register>(text).unwrap_err();
+            assert!(e.to_string().contains("held twice"), "{e}");
+        }
+        let same = r#"{"v":[{"s":4,"d":"b","v":4}],"h":[{"s":4,"d":"b","v":4}]}"#;
+        assert!(serde_json::from_str::<Register>(same).is_ok());
+    }
+
+    /// Merging a register that holds one of ours (a value or a history entry) with other
+    /// content is refused, and ours stays as it was.
+    #[test]
+    fn a_register_merge_refuses_a_rewritten_value() {
+        let mut a = Register::default();
+        a.write(w(1, "a", json!("first")));
+        a.write(w(2, "a", json!("second")));
+        let before = a.clone();
+        for (spot, text) in [
+            (
+                "value",
+                r#"{"v":[{"s":2,"d":"a","v":"SECOND"}],"h":[{"s":1,"d":"a","v":"first"}]}"#,
+            ),
+            (
+                "history",
+                r#"{"v":[{"s":3,"d":"b","v":"third"}],"c":{"a":2},"h":[{"s":2,"d":"a","v":"second"},{"s":1,"d":"a","v":"FIRST"}]}"#,
+            ),
+        ] {
+            let theirs: Register = serde_json::from_str(text).unwrap();
+            let (ours, rewritten) = *a.merge(&theirs).unwrap_err();
+            assert_eq!(ours.dot(), rewritten.dot(), "{spot}");
+            assert_ne!(ours.value, rewritten.value, "{spot}");
+            assert_eq!(a, before, "{spot}");
+        }
+    }
+
     /// A register stored in its whole form (context and history repeating the values) is
     /// read as the same register as its compact form.
     #[test]
@@ -571,14 +636,18 @@ mod tests {
         assert_eq!(r, serde_json::from_str::<Register>(compact).unwrap());
     }
 
-    /// Fields read from an object in any order come out in name order (a repeated name
-    /// keeps its last value, as a map would), and write back as the same object.
+    /// Fields read from an object in any order come out in name order, and write back as
+    /// the same object. A repeated name is refused: which register was meant is
+    /// unknowable (a map would silently keep the last).
     #[test]
     fn fields_are_a_map_in_name_order() {
-        let text = r#"{"order":{"v":[{"s":1,"d":"a","v":1}]},"content":{"v":[{"s":1,"d":"a","v":"x"}]},"order":{"v":[{"s":2,"d":"a","v":2}]}}"#;
+        let text =
+            r#"{"order":{"v":[{"s":2,"d":"a","v":2}]},"content":{"v":[{"s":1,"d":"a","v":"x"}]}}"#;
         let mut f: Fields = serde_json::from_str(text).unwrap();
         assert_eq!(f.keys().collect::<Vec<_>>(), ["content", "order"]);
         assert_eq!(f.get("order").unwrap().winner().unwrap().value, json!(2));
+        let repeated = r#"{"order":{"v":[{"s":1,"d":"a","v":1}]},"content":{"v":[{"s":1,"d":"a","v":"x"}]},"order":{"v":[{"s":2,"d":"a","v":2}]}}"#;
+        assert!(serde_json::from_str::<Fields>(repeated).is_err());
         assert_eq!(
             serde_json::to_string(&f).unwrap(),
             r#"{"content":{"v":[{"s":1,"d":"a","v":"x"}]},"order":{"v":[{"s":2,"d":"a","v":2}]}}"#
