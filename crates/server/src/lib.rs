@@ -9,8 +9,11 @@
 //!   matches, 412 otherwise (nothing changed). With `If-None-Match: *` → 201 when absent,
 //!   412 when present. With neither → 428: the server never overwrites blindly.
 //! - `{path}` is 1–3 segments of `[A-Za-z0-9._-]`, none starting with a dot; anything
-//!   else → 400. Plan documents (`plans/{id}.json`, `plans/index.json`) must parse and
-//!   must keep everything the stored version holds, else 409 with the reason.
+//!   else → 400. Plan documents (`plans/{id}.json`, `plans/index.json`) must read
+//!   strictly (no unknown keys, nothing given twice), must not rewrite any record
+//!   version or field value the stored version holds (same stamp and device, other
+//!   content), and must keep everything it holds, else 409 with the reason (see
+//!   `guard`).
 //! - `Authorization: Bearer <token>` on `/files/*`: missing or wrong → 401; a read-only
 //!   token may GET, and its PUT → 403. Without tokens the server is open (loopback only).
 //! - Bodies over the limit → 413. CORS only for configured origins, exposing `ETag` and
@@ -18,6 +21,7 @@
 //! - `GET /healthz` → 200 `ok`. Anything else is the built app, with `index.html` for
 //!   deep links.
 
+pub mod guard;
 pub mod postgres;
 pub mod s3;
 pub mod store;
@@ -34,8 +38,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use jindu_core::doc::Doc;
-use jindu_core::index::{self, is_plan_id, INDEX_ID, INDEX_PATH};
+use jindu_core::index::{self, INDEX_PATH};
 use jindu_core::seed;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
@@ -175,52 +178,6 @@ fn content_type(path: &FilePath) -> &'static str {
     }
 }
 
-/// Which document id a path holds, when it is a plan document the server guards.
-fn guarded_doc_id(path: &FilePath) -> Option<String> {
-    let rest = path.as_str().strip_prefix("plans/")?;
-    if path.as_str() == INDEX_PATH {
-        return Some(INDEX_ID.to_owned());
-    }
-    let id = rest.strip_suffix(".json")?;
-    is_plan_id(id).then(|| id.to_owned())
-}
-
-/// Refuses a plan document that does not parse, names another plan, or would drop
-/// anything the stored version holds.
-fn guard(id: &str, body: &[u8], stored: Option<&[u8]>) -> Result<(), ApiError> {
-    let new = Doc::from_json(body)
-        .map_err(|e| ApiError::Conflict(format!("not a Jindu plan document: {e}")))?;
-    if new.id != id {
-        return Err(ApiError::Conflict(format!(
-            "the document is '{}', but this path holds '{id}'",
-            new.id
-        )));
-    }
-    let Some(stored) = stored else { return Ok(()) };
-    let Ok(old) = Doc::from_json(stored) else {
-        // The stored file is damaged: any valid document may replace it.
-        return Ok(());
-    };
-    if !new.contains(&old) {
-        let lost_entities = old
-            .entities
-            .keys()
-            .filter(|k| !new.entities.contains_key(*k))
-            .count();
-        let lost_records = old
-            .records
-            .keys()
-            .filter(|k| !new.records.contains_key(*k))
-            .count();
-        return Err(ApiError::Conflict(format!(
-            "the document would drop data the stored version holds \
-             ({lost_entities} entities and {lost_records} records missing, or older field values): \
-             fetch the file, merge, and write the merged document"
-        )));
-    }
-    Ok(())
-}
-
 async fn get_file(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -277,14 +234,14 @@ async fn put_file(
         (None, Some("*")) => Precondition::IfAbsent,
         _ => return Err(ApiError::PreconditionRequired),
     };
-    if let Some(id) = guarded_doc_id(&path) {
+    if let Some(id) = guard::guarded_doc_id(&path) {
         let current = state.store.get(&path).await?;
         match (&pre, &current) {
             (Precondition::IfMatch(tag), Some(c)) if *tag == c.etag => {}
             (Precondition::IfAbsent, None) => {}
             _ => return Err(ApiError::PreconditionFailed),
         }
-        guard(&id, &body, current.as_ref().map(|c| c.body.as_slice()))?;
+        guard::check(&id, &body, current.as_ref().map(|c| c.body.as_slice()))?;
         // The store re-checks the precondition under its lock, so a write that slipped
         // in after this read still turns this one into a 412.
     }
@@ -447,14 +404,5 @@ mod tests {
             link,
             "https://192.168.1.5:8443/#setup&endpoint=https%3A%2F%2F192.168.1.5%3A8443%2Ffiles%2F&token=t0k-en"
         );
-    }
-
-    #[test]
-    fn plan_paths_are_guarded() {
-        let p = |s| guarded_doc_id(&FilePath::parse(s).unwrap());
-        assert_eq!(p("plans/xixing-2021.json"), Some("xixing-2021".into()));
-        assert_eq!(p("plans/index.json"), Some("index".into()));
-        assert_eq!(p("plans/Notes.json"), None);
-        assert_eq!(p("other/x.json"), None);
     }
 }
