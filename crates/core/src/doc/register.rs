@@ -89,8 +89,7 @@ impl TryFrom<RegisterWire> for Register {
     /// Refuses a register that holds one dot twice with different contents (in its
     /// values and its history, say): which of them was written is unknowable.
     fn try_from(mut w: RegisterWire) -> Result<Self, String> {
-        let held: Vec<&Written> = w.values.iter().chain(&w.history).collect();
-        if let Some((a, b)) = held_twice(&held) {
+        if let Some((a, b)) = held_twice(&w.values, &w.history) {
             let text = |w: &Written| shown(&serde_json::to_string(w).unwrap_or_default());
             return Err(format!(
                 "a value (stamp {} of device {}) is held twice with different contents: {} and {}",

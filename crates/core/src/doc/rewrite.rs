@@ -114,13 +114,21 @@ impl Register {
     }
 }
 
-/// Two writes in `held` with one identity and different contents.
-pub(super) fn held_twice<'a>(held: &[&'a Written]) -> Option<(&'a Written, &'a Written)> {
-    held.iter().enumerate().find_map(|(i, a)| {
-        held[i + 1..]
-            .iter()
+/// Two writes of a register as read (its values, then its history) with one identity
+/// and different contents. Allocates nothing: it runs on every register read, and a
+/// typical one holds a single value.
+pub(super) fn held_twice<'a>(
+    values: &'a [Written],
+    history: &'a [Written],
+) -> Option<(&'a Written, &'a Written)> {
+    let n = values.len() + history.len();
+    let at = |i: usize| values.get(i).unwrap_or_else(|| &history[i - values.len()]);
+    (0..n).find_map(|i| {
+        let a = at(i);
+        (i + 1..n)
+            .map(at)
             .find(|b| a.dot() == b.dot() && a != *b)
-            .map(|b| (*a, *b))
+            .map(|b| (a, b))
     })
 }
 
