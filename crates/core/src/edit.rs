@@ -471,6 +471,11 @@ impl Replica {
 
     /// Merges a remote replica's document in, observing its stamps. Returns how far ahead
     /// of our wall clock the furthest stamp was, when one was too far ahead to adopt.
+    ///
+    /// A document (a fetched file, an imported backup) that holds one of this replica's
+    /// record versions or field values with other content is refused with
+    /// [`DocError::Rewritten`](crate::doc::DocError::Rewritten), and neither the document
+    /// nor the clock changes.
     pub fn merge_remote(
         &mut self,
         remote: &Doc,

@@ -10,7 +10,9 @@
 //! `If-None-Match: *` when absent). A 412 means somebody wrote in between: wait a
 //! jittered back-off and start over. Timeouts, 5xx and network errors end the round as
 //! offline, 401/403 stop syncing with the reason, and nothing is ever reported as synced
-//! unless a reply confirmed it.
+//! unless a reply confirmed it. A fetched file that rewrote content this replica holds
+//! (a version's stamp and device with other content) is never merged: the round stops
+//! with [`SyncError::Rewritten`] and the replica stays as it was.
 
 use serde::{Deserialize, Serialize};
 
@@ -85,6 +87,12 @@ pub enum SyncError {
     WouldLoseData,
     #[error("the endpoint answered {0}")]
     Unexpected(u16),
+    /// The fetched file holds a record version or field value this replica holds, with
+    /// other content: it was rewritten in place. Nothing was merged; the words say which.
+    #[error(
+        "the shared file changed {0} in place; this tablet keeps its copy and stops uploading to that file: export your copy and ask the office to restore an earlier version with `jindu-server history restore`"
+    )]
+    Rewritten(String),
 }
 
 /// How a round ended.
@@ -393,6 +401,12 @@ impl SyncRound {
                             if skew.is_some() {
                                 state.skewed_ahead_ms = skew;
                             }
+                        }
+                        // The merge refused and changed nothing: keep this copy, stop.
+                        Err(DocError::Rewritten { what, ours, theirs }) => {
+                            return stopped(SyncError::Rewritten(format!(
+                                "{what}, from {ours} to {theirs}"
+                            )))
                         }
                         Err(e) => return stopped(SyncError::Unreadable(e.to_string())),
                     }

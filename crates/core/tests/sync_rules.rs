@@ -1,6 +1,6 @@
 //! The sync engine's rules, one reply at a time.
 
-use jindu_core::doc::Doc;
+use jindu_core::doc::{Body, Doc, DocError, Register};
 use jindu_core::edit::{Edit, Replica};
 use jindu_core::hlc::Clock;
 use jindu_core::sync::{Outcome, Policy, Reply, Request, Step, SyncError, SyncRound, SyncState};
@@ -379,4 +379,132 @@ fn a_round_names_what_it_learned_and_a_subset_carries_it() {
     let changes = copy.merge_changes(&part).unwrap();
     assert_eq!(changes.ids, round.learned_ids());
     assert_eq!(copy, r.doc);
+}
+
+// Nothing stored is ever rewritten: a file that holds one of the replica's versions or
+// values with other content is not merged, and syncing that file stops with words.
+
+/// `doc` with record `id`'s first version given other content under its stamp.
+fn with_record_rewritten(doc: &Doc, id: &str) -> Doc {
+    let mut d = doc.clone();
+    let v = &mut d.records.get_mut(id).expect("the record")[0];
+    v.body = Body::new(&json!({"on": "2021-07-01", "by": "乙", "item": "item-4-1", "pct": 99}));
+    d
+}
+
+/// `doc` with field `entity.field`'s current value given other content under its stamp.
+fn with_field_rewritten(doc: &Doc, entity: &str, field: &str) -> Doc {
+    let mut d = doc.clone();
+    let reg = d.register(entity, field).expect("the field");
+    let mut v = serde_json::to_value(reg).unwrap();
+    v["v"][0]["v"] = json!("rewritten in place");
+    let reg: Register = serde_json::from_value(v).unwrap();
+    d.entities.get_mut(entity).unwrap().insert(field, reg);
+    d
+}
+
+#[test]
+fn a_file_that_rewrote_this_tablets_record_is_not_merged_and_syncing_stops() {
+    let (mut r, mut s) = replica_with_edit();
+    let own = s.pending[0].id.clone();
+    // The file holds this tablet's record (it was uploaded) and a record of another
+    // tablet, but the first with other content under its stamp.
+    let mut file = with_record_rewritten(&r.doc, &own);
+    file.merge(&another_devices_record().doc).unwrap();
+    let (doc, clock, pending) = (r.doc.clone(), r.clock.clone(), s.pending.clone());
+    let (mut round, _) = started(&r, &s);
+    let reply = Reply::status(200, Some("\"e9\""), file.to_json());
+    let step = round.on_reply(&mut r, &mut s, reply, NOW);
+    let Step::Finished(Outcome::Stopped(SyncError::Rewritten(words))) = &step else {
+        panic!("{step:?}")
+    };
+    assert!(
+        words.starts_with(&format!("record {own}'s version written at 2021-07-01")),
+        "{words}"
+    );
+    assert!(words.contains(r#""by":"乙""#), "{words}");
+    // Nothing merged, not even the other tablet's record; nothing confirmed.
+    assert_eq!(r.doc, doc);
+    assert_eq!(r.clock, clock);
+    assert_eq!(s.pending, pending);
+    assert!(!round.learned());
+    let status = s.status();
+    assert_eq!(status.name(), "error");
+    let jindu_core::tablet::Verdict::Error { reason, .. } = status else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("keeps its copy") && reason.contains("history restore"),
+        "{reason}"
+    );
+    // It stops uploading to that file: the next round sends nothing.
+    let mut next = SyncRound::new(Policy::default(), 7);
+    assert!(matches!(
+        next.start(&r, &s),
+        Step::Finished(Outcome::Stopped(SyncError::Rewritten(_)))
+    ));
+}
+
+#[test]
+fn a_file_that_rewrote_a_field_value_the_replica_holds_is_not_merged() {
+    let (mut r, mut s) = synced_at_e1();
+    let (entity, field) = {
+        let (id, fields) = r
+            .doc
+            .entities
+            .iter()
+            .find(|(id, _)| id.starts_with("item-"))
+            .unwrap();
+        (id.clone(), fields.keys().next().unwrap().to_owned())
+    };
+    let file = with_field_rewritten(&r.doc, &entity, &field);
+    let doc = r.doc.clone();
+    let (mut round, _) = started(&r, &s);
+    let step = round.on_reply(
+        &mut r,
+        &mut s,
+        Reply::status(200, Some("\"e2\""), file.to_json()),
+        NOW,
+    );
+    let Step::Finished(Outcome::Stopped(SyncError::Rewritten(words))) = &step else {
+        panic!("{step:?}")
+    };
+    assert!(
+        words.starts_with(&format!("field {entity}.{field}'s value written")),
+        "{words}"
+    );
+    assert!(words.contains("rewritten in place"), "{words}");
+    assert_eq!(r.doc, doc);
+    assert_eq!(
+        s.etag.as_deref(),
+        Some("\"e1\""),
+        "the rewritten file is not taken as merged"
+    );
+}
+
+#[test]
+fn an_imported_backup_that_rewrote_a_record_is_refused_and_the_replica_kept() {
+    let (mut r, s) = replica_with_edit();
+    let own = s.pending[0].id.clone();
+    let mut backup = with_record_rewritten(&r.doc, &own);
+    backup.merge(&another_devices_record().doc).unwrap();
+    let (doc, clock) = (r.doc.clone(), r.clock.clone());
+    match r.merge_remote(&backup, NOW) {
+        Err(DocError::Rewritten { what, ours, theirs }) => {
+            assert!(
+                what.starts_with(&format!("record {own}'s version")),
+                "{what}"
+            );
+            assert!(
+                ours.contains("甲") && theirs.contains("乙"),
+                "{ours} {theirs}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(r.doc, doc);
+    assert_eq!(r.clock, clock);
+    // A backup that only adds is still merged.
+    r.merge_remote(&another_devices_record().doc, NOW).unwrap();
+    assert_ne!(r.doc, doc);
 }

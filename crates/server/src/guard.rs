@@ -1,8 +1,18 @@
-//! The plan guard: a plan document (`plans/{id}.json`, `plans/index.json`) is written
-//! only when it parses, names the plan its path holds, and keeps everything the stored
-//! version holds. Other files pass unchecked.
+//! The plan guard: what a write of a plan document must be before it is stored.
+//!
+//! A plan document (`plans/{id}.json`, `plans/index.json`) is accepted only when it
+//! reads as a Jindu document of this path's plan (strictly: no unknown keys, no key or
+//! identity held twice), rewrites nothing the stored file holds, and drops nothing the
+//! stored file holds. Anything else is refused with 409 and the reason, and nothing
+//! stored changes.
+//!
+//! Nothing stored is ever rewritten: a record version and a field value are identified
+//! by their stamp and device, and one identity has one content. A body that carries a
+//! stored identity with other content is refused, naming the record or field and the
+//! start of both contents; so is a body that holds one identity twice with different
+//! contents (reading it refuses that).
 
-use jindu_core::doc::Doc;
+use jindu_core::doc::{check_rewrite, Doc};
 use jindu_core::index::{is_plan_id, INDEX_ID, INDEX_PATH};
 
 use crate::store::{FilePath, Precondition, Store};
@@ -25,13 +35,13 @@ pub(crate) async fn check_put(
         (Precondition::IfAbsent, None) => {}
         _ => return Err(ApiError::PreconditionFailed),
     }
-    guard(&id, body, current.as_ref().map(|c| c.body.as_slice()))
+    check(&id, body, current.as_ref().map(|c| c.body.as_slice()))
     // The store re-checks the precondition under its lock, so a write that slipped
     // in after this read still turns this one into a 412.
 }
 
 /// Which document id a path holds, when it is a plan document the server guards.
-fn guarded_doc_id(path: &FilePath) -> Option<String> {
+pub fn guarded_doc_id(path: &FilePath) -> Option<String> {
     let rest = path.as_str().strip_prefix("plans/")?;
     if path.as_str() == INDEX_PATH {
         return Some(INDEX_ID.to_owned());
@@ -40,9 +50,9 @@ fn guarded_doc_id(path: &FilePath) -> Option<String> {
     is_plan_id(id).then(|| id.to_owned())
 }
 
-/// Refuses a plan document that does not parse, names another plan, or would drop
-/// anything the stored version holds.
-fn guard(id: &str, body: &[u8], stored: Option<&[u8]>) -> Result<(), ApiError> {
+/// Refuses a plan document that does not read, names another plan, rewrites content
+/// the stored version holds, or would drop anything the stored version holds.
+pub fn check(id: &str, body: &[u8], stored: Option<&[u8]>) -> Result<(), ApiError> {
     let new = Doc::from_json(body)
         .map_err(|e| ApiError::Conflict(format!("not a Jindu plan document: {e}")))?;
     if new.id != id {
@@ -56,6 +66,12 @@ fn guard(id: &str, body: &[u8], stored: Option<&[u8]>) -> Result<(), ApiError> {
         // The stored file is damaged: any valid document may replace it.
         return Ok(());
     };
+    if let Err(rewrite) = check_rewrite(&old, &new) {
+        return Err(ApiError::Conflict(format!(
+            "{rewrite}; nothing stored is ever rewritten: fetch the file and write your \
+             changes as new versions"
+        )));
+    }
     if !new.contains(&old) {
         let lost_entities = old
             .entities
@@ -87,5 +103,49 @@ mod tests {
         assert_eq!(p("plans/index.json"), Some("index".into()));
         assert_eq!(p("plans/Notes.json"), None);
         assert_eq!(p("other/x.json"), None);
+    }
+
+    const STORED: &str = r#"{"format":1,"id":"p","entities":{"e":{"f":{"v":[{"s":2,"d":"a","v":"new"}],"h":[{"s":1,"d":"a","v":"old"}]}}},"records":{"r":[{"s":1,"d":"a","r":{"n":1}}]}}"#;
+
+    fn refusal(body: &str) -> String {
+        match check("p", body.as_bytes(), Some(STORED.as_bytes())) {
+            Err(ApiError::Conflict(why)) => why,
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_body_that_rewrites_stored_content_is_refused_naming_it() {
+        assert!(check("p", STORED.as_bytes(), Some(STORED.as_bytes())).is_ok());
+        let why = refusal(&STORED.replace(r#"{"n":1}"#, r#"{"n":2}"#));
+        assert!(why.starts_with("record r's version written at 1970-01-01 00:00:00 UTC on device a (stamp 1) was rewritten in place: it held {\"n\":1}, now {\"n\":2}"), "{why}");
+        let why = refusal(&STORED.replace(r#""v":"new""#, r#""v":"newer""#));
+        assert!(
+            why.contains("field e.f's value") && why.contains("\"newer\""),
+            "{why}"
+        );
+        // A history entry, alongside a new record.
+        let body = STORED.replace(r#""v":"old""#, r#""v":"older""#).replace(
+            r#""records":{"#,
+            r#""records":{"q":[{"s":5,"d":"b","r":{}}],"#,
+        );
+        assert!(refusal(&body).contains("field e.f's value"));
+    }
+
+    #[test]
+    fn a_body_holding_one_identity_twice_or_an_unknown_key_is_refused() {
+        let twice = STORED.replace(r#""v":"old""#, r#""v":"old"},{"s":1,"d":"a","v":"other""#);
+        assert!(refusal(&twice).contains("held twice"));
+        for (known, unknown) in [
+            (r#"{"format":1,"#, r#"{"format":1,"x":1,"#),
+            (r#"{"f":{"v""#, r#"{"f":{"x":1,"v""#),
+            (r#"{"s":2,"d":"a","v""#, r#"{"s":2,"d":"a","x":1,"v""#),
+            (r#"{"s":1,"d":"a","v""#, r#"{"s":1,"d":"a","x":1,"v""#),
+            (r#"{"s":1,"d":"a","r""#, r#"{"s":1,"d":"a","x":1,"r""#),
+        ] {
+            assert_eq!(STORED.matches(known).count(), 1, "{known}");
+            let why = refusal(&STORED.replacen(known, unknown, 1));
+            assert!(why.contains("unknown field"), "{why}");
+        }
     }
 }

@@ -9,8 +9,11 @@
 //!   matches, 412 otherwise (nothing changed). With `If-None-Match: *` → 201 when absent,
 //!   412 when present. With neither → 428: the server never overwrites blindly.
 //! - `{path}` is 1–3 segments of `[A-Za-z0-9._-]`, none starting with a dot; anything
-//!   else → 400. Plan documents (`plans/{id}.json`, `plans/index.json`) must parse and
-//!   must keep everything the stored version holds, else 409 with the reason.
+//!   else → 400. Plan documents (`plans/{id}.json`, `plans/index.json`) must read
+//!   strictly (no unknown keys, nothing given twice), must not rewrite any record
+//!   version or field value the stored version holds (same stamp and device, other
+//!   content), and must keep everything it holds, else 409 with the reason (see
+//!   `guard`).
 //! - `Authorization: Bearer <token>` on `/files/*`: missing or wrong → 401; a read-only
 //!   token may GET, and its PUT → 403. Without tokens the server is open (loopback only).
 //! - Bodies over the limit → 413. CORS only for configured origins, exposing `ETag` and
@@ -26,7 +29,7 @@
 mod auth;
 mod error;
 mod files;
-mod guard;
+pub mod guard;
 mod link;
 pub mod postgres;
 pub mod s3;

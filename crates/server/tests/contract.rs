@@ -3,7 +3,7 @@
 mod common;
 
 use common::{client, temp_dir, Server, DATA_DIR_ONLY};
-use jindu_core::doc::Doc;
+use jindu_core::doc::{Body, Doc, Register};
 use jindu_core::edit::{Edit, Replica};
 use jindu_core::hlc::Clock;
 use jindu_core::{index, seed};
@@ -454,6 +454,77 @@ async fn plan_documents_are_guarded_against_garbage_and_data_loss() {
     // A superset is accepted.
     let r = put(grown(&seed::xixing_2021()).to_json()).await.unwrap();
     assert_eq!(r.status(), 200);
+}
+
+/// Nothing stored is ever rewritten: a body that changes the content under a stored
+/// record version's or field value's stamp and device is refused with 409, naming it and
+/// the start of both contents, whether the new content sorts before or after the old and
+/// even alongside honest additions; and the file stays byte for byte as it was. Keys the
+/// format does not know are refused too.
+#[tokio::test]
+async fn in_place_rewrites_and_unknown_keys_are_refused_and_the_file_is_unchanged() {
+    let s = Server::start(&temp_dir("rewrite"), &[]);
+    let c = client();
+    let r = c.get(s.url(PLAN)).send().await.unwrap();
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let before = r.bytes().await.unwrap().to_vec();
+    let stored = Doc::from_json(&before).unwrap();
+    let put = |body: Vec<u8>| {
+        c.put(s.url(PLAN))
+            .header("If-Match", &etag)
+            .body(body)
+            .send()
+    };
+    let (record, versions) = stored
+        .records
+        .iter()
+        .find(|(_, v)| !v[0].is_tombstone())
+        .unwrap();
+    let mut cases: Vec<(Doc, String)> = Vec::new();
+    for note in ["AAA sorts before", "zzz sorts after"] {
+        let mut body: serde_json::Value = versions[0].body.read().unwrap();
+        body["note"] = note.into();
+        let mut doc = stored.clone();
+        doc.records.get_mut(record).unwrap()[0].body = Body::new(&body);
+        cases.push((doc.clone(), format!("record {record}'s version")));
+        cases.push((grown(&doc), format!("record {record}'s version")));
+    }
+    let (entity, fields) = stored
+        .entities
+        .iter()
+        .find(|(id, _)| *id == "plan")
+        .unwrap();
+    let (field, reg) = fields.iter().next().unwrap();
+    for value in [serde_json::json!("AAA"), serde_json::json!("zzz")] {
+        let mut v = serde_json::to_value(reg).unwrap();
+        v["v"][0]["v"] = value;
+        let mut doc = stored.clone();
+        doc.entities
+            .get_mut(entity)
+            .unwrap()
+            .insert(field, serde_json::from_value::<Register>(v).unwrap());
+        cases.push((grown(&doc), format!("field {entity}.{field}'s value")));
+    }
+    for (doc, what) in cases {
+        let r = put(doc.to_json()).await.unwrap();
+        assert_eq!(r.status(), 409, "{what}");
+        let text = r.text().await.unwrap();
+        assert!(text.contains(&what), "{text}");
+        assert!(text.contains("rewritten in place"), "{text}");
+    }
+    let unknown = String::from_utf8(grown(&stored).to_json())
+        .unwrap()
+        .replacen("{\"format\":1,", "{\"format\":1,\"extra\":true,", 1);
+    let r = put(unknown.into_bytes()).await.unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("unknown field"));
+    let r = c.get(s.url(PLAN)).send().await.unwrap();
+    assert_eq!(r.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(
+        r.bytes().await.unwrap().to_vec(),
+        before,
+        "the file is unchanged"
+    );
 }
 
 /// A server whose `--static-dir` holds these files (name, content).

@@ -6,7 +6,9 @@
 //! those once, in a table, and refers to them by number; numbers are varints, strings
 //! are length-prefixed, and record bodies are kept as the JSON text they are held in.
 //! It holds exactly the state the JSON holds: a document read from it encodes to the
-//! same canonical JSON bytes, and it is checked as strictly as JSON is.
+//! same canonical JSON bytes, and it is checked as strictly as JSON is. It has no keys,
+//! so nothing unknown can hide in it (bytes after the end are refused); a name, id or
+//! device given twice, or one write held twice with different contents, is damage.
 //!
 //! Layout (`varint` is unsigned LEB128, `str` is a varint length and UTF-8 bytes):
 //!
@@ -28,7 +30,8 @@ use rustc_hash::FxHashMap;
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
-use super::{intern, Body, Doc, DocError, Fields, RecordVersion, Register, RegisterWire, Written};
+use super::register::RegisterWire;
+use super::{intern, Body, Doc, DocError, Fields, RecordVersion, Register, Written};
 
 /// The names a document uses, numbered in order of first use.
 #[derive(Default)]
@@ -232,7 +235,11 @@ impl<'a> Reader<'a> {
                 let name = self.name(&names)?;
                 fields.push((name, self.register(&names)?));
             }
-            entities.push((id, Fields::from_names(fields)));
+            let fields = Fields::from_names(fields);
+            if fields.len() != n {
+                return None;
+            }
+            entities.push((id, fields));
         }
         let n = self.count()?;
         let mut records = Vec::with_capacity(n);
@@ -252,12 +259,15 @@ impl<'a> Reader<'a> {
             }
             records.push((id, versions));
         }
-        Some(Doc {
+        let (n_entities, n_records) = (entities.len(), records.len());
+        let doc = Doc {
             format,
             id,
             entities: entities.into_iter().collect(),
             records: records.into_iter().collect(),
-        })
+        };
+        // An id given twice is damage, as in JSON.
+        (doc.entities.len() == n_entities && doc.records.len() == n_records).then_some(doc)
     }
 
     fn register(&mut self, names: &[Arc<str>]) -> Option<Register> {
@@ -269,17 +279,20 @@ impl<'a> Reader<'a> {
         let mut context = BTreeMap::new();
         for _ in 0..n {
             let device = self.name(names)?;
-            context.insert(device, self.varint()?);
+            if context.insert(device, self.varint()?).is_some() {
+                return None;
+            }
         }
         let n = self.count()?;
         let history = (0..n)
             .map(|_| self.written(names))
             .collect::<Option<Vec<_>>>()?;
-        Some(Register::from(RegisterWire {
+        Register::try_from(RegisterWire {
             values,
             context,
             history,
-        }))
+        })
+        .ok()
     }
 
     fn written(&mut self, names: &[Arc<str>]) -> Option<Written> {
@@ -402,5 +415,41 @@ mod tests {
         varint(&mut bytes, 0);
         string(&mut bytes, "{not json");
         assert!(decode(&bytes).is_err());
+    }
+
+    /// What JSON refuses, the binary form refuses too: one write held twice with
+    /// different contents, and a field, id or device given twice.
+    #[test]
+    fn a_write_or_name_held_twice_is_damage() {
+        let w = |v: Value| Written {
+            stamp: 1,
+            device: intern("a"),
+            author: intern(""),
+            value: v,
+        };
+        let twice = Register {
+            values: vec![w(json!("x"))],
+            context: BTreeMap::new(),
+            history: vec![w(json!("y"))],
+        };
+        let mut doc = Doc::new("x");
+        doc.entities
+            .insert("e".into(), Fields::from_names(vec![(intern("f"), twice)]));
+        assert!(decode(&encode(&doc)).is_err());
+        // The same field name twice: patch the encoding of two fields "f" and "g".
+        let one = Register {
+            values: vec![w(json!("x"))],
+            ..Register::default()
+        };
+        let mut doc = Doc::new("x");
+        let fields = vec![(intern("f"), one.clone()), (intern("g"), one)];
+        doc.entities.insert("e".into(), Fields::from_names(fields));
+        let bytes = encode(&doc);
+        assert!(decode(&bytes).is_ok());
+        // Names are numbered in order of first use: "f" is 0, "a" 1, "" 2, "g" 3.
+        let g = bytes.iter().rposition(|&b| b == 3).unwrap();
+        let mut patched = bytes.clone();
+        patched[g] = 0;
+        assert!(decode(&patched).is_err());
     }
 }
