@@ -188,6 +188,17 @@ pub fn App() -> impl IntoView {
                         <button on:click=export_now>{move || state.t().export_backup}</button>
                     </p>
                 })}
+                // The shared file changed what this tablet holds in place: uploads of this
+                // plan stopped; the tablet keeps its copy and offers it for export.
+                {move || match state.status() {
+                    jindu_core::tablet::Verdict::Rewritten { reason, .. } => Some(view! {
+                        <p class="banner error" role="alert" data-testid="rewritten">
+                            {move || state.t().rewritten_found}" "{reason}" "
+                            <button on:click=export_now>{move || state.t().export_own_copy}</button>
+                        </p>
+                    }),
+                    _ => None,
+                }}
                 {(!secure).then(|| view! { <p class="banner warning" role="alert">{move || state.t().insecure}</p> })}
                 <Show when=move || persist_refused.get()>
                     <p class="banner info">{move || state.t().persist_refused}</p>

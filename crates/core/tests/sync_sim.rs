@@ -7,7 +7,10 @@
 //! replica, as the page runs them when no worker loads. Faults: lost replies (the PUT
 //! applied), requests duplicated at once or delivered late and out of order, spurious
 //! 412s and 5xx, storage that refuses writes (a full quota), a tab that crashes and
-//! reads its storage again, and a second tab of the app sharing one device's storage.
+//! reads its storage again, a second tab of the app sharing one device's storage, and a
+//! faulty writer that rewrites stored content under its existing stamps (the store runs
+//! the server's rule, `check_rewrite`, and must refuse every one: nothing stored
+//! changes, and every honest edit still converges).
 //!
 //! Checked at every step: a tablet that drops an edit from pending, or says "synced",
 //! does so only when the stored file holds that edit; an edit whose storage was refused
@@ -32,7 +35,7 @@ use jindu_core::tablet::persist::KeyValue;
 use jindu_core::tablet::{Tablet, TabletError};
 use serde_json::{json, Map, Value};
 
-use sim::{end_round, start_round, Device, Known, Rng, Store, Tab, WriteId};
+use sim::{end_round, rewrite_in_place, start_round, Device, Known, Rng, Store, Tab, WriteId};
 
 /// Seeds that once failed, kept as regression cases.
 const REGRESSION_SEEDS: &[u64] = &[];
@@ -357,7 +360,8 @@ fn crash(seed: u64, d: &mut Device, i: usize, base: &Doc) {
     tab.known = d.kv_known.clone();
 }
 
-fn simulate(seed: u64) {
+/// Runs one seed; returns how many rewrites in place the store refused.
+fn simulate(seed: u64) -> u64 {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let n_devices = 5 + rng.below(16) as usize;
     let base = base_doc();
@@ -399,6 +403,7 @@ fn simulate(seed: u64) {
         })
         .collect();
     let mut t = START_MS;
+    let mut rewrites_refused = 0;
     let steps = 300 + rng.below(300);
     for _ in 0..steps {
         t += rng.below(60_000) as i64;
@@ -414,6 +419,22 @@ fn simulate(seed: u64) {
             0 | 1 => d.online = !d.online,
             2 => crash(seed, d, i, &base),
             3 => store.deliver_late(&mut rng),
+            // Now and then a faulty or hostile writer rewrites stored content in place:
+            // refused, and nothing stored changes.
+            19 if rng.chance(30) => {
+                let before = store.body.clone();
+                if let Some(reply) = rewrite_in_place(&mut rng, &mut store) {
+                    assert!(
+                        matches!(reply, Reply::Http { status: 409, .. }),
+                        "seed {seed}: a rewrite in place was accepted: {reply:?}"
+                    );
+                    assert_eq!(
+                        store.body, before,
+                        "seed {seed}: a refused write changed the file"
+                    );
+                    rewrites_refused += 1;
+                }
+            }
             4 => {
                 d.tabs[i].known.extend(d.kv_known.iter().cloned());
                 d.tabs[i].tablet.fold(&mut d.kv).unwrap();
@@ -525,6 +546,7 @@ fn simulate(seed: u64) {
         assert!(!stored_doc.records[&r.id].iter().any(|v| v.is_tombstone()));
     }
     assert!(Kind::of_id("item-1") == Some(Kind::Item));
+    rewrites_refused
 }
 
 #[test]
@@ -534,15 +556,17 @@ fn devices_converge_without_losing_an_edit() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000);
     let started = Instant::now();
+    let mut refused = 0;
     for &seed in REGRESSION_SEEDS {
-        simulate(seed);
+        refused += simulate(seed);
     }
     for seed in 0..seeds {
-        simulate(seed);
+        refused += simulate(seed);
     }
+    assert!(refused > 0 || seeds < 10, "no rewrite in place was tried");
     let minutes = started.elapsed().as_secs_f64() / 60.0;
     println!(
-        "simulated {seeds} seeds in {:.1} s: {:.0} seeds a minute",
+        "simulated {seeds} seeds in {:.1} s: {:.0} seeds a minute; {refused} rewrites in place refused",
         minutes * 60.0,
         seeds as f64 / minutes
     );

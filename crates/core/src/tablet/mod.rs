@@ -258,6 +258,10 @@ impl Tablet {
     pub fn verdict(&self) -> Verdict {
         let pending = self.sync.pending.len();
         match (&self.sync.stopped, &self.storage_error) {
+            (Some(SyncError::Rewritten(reason)), _) => Verdict::Rewritten {
+                pending,
+                reason: reason.clone(),
+            },
             (Some(_), _) => self.sync.status(),
             (None, Some(reason)) => Verdict::StorageFull {
                 pending,
@@ -557,7 +561,10 @@ impl Tablet {
 }
 
 fn stop_for(e: DocError) -> SyncError {
-    SyncError::Unreadable(e.to_string())
+    match e {
+        DocError::Rewritten { .. } => SyncError::Rewritten(e.to_string()),
+        e => SyncError::Unreadable(e.to_string()),
+    }
 }
 
 /// What an edit is about to change, to put back should storing it fail.

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use jindu_core::doc::Doc;
+use jindu_core::doc::{check_rewrite, Doc};
 use jindu_core::edit::Replica;
 use jindu_core::sync::{Pending, Policy, Reply, Request, Step, SyncRound, SyncState};
 use jindu_core::tablet::persist::Memory;
@@ -87,6 +87,11 @@ impl Store {
                 if self.body.is_none() || *if_match != self.etag() {
                     return Reply::status(412, None, Vec::new());
                 }
+                // The server's plan guard: a body may add, never rewrite what is stored.
+                let new = Doc::from_json(body).expect("writers send documents");
+                if let Err(e) = check_rewrite(self.doc(), &new) {
+                    return Reply::status(409, None, e.to_string());
+                }
                 self.write(body, known)
             }
             Request::Create { body } => {
@@ -118,6 +123,52 @@ impl Store {
             .remove(rng.below(self.delayed.len() as u64) as usize);
         let _ = self.handle(&req, &known);
     }
+}
+
+/// A faulty writer: takes the stored file, changes the content of one record version or
+/// field value (or history entry) under its existing stamp and device, and PUTs it back
+/// with the current ETag. Returns the reply, or `None` when the file holds nothing to
+/// rewrite.
+pub fn rewrite_in_place(rng: &mut Rng, store: &mut Store) -> Option<Reply> {
+    use serde_json::Value;
+    let body = store.body.clone()?;
+    let mut doc: Value = serde_json::from_slice(&body).unwrap();
+    let forged = format!("伪造{}", rng.next());
+    // Every place that holds content, as a JSON pointer.
+    let mut spots: Vec<String> = Vec::new();
+    for (id, versions) in doc["records"].as_object()? {
+        for k in 0..versions.as_array()?.len() {
+            spots.push(format!("/records/{id}/{k}/r"));
+        }
+    }
+    for (id, fields) in doc["entities"].as_object()? {
+        for (field, reg) in fields.as_object()? {
+            for key in ["v", "h"] {
+                for k in 0..reg.get(key).and_then(Value::as_array).map_or(0, Vec::len) {
+                    spots.push(format!("/entities/{id}/{field}/{key}/{k}/v"));
+                }
+            }
+        }
+    }
+    if spots.is_empty() {
+        return None;
+    }
+    let at = &spots[rng.below(spots.len() as u64) as usize];
+    let spot = doc.pointer_mut(at).expect("a place listed above");
+    *spot = match spot {
+        // A record's content (a tombstone's too): another note.
+        Value::Object(_) | Value::Null => serde_json::json!({
+            "by": "伪造者", "item": "item-1", "note": forged, "on": "2021-04-01"
+        }),
+        _ => Value::String(forged),
+    };
+    let body = serde_json::to_vec(&doc).unwrap();
+    let req = Request::Put {
+        body,
+        if_match: store.etag(),
+    };
+    let known = store.known.clone();
+    Some(store.handle(&req, &known))
 }
 
 /// A round in flight: on a copy of the tab's replica (as the sync worker runs it) or on
