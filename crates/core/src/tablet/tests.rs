@@ -196,3 +196,52 @@ fn a_round_on_a_copy_confirms_only_what_it_carried() {
     let reopened = open(&mut kv, "dev");
     assert_eq!(reopened.sync_state().pending, t.sync_state().pending);
 }
+
+/// A backup in which one of the tablet's own versions carries other content is refused
+/// whole: nothing of it is merged, nothing stored changes, and the error names it.
+#[test]
+fn a_backup_that_rewrote_a_version_is_refused_and_nothing_changes() {
+    let mut kv = Memory::default();
+    let mut t = open(&mut kv, "dev");
+    let e = edit(&mut t, &mut kv, &add(1), NOW).unwrap();
+    let mut backup = t.doc().clone();
+    backup.records.get_mut(&e.applied.id).unwrap()[0].body = crate::doc::Body::new(
+        &json!({"by": "乙", "item": "item-1", "note": "forged", "on": "2021-06-01"}),
+    );
+    // An honest addition rides along: it must not get in either.
+    let mut other = Replica::new(backup, "other", Clock::default());
+    let plan = Plan::from_doc(&other.doc);
+    other.apply_with(&plan, &add(9), "乙", NOW).unwrap();
+    let (doc_before, stored_before) = (t.doc().clone(), kv.map.clone());
+    let err = t.import(&mut kv, &other.doc, NOW).unwrap_err();
+    assert!(err.contains(&e.applied.id), "{err}");
+    assert_eq!(t.doc(), &doc_before);
+    assert_eq!(kv.map, stored_before);
+}
+
+/// The shared file rewrote this tablet's record: the round stops with the verdict
+/// `rewritten`, the replica keeps its copy, and the stop is stored.
+#[test]
+fn a_fetched_file_that_rewrote_a_version_stops_syncing_with_its_own_verdict() {
+    let mut kv = Memory::default();
+    let mut t = open(&mut kv, "dev");
+    let e = edit(&mut t, &mut kv, &add(1), NOW).unwrap();
+    let mut forged = t.doc().clone();
+    forged.records.get_mut(&e.applied.id).unwrap()[0].body = crate::doc::Body::new(
+        &json!({"by": "乙", "item": "item-1", "note": "forged", "on": "2021-06-01"}),
+    );
+    let before = t.doc().clone();
+    let mut round = SyncRound::new(Policy::default(), 1);
+    let Step::Send(Request::Get { .. }) = t.start_round(&mut round) else {
+        panic!()
+    };
+    let reply = Reply::status(200, Some("\"x\""), forged.to_json());
+    assert!(matches!(
+        t.on_reply(&mut round, reply, NOW),
+        Step::Finished(_)
+    ));
+    t.end_round(&mut kv, &round);
+    assert_eq!(t.verdict().name(), "rewritten");
+    assert_eq!(t.doc(), &before);
+    assert_eq!(open(&mut kv, "dev").verdict().name(), "rewritten");
+}
