@@ -101,9 +101,13 @@ pub enum StoreError {
     Symlink,
     #[error("storage error: {0}")]
     Io(#[from] io::Error),
-    /// The store cannot be reached or refused the operation; the request may be retried.
+    /// The store cannot be reached or is busy; the request may be retried.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The store refused the operation for a reason a retry does not change (a
+    /// constraint, a permission, a malformed statement): a fault to report, not to retry.
+    #[error("store fault: {0}")]
+    Fault(String),
     /// The store's settings are wrong (reported at start).
     #[error("{0}")]
     Config(String),
