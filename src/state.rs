@@ -13,7 +13,7 @@ use jindu_core::index;
 use jindu_core::model::{Kind, Plan};
 use jindu_core::seed;
 use jindu_core::sync::{run_round, Endpoint, Outcome, Policy, Reply, Step, SyncRound, SyncState};
-use jindu_core::tablet::{Absorbed, RoundEnd, Tablet, TabletError, Verdict};
+use jindu_core::tablet::{Absorbed, Tablet, TabletError, Verdict};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -411,9 +411,15 @@ impl AppState {
             token: token.clone(),
         };
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
-        // Nothing to send and nothing new: the round is over, and the replica was neither
-        // copied nor encoded (on a large plan, every minute).
-        if !self.unchanged(&endpoint, &plan, seed).await {
+        // With a live sync worker (its copy is of this tablet), its round's own GET
+        // (conditional when nothing is pending) says 304 or brings the file, in one
+        // request. Without one, nothing to send and nothing new ends the round before the
+        // whole replica is encoded for a worker (on a large plan, every minute).
+        let live = sync_worker::holds().is_some_and(|at| {
+            self.tablet
+                .with_untracked(|t| t.changed_since(at).is_some())
+        });
+        if live || !self.unchanged(&endpoint, &plan, seed).await {
             self.full_round(&endpoint, &plan, seed).await;
         }
         self.sync_index(&base, &token).await;
@@ -472,33 +478,56 @@ impl AppState {
         }
     }
 
-    /// Runs a round in the sync worker on a copy of the replica; the tablet then
-    /// reconciles it with the live replica, which kept taking edits meanwhile. When
-    /// another plan was opened meanwhile the round's result is dropped (the next round
-    /// of that plan fetches it again). An error means the round did not run.
+    /// Runs a round in the sync worker on its copy of the replica, first handing it the
+    /// whole replica when it holds none (or its copy is stale); the tablet then
+    /// reconciles the round with the live replica, which kept taking edits meanwhile.
+    /// When another plan was opened meanwhile the round's result is dropped (the next
+    /// round of that plan fetches it again). An error means the round did not run.
     async fn round_in_worker(
         &self,
         endpoint: &FetchEndpoint,
         plan: &str,
         seed: u64,
     ) -> Result<(), String> {
-        let (req, sent) = self.tablet.with_untracked(|t| {
-            let sent = t.sync_state().clone();
-            crate::perf::span("jindu:sync-request", || {
-                sync_worker::request_for(endpoint, t.replica(), &sent, seed)
-            })
-            .map(|req| (req, sent))
-        })?;
-        let ended = sync_worker::round(&req).await?;
-        let ended = RoundEnd {
-            state: ended.state,
-            clock: ended.clock,
-            learned: ended.learned,
-        };
-        if let Some(absorbed) = self.on_live(plan, |t| t.finish_round(&mut Local, &sent, ended)) {
-            self.absorb(&absorbed);
+        let mut loaded = false;
+        loop {
+            let prepared = self.tablet.with_untracked(|t| {
+                let sent = t.sync_state().clone();
+                crate::perf::span("jindu:sync-request", || {
+                    sync_worker::prepare(endpoint, t, &sent, seed)
+                })
+                .map(|p| (p, sent))
+            });
+            let Some((prepared, sent)) = prepared else {
+                if loaded {
+                    return Err("the sync module lost the plan".into());
+                }
+                // The first round in this worker, or its copy went stale: the whole
+                // binary form, transferred.
+                let whole = self.tablet.with_untracked(|t| {
+                    crate::perf::span("jindu:sync-load", || sync_worker::prepare_load(t))
+                });
+                sync_worker::load(whole).await?;
+                loaded = true;
+                continue;
+            };
+            match sync_worker::round(prepared).await? {
+                sync_worker::Answer::Ended(ended) => {
+                    let finished = crate::perf::span("jindu:sync-finish", || {
+                        self.on_live(plan, |t| t.finish_round(&mut Local, &sent, ended))
+                    });
+                    if let Some(absorbed) = finished {
+                        crate::perf::span("jindu:sync-absorb", || self.absorb(&absorbed));
+                    }
+                    return Ok(());
+                }
+                // Not the copy the round was for: loaded again at the next turn.
+                sync_worker::Answer::Stale if !loaded => {}
+                sync_worker::Answer::Stale => {
+                    return Err("the sync module kept answering stale".into())
+                }
+            }
         }
-        Ok(())
     }
 
     /// Runs a round on the page (when the sync worker cannot): the engine works on the

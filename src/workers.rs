@@ -55,6 +55,17 @@ pub use jindu_web::{field as get, object as request};
 /// Posts one request to the worker at `url` and waits for its answer. `module` names the
 /// worker in errors ("the spreadsheet module did not load").
 pub async fn ask(url: &'static str, module: &str, req: &Object) -> Result<JsValue, String> {
+    ask_transferring(url, module, req, None).await
+}
+
+/// [`ask`], transferring `buffer` (a field of `req`) to the worker rather than copying
+/// it: the page's copy is gone once posted.
+pub async fn ask_transferring(
+    url: &'static str,
+    module: &str,
+    req: &Object,
+    buffer: Option<&js_sys::ArrayBuffer>,
+) -> Result<JsValue, String> {
     let not_loaded = || format!("the {module} did not load");
     let (w, ready) = worker(url)?;
     JsFuture::from(ready).await.map_err(|_| not_loaded())?;
@@ -68,7 +79,11 @@ pub async fn ask(url: &'static str, module: &str, req: &Object) -> Result<JsValu
         });
         w.set_onerror(Some(on_error.unchecked_ref()));
     });
-    w.post_message(req).map_err(|e| format!("{e:?}"))?;
+    match buffer {
+        Some(b) => w.post_message_with_transfer(req, &js_sys::Array::of1(b)),
+        None => w.post_message(req),
+    }
+    .map_err(|e| format!("{e:?}"))?;
     let answer = JsFuture::from(promise)
         .await
         .map_err(|e| get(&e, "message").as_string().unwrap_or_else(not_loaded))?;

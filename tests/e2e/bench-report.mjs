@@ -64,5 +64,10 @@ out.push(`- Sync round, built-in plan (server log: method path status bytes time
 const big = r.syncBig;
 out.push(`- Sync with a 1,000-item plan at 4× throttling (first upload, then one record; ${n(serverMs(big.lines), 1)} ms of server time in all):`, ...big.lines.map((l) => `  - \`${l}\``));
 out.push(`  - Rounds run in the sync worker: the page's part is the replica's binary form for the worker (${big.request == null ? "—" : n(big.request, 1) + " ms"} for this plan) and merging what the round learned. The page's longest task from the start of the app to the end of the first upload: ${n(big.upload.longest)} ms (${n(big.upload.total)} ms in tasks over 50 ms; the app's start is among them). From the tap on "save" to the end of the round that carries the record: ${n(big.record.longest)} ms (${n(big.record.total)} ms in all; the save itself is among them).`);
+if (big.worker) {
+  const w = big.worker;
+  const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+  out.push(`  - The sync worker keeps its copy of the plan between rounds: the first round posted the whole binary form once (${w.loaded.map((b) => n(b)).join(", ")} bytes, ${big.load == null ? "—" : n(big.load, 1) + " ms"} to encode on the page); the round carrying the record then posted ${n(sum(w.recordPosted))} bytes (${w.recordPosted.length} message${w.recordPosted.length === 1 ? "" : "s"}; budget under 4 KB). A round that found the file changed (another tablet's record): ${w.changed.gets} GET (budget 1), ${n(sum(w.changed.posted))} bytes posted, the page's longest task ${n(w.changed.tasks.longest)} ms (budget under 50 ms).`);
+}
 out.push("", "## Native (`cargo bench -p jindu-core --bench sync`)", "", "```", native.trim(), "```", "");
 process.stdout.write(out.join("\n"));

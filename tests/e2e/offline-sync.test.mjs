@@ -104,10 +104,13 @@ test("a round with nothing to send and nothing new downloads and encodes nothing
     await setInspector(t.page, base, "王检查");
     await new Overview(t.page).open(base);
     await badge.waitFor("synced");
-    // Replicas handed to the sync worker in this page load (the settings page's load made
-    // the first upload; this one may have found the file unchanged already).
-    const requests = () => t.page.evaluate(() => performance.getEntriesByName("jindu:sync-request").length);
-    const before = await requests();
+    // What was posted to the sync worker in this page load, in bytes: every message
+    // (jindu:sync-posted) and the whole replica's (jindu:sync-loaded). The settings
+    // page's load made the first upload; this one may have found the file unchanged
+    // already, or loaded the worker with the replica.
+    const counts = (name) => t.page.evaluate((n) => (globalThis.__jinduCounts?.[n] ?? []).slice(), name);
+    const loadsBefore = (await counts("jindu:sync-loaded")).length;
+    const postedBefore = (await counts("jindu:sync-posted")).length;
     const { last } = await badge.read();
     const planLines = () => server.output().split("\n").filter((l) => l.includes("/files/plans/xixing-2021.json"));
     const notModified = (lines) => lines.filter((l) => /GET \S+ 304 /.test(l)).length;
@@ -117,11 +120,38 @@ test("a round with nothing to send and nothing new downloads and encodes nothing
     await badge.waitForRoundAfter(last);
     assert.equal((await badge.read()).state, "synced");
     // One request for the plan, a conditional GET answered 304, and the replica was not
-    // handed to the worker.
+    // handed to the worker (at most a round's small message, when the worker holds a
+    // copy and made the GET itself).
     const now = planLines();
     assert.equal(now.length - logged.length, 1, now.slice(logged.length).join("\n"));
     assert.equal(notModified(now) - notModified(logged), 1);
-    assert.equal(await requests(), before);
+    assert.equal((await counts("jindu:sync-loaded")).length, loadsBefore, "no replica posted");
+    const idle = (await counts("jindu:sync-posted")).slice(postedBefore);
+    assert.ok(idle.every((bytes) => bytes < 4096), `posted ${idle.join(", ")} bytes`);
+
+    // Once the sync worker keeps a copy (a round with a record loaded it), a round with
+    // nothing new is its one conditional GET, and the replica is not posted again: the
+    // round's message carries only what changed since the worker's copy (nothing).
+    const form = new RecordForm(t.page);
+    await form.open(base, "item-4-1", { site: "site-baihe" });
+    await form.record({ observed: "2021-07-17", percent: "71", note: "空闲轮次" });
+    await badge.waitFor("synced", 0);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await counts("jindu:sync-loaded")).length, 1, "the record's round loaded the worker once");
+    const posted = (await counts("jindu:sync-posted")).length;
+    const { last: after } = await badge.read();
+    const logged2 = planLines();
+    await new Promise((r) => setTimeout(r, 20));
+    await badge.syncNow();
+    await badge.waitForRoundAfter(after);
+    assert.equal((await badge.read()).state, "synced");
+    const now2 = planLines();
+    assert.equal(now2.length - logged2.length, 1, now2.slice(logged2.length).join("\n"));
+    assert.equal(notModified(now2) - notModified(logged2), 1);
+    assert.equal((await counts("jindu:sync-loaded")).length, 1, "no replica posted");
+    const round = (await counts("jindu:sync-posted")).slice(posted);
+    assert.equal(round.length, 1, "one message, the round's");
+    assert.ok(round[0] < 4096, `the round posted ${round[0]} bytes`);
   } finally {
     await t.context.close();
     await server.stop();

@@ -206,7 +206,8 @@ pub fn object(pairs: &[(&str, JsValue)]) -> js_sys::Object {
 }
 
 /// Serves a worker's requests: each message's data goes to `handle`, and its answer is
-/// posted back, an error as `{ok: false, error}`. Once the handler is in place, posts
+/// posted back, an error as `{ok: false, error}`; an `ArrayBuffer` in the answer's
+/// `bytes` field is transferred with it. Once the handler is in place, posts
 /// `{ready: true}`: messages that arrive while the module loads find no handler, so the
 /// app waits for this before its first request.
 pub fn serve<F, Fut>(handle: F)
@@ -224,7 +225,13 @@ where
                 let out = reply.await.unwrap_or_else(|e| {
                     object(&[("ok", JsValue::FALSE), ("error", e.into())]).into()
                 });
-                let _ = answer.post_message(&out);
+                // A binary payload is transferred, not copied.
+                let payload = field(&out, "bytes");
+                if payload.is_instance_of::<js_sys::ArrayBuffer>() {
+                    let _ = answer.post_message_with_transfer(&out, &js_sys::Array::of1(&payload));
+                } else {
+                    let _ = answer.post_message(&out);
+                }
             });
         });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

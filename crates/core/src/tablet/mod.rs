@@ -22,8 +22,10 @@
 //! The app's state calls these methods; the simulation (`tests/sync_sim.rs`) drives the
 //! same type against a faulty store.
 
+mod changes;
 pub mod persist;
 mod verdict;
+pub mod wire;
 
 use crate::doc::{Doc, DocError};
 use crate::edit::{Applied, Edit, EditError, Replica};
@@ -32,6 +34,7 @@ use crate::model::{Kind, Plan};
 use crate::stored;
 use crate::sync::{Pending, Reply, Step, SyncError, SyncRound, SyncState};
 
+pub use changes::{ChangeLog, CHANGE_LOG_LIMIT};
 pub use persist::{Device, KeyValue, StorageError};
 pub use verdict::Verdict;
 
@@ -120,6 +123,9 @@ pub struct Tablet {
     /// What reading the stored plan reported (damaged journal lines kept aside, a
     /// snapshot that did not read).
     problems: Vec<String>,
+    /// The document's revision and the ids changed by each (`changes.rs`): what a copy
+    /// of it (the sync worker's) lacks.
+    changes: ChangeLog,
 }
 
 impl Tablet {
@@ -149,6 +155,7 @@ impl Tablet {
             unsaved: false,
             journalled: false,
             problems: Vec::new(),
+            changes: ChangeLog::default(),
         };
         let (doc, sync) = tablet.read_stored(kv, fallback);
         tablet.replica.doc = doc;
@@ -285,7 +292,10 @@ impl Tablet {
             }
         }
         match self.replica.doc.merge_changes(&stored) {
-            Ok(changes) => Absorbed::of(changes.ids),
+            Ok(changes) => {
+                self.changes.note(&changes.ids);
+                Absorbed::of(changes.ids)
+            }
             Err(e) => {
                 self.problems.push(format!(
                     "another tab stored a copy that does not merge: {e}"
@@ -329,6 +339,7 @@ impl Tablet {
         match self.store_edit(kv, &pending) {
             Ok(long) => {
                 self.storage_error = None;
+                self.changes.note([&applied.id]);
                 self.sync.pending.push(pending);
                 self.journalled = true;
                 if long {
@@ -497,6 +508,7 @@ impl Tablet {
 
     /// Ends a round that ran on the live replica: stores what it changed.
     pub fn end_round(&mut self, kv: &mut impl KeyValue, round: &SyncRound) -> Absorbed {
+        self.changes.note(round.learned_ids());
         let mut absorbed = Absorbed::of(round.learned_ids().to_vec());
         absorbed.join(self.catch_up(kv));
         self.store_learned(kv, &absorbed);
@@ -528,7 +540,10 @@ impl Tablet {
         self.sync.skewed_ahead_ms = s.skewed_ahead_ms;
         self.replica.clock.last = self.replica.clock.last.max(ended.clock);
         let mut absorbed = match self.replica.doc.merge_changes(&ended.learned) {
-            Ok(changes) => Absorbed::of(changes.ids),
+            Ok(changes) => {
+                self.changes.note(&changes.ids);
+                Absorbed::of(changes.ids)
+            }
             Err(e) => {
                 self.sync.stopped = Some(stop_for(e));
                 Absorbed::default()
@@ -550,6 +565,7 @@ impl Tablet {
             .replica
             .merge_remote_changes(backup, now)
             .map_err(|e| e.to_string())?;
+        self.changes.note(&changes.ids);
         let mut absorbed = Absorbed {
             ids: changes.ids,
             whole: true,

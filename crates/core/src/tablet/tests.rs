@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::persist::{journal_key, Memory};
+use super::wire::Digest;
 use super::*;
 use crate::model::Record;
 use crate::sync::{Policy, Request};
@@ -244,4 +245,59 @@ fn a_fetched_file_that_rewrote_a_version_stops_syncing_with_its_own_verdict() {
     assert_eq!(t.verdict().name(), "rewritten");
     assert_eq!(t.doc(), &before);
     assert_eq!(open(&mut kv, "dev").verdict().name(), "rewritten");
+}
+
+/// A copy kept elsewhere (the sync worker's) and brought up to date with only what
+/// changed since its digest always equals the live document; another instance of the
+/// plan (reopened) is stale.
+#[test]
+fn a_kept_copy_follows_the_tablet_by_deltas() {
+    let mut kv = Memory::default();
+    let mut t = open(&mut kv, "dev");
+    let mut copy = t.doc().clone();
+    let mut at = t.digest();
+    let follow = |t: &Tablet, copy: &mut Doc, at: &mut Digest| {
+        let delta = t.delta_since(*at).expect("the log covers the copy");
+        copy.merge_changes(&delta).unwrap();
+        *at = t.digest();
+        assert_eq!(copy, t.doc());
+    };
+    // Edits.
+    edit(&mut t, &mut kv, &add(1), NOW).unwrap();
+    edit(&mut t, &mut kv, &add(2), NOW + 1).unwrap();
+    follow(&t, &mut copy, &mut at);
+    // Another tab's edit, read in.
+    let mut other = open(&mut kv, "dev");
+    edit(&mut other, &mut kv, &add(3), NOW + 2).unwrap();
+    assert!(!t.catch_up(&mut kv).is_empty());
+    follow(&t, &mut copy, &mut at);
+    // A round on a copy that learned another device's record.
+    let mut remote = Replica::new(t.doc().clone(), "far", Clock::default());
+    let plan = Plan::from_doc(&remote.doc);
+    let far = remote.apply_with(&plan, &add(4), "乙", NOW + 3).unwrap();
+    let sent = t.sync_state().clone();
+    let learned = remote.doc.subset([far.id.as_str()]);
+    let state = sent.clone();
+    t.finish_round(
+        &mut kv,
+        &sent,
+        RoundEnd {
+            state,
+            clock: 0,
+            learned,
+        },
+    );
+    follow(&t, &mut copy, &mut at);
+    // A backup.
+    let mut backup = Replica::new(t.doc().clone(), "old", Clock::default());
+    backup.apply_with(&plan, &add(5), "丙", NOW + 4).unwrap();
+    t.import(&mut kv, &backup.doc, NOW + 5).unwrap();
+    follow(&t, &mut copy, &mut at);
+    // Nothing changed: an empty delta.
+    let empty = t.delta_since(at).unwrap();
+    assert!(empty.entities.is_empty() && empty.records.is_empty());
+    // The plan opened again is another instance: the copy is stale.
+    let reopened = open(&mut kv, "dev");
+    assert_eq!(reopened.doc(), t.doc());
+    assert_eq!(reopened.delta_since(at), None);
 }
