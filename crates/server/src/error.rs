@@ -69,6 +69,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Io(e) => ApiError::Storage(e.to_string()),
             StoreError::Unavailable(e) => ApiError::Unavailable(e),
+            StoreError::Fault(e) => ApiError::Storage(e),
             StoreError::Config(e) => ApiError::Storage(e),
         }
     }

@@ -9,10 +9,16 @@
 //! Connections come from a pool that replaces broken connections; a connection string
 //! with several hosts and `target_session_attrs=read-write` follows a failover to the
 //! promoted standby.
+//!
+//! Errors are told apart by SQLSTATE ([`is_transient`]): a lost connection or a busy or
+//! stopping server is answered 503 with `Retry-After`; anything else (a constraint, a
+//! permission, a bad statement) is a fault, answered 500 with the reason logged, so that
+//! tablets report it instead of retrying forever.
 
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use crate::store::{digest_hex, FilePath, Precondition, StoreError, Stored, Version};
@@ -44,8 +50,50 @@ pub struct PgStore {
     keep: i64,
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(format!("PostgreSQL: {e}"))
+/// Whether an error with this SQLSTATE (or none) may go away by itself, so that the
+/// request is answered 503 with `Retry-After` rather than 500.
+///
+/// Transient: no SQLSTATE at all (the connection closed, a timeout, a connection that
+/// could not be made), connection exceptions (class 08), insufficient resources (53:
+/// disk full, out of memory, too many connections), operator intervention (57: admin
+/// shutdown, crash shutdown, cannot connect now, a cancelled statement), and the two
+/// transaction rollbacks PostgreSQL asks clients to retry (40001 serialization
+/// failure, 40P01 deadlock). Every other SQLSTATE — constraint violations (23), syntax
+/// or access rules (42), data exceptions (22), authorisation (28), … — is a fault that
+/// a retry would only repeat.
+pub fn is_transient(code: Option<&SqlState>) -> bool {
+    let Some(code) = code else { return true };
+    if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED {
+        return true;
+    }
+    matches!(code.code().get(..2), Some("08" | "53" | "57"))
+}
+
+/// A driver error as a store error, by its SQLSTATE.
+fn backend(e: tokio_postgres::Error) -> StoreError {
+    let reason = match e.as_db_error() {
+        // The server's own words say more than the driver's summary ("db error").
+        Some(db) => format!(
+            "PostgreSQL: {} (SQLSTATE {})",
+            db.message(),
+            db.code().code()
+        ),
+        None => format!("PostgreSQL: {e}"),
+    };
+    if is_transient(e.code()) {
+        StoreError::Unavailable(reason)
+    } else {
+        StoreError::Fault(reason)
+    }
+}
+
+/// A pool error as a store error: a connection that cannot be made is classified like
+/// any driver error; a full or closed pool is transient.
+fn pool(e: PoolError) -> StoreError {
+    match e {
+        PoolError::Backend(e) => backend(e),
+        other => StoreError::Unavailable(format!("PostgreSQL pool: {other}")),
+    }
 }
 
 impl PgStore {
@@ -85,7 +133,7 @@ impl PgStore {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        let mut client = self.pool.get().await.map_err(backend)?;
+        let mut client = self.pool.get().await.map_err(pool)?;
         let tx = client.transaction().await.map_err(backend)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await
@@ -126,7 +174,7 @@ impl PgStore {
     }
 
     async fn get_now(&self, path: &FilePath) -> Result<Option<Stored>, StoreError> {
-        let client = self.pool.get().await.map_err(backend)?;
+        let client = self.pool.get().await.map_err(pool)?;
         let row = client
             .query_opt(
                 "SELECT body, etag FROM jindu_files WHERE name = $1",
@@ -146,7 +194,7 @@ impl PgStore {
         body: Vec<u8>,
         pre: Precondition,
     ) -> Result<String, StoreError> {
-        let client = self.pool.get().await.map_err(backend)?;
+        let client = self.pool.get().await.map_err(pool)?;
         let hash = digest_hex(&body, 8);
         let name = path.as_str();
         // One statement: the compare-and-swap and the history row commit together.
@@ -205,7 +253,7 @@ impl PgStore {
     }
 
     async fn history_now(&self, path: &FilePath) -> Result<Vec<Version>, StoreError> {
-        let client = self.pool.get().await.map_err(backend)?;
+        let client = self.pool.get().await.map_err(pool)?;
         let rows = client
             .query(
                 "SELECT version, etag, octet_length(body), \
@@ -231,7 +279,7 @@ impl PgStore {
         path: &FilePath,
         number: u64,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let client = self.pool.get().await.map_err(backend)?;
+        let client = self.pool.get().await.map_err(pool)?;
         let row = client
             .query_opt(
                 "SELECT body FROM jindu_history WHERE name = $1 AND version = $2",
@@ -244,3 +292,45 @@ impl PgStore {
 }
 
 crate::store::async_store!(PgStore);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_and_availability_errors_are_transient_and_the_rest_are_faults() {
+        for transient in [
+            None,
+            Some(SqlState::CONNECTION_EXCEPTION),
+            Some(SqlState::CONNECTION_FAILURE),
+            Some(SqlState::SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+            Some(SqlState::INSUFFICIENT_RESOURCES),
+            Some(SqlState::DISK_FULL),
+            Some(SqlState::TOO_MANY_CONNECTIONS),
+            Some(SqlState::ADMIN_SHUTDOWN),
+            Some(SqlState::CRASH_SHUTDOWN),
+            Some(SqlState::CANNOT_CONNECT_NOW),
+            Some(SqlState::QUERY_CANCELED),
+            Some(SqlState::T_R_SERIALIZATION_FAILURE),
+            Some(SqlState::T_R_DEADLOCK_DETECTED),
+        ] {
+            assert!(is_transient(transient.as_ref()), "{transient:?}");
+        }
+        for fault in [
+            SqlState::UNIQUE_VIOLATION,
+            SqlState::CHECK_VIOLATION,
+            SqlState::NOT_NULL_VIOLATION,
+            SqlState::SYNTAX_ERROR,
+            SqlState::UNDEFINED_TABLE,
+            SqlState::INSUFFICIENT_PRIVILEGE,
+            SqlState::DATA_EXCEPTION,
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+            SqlState::INVALID_PASSWORD,
+            SqlState::READ_ONLY_SQL_TRANSACTION,
+            SqlState::T_R_INTEGRITY_CONSTRAINT_VIOLATION,
+            SqlState::from_code("XX000"),
+        ] {
+            assert!(!is_transient(Some(&fault)), "{fault:?}");
+        }
+    }
+}

@@ -8,8 +8,11 @@
 //! Stores differ in how they compare `If-Match`: AWS S3 and MinIO accept the quoted ETag
 //! they send; Ceph RGW 16 compares it with the unquoted value, so quoted ETags never
 //! match there. [`EtagQuoting`] sets what this store sends; clients always see quoted
-//! ETags. History versions are separate objects written after the file, so a server
-//! killed between the two writes leaves the file written and one version unkept.
+//! ETags.
+//!
+//! History versions are separate objects, written *before* the file is switched (see
+//! [`S3Store::put_now`]), so that no body ever becomes the current file without also
+//! being a kept version: a server killed between the two writes loses nothing.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -17,7 +20,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use futures_util::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
-use object_store::{ObjectStore, PutMode, PutOptions, PutPayload, RetryConfig, UpdateVersion};
+use object_store::{
+    Attribute, GetOptions, ObjectStore, PutMode, PutOptions, PutPayload, RetryConfig, UpdateVersion,
+};
 
 use crate::store::{random_hex, FilePath, Precondition, StoreError, Stored, Version};
 
@@ -44,13 +49,17 @@ impl std::str::FromStr for EtagQuoting {
 }
 
 /// Files under a prefix of a bucket: `PREFIX/files/PATH`, history versions at
-/// `PREFIX/history/PATH/NUMBER` (the number is the write's time in microseconds).
+/// `PREFIX/history/PATH/NUMBER` (the number is the write's time in microseconds; the
+/// file object names the number of its version in the metadata `jindu-version`).
 pub struct S3Store {
     store: Arc<dyn ObjectStore>,
     prefix: String,
     quoting: EtagQuoting,
     keep: usize,
 }
+
+/// The file object's metadata that names the history version it holds.
+const VERSION_ATTRIBUTE: &str = "jindu-version";
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("object store: {e}"))
@@ -196,6 +205,25 @@ impl S3Store {
         }
     }
 
+    /// Writes in two steps, in this order:
+    ///
+    /// 1. the new body as a history version (a new object, so it cannot clash);
+    /// 2. the conditional switch of the file to the new body.
+    ///
+    /// A version written after the switch (as this store once did) is lost when the
+    /// server dies between the two writes, and the body it held — then the current file —
+    /// is gone for good at the next write. In this order, every body that was ever the
+    /// current file is a kept version. The other order was rejected: keeping the *old*
+    /// body before the switch needs a read of it on every write.
+    ///
+    /// What this order leaves behind are versions whose switch was not made. When the
+    /// store answers that the precondition failed, the version is deleted at once. When
+    /// the switch ends in any other error (the request may have been applied before the
+    /// answer was lost) or the server dies between the two writes, the version is left:
+    /// it holds a body a tablet sent and has not seen acknowledged (so it will send its
+    /// state again), it is harmless to restore (tablets merge their newer state back
+    /// in), and it is pruned in its turn like any other. Deleting it would risk deleting
+    /// the only kept copy of a file that did switch.
     async fn put_now(
         &self,
         path: &FilePath,
@@ -209,10 +237,21 @@ impl S3Store {
                 version: None,
             }),
         };
-        let payload = PutPayload::from(body.clone());
+        // The number of the version this write replaces, for pruning (see `prune`).
+        let replaced = match &pre {
+            Precondition::IfMatch(_) => self.current_version(path).await,
+            Precondition::IfAbsent => None,
+        };
+        let payload = PutPayload::from(body);
+        let (number, version) = self.keep_version(path, payload.clone()).await?;
+        let mut opts = PutOptions::from(mode);
+        opts.attributes.insert(
+            Attribute::Metadata(VERSION_ATTRIBUTE.into()),
+            number.to_string().into(),
+        );
         let result = self
             .store
-            .put_opts(&self.file_key(path), payload, PutOptions::from(mode))
+            .put_opts(&self.file_key(path), payload, opts)
             .await;
         let etag = match result {
             Ok(r) => r.e_tag.ok_or_else(|| backend("the store sent no ETag"))?,
@@ -220,15 +259,23 @@ impl S3Store {
                 object_store::Error::Precondition { .. }
                 | object_store::Error::AlreadyExists { .. }
                 | object_store::Error::NotModified { .. },
-            ) => return Err(StoreError::PreconditionFailed),
+            ) => {
+                // Certainly not switched: the version never was the file.
+                if let Err(e) = self.store.delete(&version).await {
+                    eprintln!("jindu-server: could not delete the unused version {version}: {e}");
+                }
+                return Err(StoreError::PreconditionFailed);
+            }
             Err(e) => return Err(backend(e)),
         };
-        // History is a convenience for repairs: a failure here does not fail the write.
-        if let Err(e) = self.keep_version(path, body).await {
-            eprintln!(
-                "jindu-server: could not keep a history version of {}: {e}",
-                path.as_str()
-            );
+        // Pruning is housekeeping: the write is done whatever happens here.
+        if let Some(replaced) = replaced {
+            if let Err(e) = self.prune(path, number, replaced).await {
+                eprintln!(
+                    "jindu-server: could not prune the history of {}: {e}",
+                    path.as_str()
+                );
+            }
         }
         Ok(quoted(&etag))
     }
@@ -252,12 +299,16 @@ impl S3Store {
         Ok(out)
     }
 
-    async fn keep_version(&self, path: &FilePath, body: Vec<u8>) -> Result<(), StoreError> {
+    /// Writes `payload` as a new history version of `path`; returns its number and key.
+    async fn keep_version(
+        &self,
+        path: &FilePath,
+        payload: PutPayload,
+    ) -> Result<(u64, Path), StoreError> {
         let dir = self.history_dir(path);
         let mut number = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_micros() as u64);
-        let payload = PutPayload::from(body);
         // Two servers writing the same file in the same microsecond take the next number.
         loop {
             let key = dir.child(format!("{number:020}"));
@@ -266,14 +317,41 @@ impl S3Store {
                 .put_opts(&key, payload.clone(), PutOptions::from(PutMode::Create))
                 .await
             {
-                Ok(_) => break,
+                Ok(_) => return Ok((number, key)),
                 Err(object_store::Error::AlreadyExists { .. }) => number += 1,
                 Err(e) => return Err(backend(e)),
             }
         }
-        let versions = self.versions(path).await?;
-        let excess = versions.len().saturating_sub(self.keep);
-        for (_, key, _) in versions.into_iter().take(excess) {
+    }
+
+    /// The number of the history version the file now holds, as its switch recorded it
+    /// (none for a file written before versions were recorded, or when unreadable).
+    async fn current_version(&self, path: &FilePath) -> Option<u64> {
+        let head = GetOptions {
+            head: true,
+            ..GetOptions::default()
+        };
+        let r = self.store.get_opts(&self.file_key(path), head).await.ok()?;
+        let value = r
+            .attributes
+            .get(&Attribute::Metadata(VERSION_ATTRIBUTE.into()))?;
+        value.as_ref().parse().ok()
+    }
+
+    /// After version `own` replaced version `replaced`: keeps `own` and the `keep - 1`
+    /// newest versions up to `replaced`. Versions numbered between the two are left
+    /// alone: they are writes that raced this one and lost (each deletes its own
+    /// version on its 412, so counting them would prune real versions too early) or
+    /// were left by a kill; the next write, replacing `own`, prunes those.
+    async fn prune(&self, path: &FilePath, own: u64, replaced: u64) -> Result<(), StoreError> {
+        let settled: Vec<_> = self
+            .versions(path)
+            .await?
+            .into_iter()
+            .filter(|v| v.0 <= replaced && v.0 != own)
+            .collect();
+        let excess = (settled.len() + 1).saturating_sub(self.keep);
+        for (_, key, _) in settled.into_iter().take(excess) {
             let _ = self.store.delete(&key).await;
         }
         Ok(())
@@ -375,5 +453,156 @@ mod tests {
         // The probe leaves nothing behind.
         let left: Vec<_> = mem.list(None).try_collect().await.unwrap();
         assert!(left.is_empty(), "{left:?}");
+    }
+
+    /// An object store that dies after `budget` writes (PUTs and DELETEs): every later
+    /// write fails, as if the server had been killed between two requests.
+    #[derive(Debug)]
+    struct Dies {
+        inner: Arc<dyn ObjectStore>,
+        budget: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Dies {
+        fn write(&self) -> object_store::Result<()> {
+            use std::sync::atomic::Ordering::SeqCst;
+            match self
+                .budget
+                .fetch_update(SeqCst, SeqCst, |b| b.checked_sub(1))
+            {
+                Ok(_) => Ok(()),
+                Err(_) => Err(object_store::Error::Generic {
+                    store: "dies",
+                    source: "the server was killed".into(),
+                }),
+            }
+        }
+    }
+
+    impl std::fmt::Display for Dies {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "Dies({})", self.inner)
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl ObjectStore for Dies {
+        async fn put_opts(
+            &self,
+            location: &Path,
+            payload: PutPayload,
+            opts: PutOptions,
+        ) -> object_store::Result<object_store::PutResult> {
+            self.write()?;
+            self.inner.put_opts(location, payload, opts).await
+        }
+
+        async fn put_multipart_opts(
+            &self,
+            location: &Path,
+            opts: object_store::PutMultipartOptions,
+        ) -> object_store::Result<Box<dyn object_store::MultipartUpload>> {
+            self.write()?;
+            self.inner.put_multipart_opts(location, opts).await
+        }
+
+        async fn get_opts(
+            &self,
+            location: &Path,
+            options: object_store::GetOptions,
+        ) -> object_store::Result<object_store::GetResult> {
+            self.inner.get_opts(location, options).await
+        }
+
+        async fn delete(&self, location: &Path) -> object_store::Result<()> {
+            self.write()?;
+            self.inner.delete(location).await
+        }
+
+        fn list(
+            &self,
+            prefix: Option<&Path>,
+        ) -> futures_util::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>>
+        {
+            self.inner.list(prefix)
+        }
+
+        async fn list_with_delimiter(
+            &self,
+            prefix: Option<&Path>,
+        ) -> object_store::Result<object_store::ListResult> {
+            self.inner.list_with_delimiter(prefix).await
+        }
+
+        async fn copy(&self, from: &Path, to: &Path) -> object_store::Result<()> {
+            self.write()?;
+            self.inner.copy(from, to).await
+        }
+
+        async fn copy_if_not_exists(&self, from: &Path, to: &Path) -> object_store::Result<()> {
+            self.write()?;
+            self.inner.copy_if_not_exists(from, to).await
+        }
+    }
+
+    /// The bodies of every kept version of `p`.
+    async fn kept(s: &S3Store, p: &FilePath) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for v in s.history_now(p).await.unwrap() {
+            out.push(s.version_now(p, v.number).await.unwrap().unwrap());
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_kill_between_any_two_writes_loses_no_version_of_the_file() {
+        let p = FilePath::parse("plans/a.json").unwrap();
+        let bodies = ["one", "two", "three", "four", "five"];
+        let mut kills = 0;
+        for budget in 0..20 {
+            let mem: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
+            let dying = Arc::new(Dies {
+                inner: mem.clone(),
+                budget: budget.into(),
+            });
+            let s = S3Store::with_store(dying, "office", EtagQuoting::Unquoted, 3);
+            let mut acked = Vec::new();
+            let mut pre = Precondition::IfAbsent;
+            for body in bodies {
+                match s.put_now(&p, body.into(), pre.clone()).await {
+                    Ok(tag) => {
+                        acked.push(body.as_bytes().to_vec());
+                        pre = Precondition::IfMatch(tag);
+                    }
+                    Err(e) => {
+                        assert!(matches!(e, StoreError::Unavailable(_)), "{e}");
+                        kills += 1;
+                        break;
+                    }
+                }
+            }
+            // Restarted over what reached the store: whatever the file holds is a kept
+            // version, and so is the last acknowledged write.
+            let s = S3Store::with_store(mem, "office", EtagQuoting::Unquoted, 3);
+            let kept = kept(&s, &p).await;
+            let current = s.get_now(&p).await.unwrap().map(|c| c.body);
+            if let Some(current) = &current {
+                assert!(
+                    kept.contains(current),
+                    "killed after {budget} writes: the file {:?} is not a kept version",
+                    String::from_utf8_lossy(current)
+                );
+            }
+            if let Some(last) = acked.last() {
+                assert!(kept.contains(last), "killed after {budget} writes");
+            }
+            // What the kill leaves is at most the one version whose switch it prevented.
+            let never_current: Vec<_> = kept
+                .iter()
+                .filter(|b| !acked.contains(b) && Some(*b) != current.as_ref())
+                .collect();
+            assert!(never_current.len() <= 1, "{never_current:?}");
+        }
+        assert!(kills > 5, "the kill fell between writes: {kills}");
     }
 }

@@ -5,7 +5,9 @@
 //! directory) under a per-file lock, so concurrent writers with the same `If-Match` see
 //! exactly one success and a crash leaves the old or the new version whole. It keeps the
 //! last N versions of each file under `.history/`, which no HTTP path can reach (every
-//! path segment must start with a letter, digit, `_` or `-`).
+//! path segment must start with a letter, digit, `_` or `-`). Temporary files live in
+//! `.tmp/`, and a server killed mid-write leaves its one there: opening the store
+//! removes them.
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -101,9 +103,13 @@ pub enum StoreError {
     Symlink,
     #[error("storage error: {0}")]
     Io(#[from] io::Error),
-    /// The store cannot be reached or refused the operation; the request may be retried.
+    /// The store cannot be reached or is busy; the request may be retried.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The store refused the operation for a reason a retry does not change (a
+    /// constraint, a permission, a malformed statement): a fault to report, not to retry.
+    #[error("store fault: {0}")]
+    Fault(String),
     /// The store's settings are wrong (reported at start).
     #[error("{0}")]
     Config(String),
@@ -210,6 +216,18 @@ impl FsStore {
         let root = root.into();
         fs::create_dir_all(root.join(".tmp"))?;
         fs::create_dir_all(root.join(".history"))?;
+        // A server killed mid-write leaves its temporary file here, never a half-written
+        // file in place: it is nobody's data, so a start removes it. One server owns a
+        // data directory (its locks are in memory), so none of these is in use.
+        for entry in fs::read_dir(root.join(".tmp"))? {
+            let entry = entry?;
+            if let Err(e) = fs::remove_file(entry.path()) {
+                eprintln!(
+                    "jindu-server: could not remove the temporary file {}: {e}",
+                    entry.path().display()
+                );
+            }
+        }
         Ok(FsStore {
             root,
             keep: keep.max(1),

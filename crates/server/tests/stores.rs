@@ -362,3 +362,51 @@ async fn two_instances_over_ceph_rgw_have_one_winner_per_round() {
     let listed = String::from_utf8_lossy(&out.stdout);
     assert_eq!(listed.lines().count(), 50, "{listed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_database_fault_is_a_500_and_a_lost_database_a_503_to_retry() {
+    let pg = Postgres::start(&temp_dir("pg-fault"), false);
+    let servers = instances(1, &pg.url, &[], &[]);
+    let c = client();
+    // A rule of the database's own that every retry would break again (23514).
+    pg.sql(
+        "ALTER TABLE jindu_files ADD CONSTRAINT small CHECK (octet_length(body) < 1000) NOT VALID",
+    );
+    let r = c
+        .put(servers[0].url("files/fault/big.json"))
+        .header("If-None-Match", "*")
+        .body(format!("\"{}\"", "x".repeat(2000)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500, "a constraint violation is a fault");
+    assert!(r.headers().get("retry-after").is_none());
+    let logged: Vec<String> = {
+        std::thread::sleep(Duration::from_millis(200));
+        servers[0].stderr.try_iter().collect()
+    };
+    assert!(
+        logged
+            .iter()
+            .any(|l| l.contains("23514") && l.contains("small")),
+        "the reason is logged: {logged:?}"
+    );
+    // A small body still goes through: the store itself is fine.
+    let r = c
+        .put(servers[0].url("files/fault/small.json"))
+        .header("If-None-Match", "*")
+        .body("1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // The database gone: try again later.
+    pg.kill();
+    let r = c
+        .get(servers[0].url("files/fault/small.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503, "a lost connection is transient");
+    assert_eq!(r.headers()["retry-after"], "2");
+}
