@@ -126,21 +126,6 @@ impl Packed {
     }
 }
 
-/// The part of `doc` an edit touched (the entity or record `id`), as a document to append
-/// to the journal. `None` when `doc` holds no such entity or record.
-pub fn delta(doc: &Doc, id: &str) -> Option<String> {
-    let mut d = Doc::new(doc.id.clone());
-    d.format = doc.format;
-    if let Some(fields) = doc.entities.get(id) {
-        d.entities.insert(id.to_owned(), fields.clone());
-    } else if let Some(versions) = doc.records.get(id) {
-        d.records.insert(id.to_owned(), versions.clone());
-    } else {
-        return None;
-    }
-    Some(String::from_utf8(d.to_json()).expect("JSON is UTF-8"))
-}
-
 /// The journal with one more delta.
 pub fn append(journal: &str, delta: &str) -> String {
     if journal.is_empty() {
@@ -148,19 +133,6 @@ pub fn append(journal: &str, delta: &str) -> String {
     } else {
         format!("{journal}\n{delta}")
     }
-}
-
-/// Merges every delta of a journal into `doc`. A damaged line is skipped and reported,
-/// so one bad write cannot hide the rest.
-pub fn replay(doc: &mut Doc, journal: &str) -> Vec<DocError> {
-    let mut errors = Vec::new();
-    for line in journal.lines().filter(|l| !l.trim().is_empty()) {
-        match Doc::from_json(line.as_bytes()).and_then(|d| doc.merge(&d)) {
-            Ok(_) => {}
-            Err(e) => errors.push(e),
-        }
-    }
-    errors
 }
 
 /// 15 bits a code unit, after two units holding the byte count.
@@ -213,9 +185,8 @@ fn unpack(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edit::{Edit, Replica};
+
     use crate::generate::{plan, Shape};
-    use crate::hlc::Clock;
 
     #[test]
     fn packing_round_trips_every_length_and_byte() {
@@ -295,38 +266,5 @@ mod tests {
             );
         }
         assert!(decode_snapshot(&pack(PACKING, &[1, 0])).is_err());
-    }
-
-    #[test]
-    fn a_journal_replays_onto_an_older_snapshot_and_replaying_twice_changes_nothing() {
-        let mut r = Replica::new(crate::seed::xixing_2021(), "tablet", Clock::default());
-        let snapshot = encode_snapshot(&r.doc);
-        let mut journal = String::new();
-        for (n, note) in ["一", "二", "三"].iter().enumerate() {
-            let record = serde_json::from_value(serde_json::json!({
-                "on": "2021-07-01", "by": "甲", "item": "item-4-2", "note": note
-            }))
-            .unwrap();
-            let applied = r
-                .apply(
-                    &Edit::AddRecord { record },
-                    "甲",
-                    1_625_100_000_000 + n as u64,
-                )
-                .unwrap();
-            journal = append(&journal, &delta(&r.doc, &applied.id).unwrap());
-        }
-        let mut read = decode_snapshot(&snapshot).unwrap();
-        assert!(replay(&mut read, &journal).is_empty());
-        assert_eq!(read, r.doc);
-        // A compaction that wrote the snapshot but died before clearing the journal.
-        let mut again = decode_snapshot(&encode_snapshot(&r.doc)).unwrap();
-        assert!(replay(&mut again, &journal).is_empty());
-        assert_eq!(again, r.doc);
-        // A damaged line is reported and the others still apply.
-        let damaged = format!("{{broken\n{journal}");
-        let mut partly = decode_snapshot(&snapshot).unwrap();
-        assert_eq!(replay(&mut partly, &damaged).len(), 1);
-        assert_eq!(partly, r.doc);
     }
 }
