@@ -4,7 +4,7 @@ use super::persist::{journal_key, Memory};
 use super::wire::Digest;
 use super::*;
 use crate::model::Record;
-use crate::sync::{Policy, Request};
+use crate::sync::{Policy, Reply, Request, Step, SyncRound};
 
 fn base() -> Doc {
     let mut office = Replica::new(Doc::new("p"), "office", Clock::default());
