@@ -134,7 +134,7 @@ pub async fn load(prepared: Prepared) -> Result<(), String> {
 
 /// How a round in the worker ended.
 pub enum Answer {
-    Ended(RoundEnd),
+    Ended(Box<RoundEnd>),
     /// The worker's copy was not the one the round was for: load it again.
     Stale,
 }
@@ -153,11 +153,11 @@ pub async fn round(prepared: Prepared) -> Result<Answer, String> {
             })?;
             // The copy is the page's document at `digest`, joined with what it fetched.
             HOLDS.with(|h| h.set(Some(digest)));
-            Ok(Answer::Ended(RoundEnd {
+            Ok(Answer::Ended(Box::new(RoundEnd {
                 state,
                 clock,
                 learned,
-            }))
+            })))
         }
         (FromWorker::Stale { .. }, _) => {
             HOLDS.with(|h| h.set(None));

@@ -204,7 +204,7 @@ impl AppState {
             match sync_worker::round(prepared).await? {
                 sync_worker::Answer::Ended(ended) => {
                     let finished = crate::perf::span("jindu:sync-finish", || {
-                        self.on_live(plan, |t| t.finish_round(&mut Local, &sent, ended))
+                        self.on_live(plan, |t| t.finish_round(&mut Local, &sent, *ended))
                     });
                     if let Some(absorbed) = finished {
                         crate::perf::span("jindu:sync-absorb", || self.absorb(&absorbed));
