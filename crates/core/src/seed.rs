@@ -152,20 +152,7 @@ impl Builder {
     }
 
     fn record(&mut self, on: NaiveDate, item: &str, f: impl FnOnce(&mut Record)) {
-        let mut r = Record {
-            observed: on,
-            author: SEED_AUTHOR.into(),
-            item: item.into(),
-            site: None,
-            target: None,
-            stage: None,
-            package: None,
-            milestone: None,
-            figure: None,
-            percent: None,
-            status: None,
-            note: String::new(),
-        };
+        let mut r = Record::new(on, SEED_AUTHOR, item);
         f(&mut r);
         let edit = Edit::AddRecord { record: r };
         if let Err(e) = self.replica.apply(&edit, SEED_AUTHOR, noon_ms(on)) {

@@ -312,3 +312,24 @@ pub struct Record {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
 }
+
+impl Record {
+    /// A record of `item` observed on `observed` by `author`, with nothing else filled in
+    /// (what a form or an import then sets).
+    pub fn new(observed: NaiveDate, author: impl Into<String>, item: impl Into<String>) -> Record {
+        Record {
+            observed,
+            author: author.into(),
+            item: item.into(),
+            site: None,
+            target: None,
+            stage: None,
+            package: None,
+            milestone: None,
+            figure: None,
+            percent: None,
+            status: None,
+            note: String::new(),
+        }
+    }
+}

@@ -8,6 +8,7 @@
 //!   ([`Line::Edit`]: the entity or record it touched, the pending entry and the clock,
 //!   so that one write stores all of an edit) or a delta learned from a sync round;
 //! - `jindu.v1.aside.{id}`: journal lines that did not read, kept rather than dropped;
+//! - `jindu.v1.damaged.{id}`: a snapshot that did not read, kept before a fold replaces it;
 //! - `jindu.v1.sync.{id}`: the plan's [`SyncState`];
 //! - `jindu.v1.gen.{id}`: a counter every writer bumps before it writes, so that a second
 //!   tab of the app on the same device notices and reads what the first one stored
@@ -42,6 +43,10 @@ pub fn plan_key(id: &str) -> String {
 
 pub fn journal_key(id: &str) -> String {
     format!("{PREFIX}journal.{id}")
+}
+
+pub fn damaged_key(id: &str) -> String {
+    format!("{PREFIX}damaged.{id}")
 }
 
 pub fn aside_key(id: &str) -> String {

@@ -3,8 +3,8 @@
 //! counter, and folding the journal into the snapshot. The layout is `persist`'s.
 
 use super::persist::{
-    aside_key, generation, generation_key, journal_key, load_device, load_sync, part, plan_key,
-    replay, save_device, save_sync, Device, KeyValue, Line, StorageError, JOURNAL_LIMIT,
+    aside_key, damaged_key, generation, generation_key, journal_key, load_device, load_sync, part,
+    plan_key, replay, save_device, save_sync, Device, KeyValue, Line, StorageError, JOURNAL_LIMIT,
 };
 use super::{Absorbed, Tablet};
 use crate::doc::Doc;
@@ -34,7 +34,7 @@ impl Tablet {
                     self.problems
                         .push(format!("the stored copy of plan {id} does not read: {e}"));
                     let text = kv.get(&plan_key(&id)).unwrap_or_default();
-                    let _ = kv.set(&format!("{}damaged.{id}", super::persist::PREFIX), &text);
+                    let _ = kv.set(&damaged_key(&id), &text);
                     base()
                 }
             },

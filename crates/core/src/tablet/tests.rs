@@ -41,18 +41,13 @@ const NOW: u64 = 1_625_000_000_000;
 fn add(n: u32) -> Edit {
     Edit::AddRecord {
         record: Record {
-            observed: chrono::NaiveDate::from_ymd_opt(2021, 6, 1).unwrap(),
-            author: "甲".into(),
-            item: "item-1".into(),
-            site: None,
-            target: None,
-            stage: None,
-            package: None,
-            milestone: None,
-            figure: None,
             percent: Some(n as f64),
-            status: None,
             note: format!("n{n}"),
+            ..Record::new(
+                chrono::NaiveDate::from_ymd_opt(2021, 6, 1).unwrap(),
+                "甲",
+                "item-1",
+            )
         },
     }
 }
