@@ -67,12 +67,18 @@ impl AppState {
         storage::save_plan(&doc).map_err(|e| e.0)?;
         let author = self.settings.with_untracked(|s| s.author.clone());
         let now = js_sys::Date::now() as u64;
-        let (device, mut clock) = self
-            .tablet
-            .with_untracked(|t| (t.device().to_owned(), t.replica().clock.clone()));
+        let (device, mut clock, signer) = self.tablet.with_untracked(|t| {
+            let r = t.replica();
+            (t.device().to_owned(), r.clock.clone(), r.signer.clone())
+        });
         clock.last = clock.last.max(newest);
         let mut idx = self.index.get_untracked();
-        index::list_plan(&mut idx, &mut clock, &device, &author, &id, title, now);
+        let by = index::By {
+            device: &device,
+            author: &author,
+            signer: &signer,
+        };
+        index::list_plan(&mut idx, &mut clock, by, &id, title, now);
         self.report_storage(storage::save_index(&idx));
         self.index.set(idx);
         self.tablet

@@ -33,6 +33,7 @@ mod intern;
 mod record;
 mod register;
 mod rewrite;
+mod signer;
 
 use std::sync::Arc;
 
@@ -41,6 +42,7 @@ pub use intern::intern;
 pub use record::{current_version, Body, RecordVersion, Versions};
 pub use register::{FieldEntry, Fields, Register, Written, HISTORY_PER_FIELD};
 pub use rewrite::{check_rewrite, Rewrite, SHOWN_CHARS};
+pub use signer::Signer;
 
 /// A device id: short, random per install. Shared: a plan names a few devices on every
 /// one of its values, so reading one holds each name once (see [`intern`]).

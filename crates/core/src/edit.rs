@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::doc::{intern, Doc, RecordVersion, Written};
+use crate::doc::{intern, Doc, RecordVersion, Signer, Written};
 use crate::hlc::{stamp_ms, Clock, Observed};
 use crate::model::{
     winners, Category, Item, ItemSite, Kind, Milestone, Package, Plan, PlanMeta, Record, Site,
@@ -332,6 +332,8 @@ pub struct Replica {
     pub doc: Doc,
     pub device: String,
     pub clock: Clock,
+    /// The account this device writes as; none (unverified) without accounts.
+    pub signer: Signer,
 }
 
 /// What applying an edit did.
@@ -349,7 +351,14 @@ impl Replica {
             doc,
             device: device.into(),
             clock,
+            signer: Signer::none(),
         }
+    }
+
+    /// This replica writing as `signer` from now on.
+    pub fn signed(mut self, signer: Signer) -> Self {
+        self.signer = signer;
+        self
     }
 
     /// A fresh id for a new entity of a kind, unique across devices.
@@ -406,6 +415,7 @@ impl Replica {
                         stamp,
                         device: intern(&self.device),
                         author: intern(author),
+                        signer: self.signer.clone(),
                         value: v.clone(),
                     });
                 }
@@ -460,6 +470,7 @@ impl Replica {
         let v = RecordVersion {
             stamp,
             device: intern(&self.device),
+            signer: self.signer.clone(),
             body: crate::doc::Body::new(&body),
         };
         let at = versions

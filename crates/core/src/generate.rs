@@ -8,7 +8,7 @@
 
 use serde_json::{json, Value};
 
-use crate::doc::{intern, Doc, RecordVersion, Written};
+use crate::doc::{intern, Doc, RecordVersion, Signer, Written};
 use crate::edit::base36;
 use crate::hlc::stamp;
 
@@ -71,6 +71,7 @@ fn put(doc: &mut Doc, id: &str, device: &str, s: u64, fields: Value) {
             stamp: s,
             device: intern(device),
             author: intern(""),
+            signer: Signer::none(),
             value: v,
         });
     }
@@ -227,6 +228,7 @@ pub fn plan(shape: &Shape) -> Doc {
                 vec![RecordVersion {
                     stamp: s,
                     device: intern(&device),
+                    signer: Signer::none(),
                     body: crate::doc::Body::new(&body),
                 }],
             );
@@ -295,6 +297,7 @@ pub fn edits(base: &Doc, edits: usize, devices: usize, prefix: &str, seed: u64) 
                 vec![RecordVersion {
                     stamp: s,
                     device: intern(&device),
+                    signer: Signer::none(),
                     body: crate::doc::Body::new(&body),
                 }],
             );
@@ -314,6 +317,7 @@ pub fn edits(base: &Doc, edits: usize, devices: usize, prefix: &str, seed: u64) 
                     stamp: s,
                     device: intern(&device),
                     author: intern(""),
+                    signer: Signer::none(),
                     value: v,
                 });
         }

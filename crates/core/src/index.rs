@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::doc::{intern, Doc, Written};
+use crate::doc::{intern, Doc, Signer, Written};
 use crate::hlc::Clock;
 use crate::seed;
 
@@ -33,16 +33,15 @@ pub fn plan_path(id: &str) -> String {
 /// The path of the index relative to the endpoint base.
 pub const INDEX_PATH: &str = "plans/index.json";
 
+/// Who writes to the index: the device, the person using it and the account.
+pub struct By<'a> {
+    pub device: &'a str,
+    pub author: &'a str,
+    pub signer: &'a Signer,
+}
+
 /// Lists or renames a plan in the index, stamped by `clock`.
-pub fn list_plan(
-    doc: &mut Doc,
-    clock: &mut Clock,
-    device: &str,
-    author: &str,
-    id: &str,
-    title: &str,
-    wall_ms: u64,
-) {
+pub fn list_plan(doc: &mut Doc, clock: &mut Clock, by: By, id: &str, title: &str, wall_ms: u64) {
     let reg = doc
         .entities
         .entry(id.to_owned())
@@ -52,8 +51,9 @@ pub fn list_plan(
     let stamp = clock.tick_after(wall_ms, reg.max_stamp());
     reg.write(Written {
         stamp,
-        device: intern(device),
-        author: intern(author),
+        device: intern(by.device),
+        author: intern(by.author),
+        signer: by.signer.clone(),
         value: json!(title),
     });
 }
@@ -83,8 +83,11 @@ pub fn built_in_index() -> Doc {
     list_plan(
         &mut doc,
         &mut clock,
-        seed::SEED_DEVICE,
-        seed::SEED_AUTHOR,
+        By {
+            device: seed::SEED_DEVICE,
+            author: seed::SEED_AUTHOR,
+            signer: &Signer::none(),
+        },
         seed::PLAN_ID,
         &title,
         1_609_430_400_000,

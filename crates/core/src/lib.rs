@@ -14,6 +14,7 @@ pub mod model;
 pub mod newplan;
 pub mod progress;
 pub mod report;
+pub mod roles;
 pub mod seed;
 pub mod stored;
 pub mod sync;

@@ -2,7 +2,7 @@
 //! the view read afresh from the document (`Plan::from_doc`), lookups included.
 
 use chrono::{Duration, NaiveDate};
-use jindu_core::doc::{Body, RecordVersion, Written};
+use jindu_core::doc::{Body, RecordVersion, Signer, Written};
 use jindu_core::edit::{Edit, Replica};
 use jindu_core::hlc::Clock;
 use jindu_core::model::{Plan, Record};
@@ -128,6 +128,7 @@ proptest! {
                         stamp,
                         device: "dev-b".into(),
                         author: "".into(),
+                        signer: Signer::none(),
                         value,
                     });
                     id
@@ -137,7 +138,7 @@ proptest! {
                     let id = if n % 5 == 0 { format!("r-dev-b-{n}") } else { ids[n % ids.len()].clone() };
                     let stamp = replica.clock.tick(wall);
                     let versions = replica.doc.records.entry(id.clone()).or_default();
-                    versions.push(RecordVersion { stamp, device: "dev-b".into(), body: Body::new(&body) });
+                    versions.push(RecordVersion { stamp, device: "dev-b".into(), signer: Signer::none(), body: Body::new(&body) });
                     id
                 }
             };

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use jindu_core::doc::{check_rewrite, Body, Doc, DocError, RecordVersion, Register};
+use jindu_core::doc::{check_rewrite, Body, Doc, DocError, RecordVersion, Register, Signer};
 use jindu_core::edit::{Edit, Replica};
 use jindu_core::hlc::Clock;
 use jindu_core::model::Record;
@@ -197,7 +197,7 @@ fn identities(doc: &Doc) -> BTreeMap<String, String> {
         for v in versions {
             out.insert(
                 format!("record {id} {}/{}", v.stamp, v.device),
-                v.body.json().to_owned(),
+                serde_json::to_string(v).expect("plain data"),
             );
         }
     }
@@ -237,7 +237,12 @@ fn rewritten(doc: &Doc, c: &Change) -> (Doc, String) {
             .iter_mut()
             .find(|v| v.stamp == stamp && &*v.device == device)
             .expect("the version");
-        // A record, a correction or a tombstone: each becomes something else.
+        // A record, a correction or a tombstone: each becomes something else, or is
+        // signed over to another account.
+        if c.author {
+            v.signer = Signer::new(&format!("u-{}", c.seed), "冒名");
+            return (out, format!("record {place}'s version"));
+        }
         v.body = if v.is_tombstone() {
             Body::new(&json!({"on": "2021-05-02", "by": "乙", "item": "item-0", "pct": c.seed}))
         } else if c.seed.is_multiple_of(3) {
@@ -261,7 +266,10 @@ fn rewritten(doc: &Doc, c: &Change) -> (Doc, String) {
             .flatten()
         {
             if w["s"] == json!(stamp) && w["d"] == json!(device) {
-                if c.author {
+                if c.author && c.seed.is_multiple_of(2) {
+                    // Signed over to another account (a forger claiming the write).
+                    w["w"] = json!({"i": format!("u-{}", c.seed), "n": "冒名"});
+                } else if c.author {
                     w["a"] = json!(format!("{}!", w["a"].as_str().unwrap_or("")));
                 } else {
                     w["v"] = json!({"was": w["v"].take(), "seed": c.seed});
@@ -310,6 +318,7 @@ proptest! {
             let version = RecordVersion {
                 stamp: u64::MAX >> 8,
                 device: "d9".into(),
+                signer: Signer::none(),
                 body: Body::new(&json!({"on": "2021-06-01", "by": "丙", "item": "item-1", "pct": 50})),
             };
             more.records.insert("r-d9-new".into(), vec![version]);

@@ -200,7 +200,7 @@ fn a_newer_format_is_never_overwritten() {
     let (mut round, _) = started(&r, &s);
     let newer = String::from_utf8(seed::xixing_2021().to_json())
         .unwrap()
-        .replacen("\"format\":1", "\"format\":2", 1);
+        .replacen("\"format\":2", "\"format\":3", 1);
     let step = round.on_reply(
         &mut r,
         &mut s,
@@ -209,7 +209,7 @@ fn a_newer_format_is_never_overwritten() {
     );
     assert_eq!(
         step,
-        Step::Finished(Outcome::Stopped(SyncError::NewerFormat(2)))
+        Step::Finished(Outcome::Stopped(SyncError::NewerFormat(3)))
     );
     assert!(s.status().name() == "error");
     assert!(s.status() != jindu_core::tablet::Verdict::Synced { at_ms: NOW });

@@ -17,8 +17,9 @@
 //! names     = count:varint str*                      (devices, authors, field names)
 //! entities  = count:varint (id:str count:varint (name:ref register)*)*
 //! register  = count:varint written*  count:varint (device:ref stamp:varint)*  count:varint written*
-//! written   = stamp:varint device:ref author:ref value
-//! records   = count:varint (id:str count:varint (stamp:varint device:ref body:str)*)*
+//! written   = stamp:varint device:ref author:ref signer value
+//! records   = count:varint (id:str count:varint (stamp:varint device:ref signer body:str)*)*
+//! signer    = account:ref name:ref                   (format 2 on; format 1 has none)
 //! value     = 0 null | 1 false | 2 true | 3 u:varint | 4 (-1-i):varint | 5 f64 (8 bytes LE)
 //!           | 6 str | 7 count:varint value* | 8 count:varint (key:str value)*
 //! ```
@@ -31,13 +32,15 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
 use super::register::RegisterWire;
-use super::{intern, Body, Doc, DocError, Fields, RecordVersion, Register, Written};
+use super::{intern, Body, Doc, DocError, Fields, RecordVersion, Register, Signer, Written};
 
 /// The names a document uses, numbered in order of first use.
 #[derive(Default)]
 struct Names<'a> {
     numbers: FxHashMap<&'a str, u32>,
     list: Vec<&'a str>,
+    /// Whether writes carry a signer (format 2 on).
+    signed: bool,
 }
 
 impl<'a> Names<'a> {
@@ -55,7 +58,10 @@ impl<'a> Names<'a> {
 /// Encodes `doc` in the binary form.
 pub fn encode(doc: &Doc) -> Vec<u8> {
     // The body first, numbering names as they come; the table goes before it.
-    let mut names = Names::default();
+    let mut names = Names {
+        signed: doc.format >= 2,
+        ..Names::default()
+    };
     let mut body = Vec::with_capacity(doc.entities.len() * 256 + doc.records.len() * 160);
     let out = &mut body;
     varint(out, doc.entities.len() as u64);
@@ -86,6 +92,7 @@ pub fn encode(doc: &Doc) -> Vec<u8> {
         for v in versions {
             varint(out, v.stamp);
             names.put(out, &v.device);
+            signer(out, &mut names, &v.signer);
             string(out, v.body.json());
         }
     }
@@ -104,7 +111,16 @@ fn written<'a>(out: &mut Vec<u8>, names: &mut Names<'a>, w: &'a Written) {
     varint(out, w.stamp);
     names.put(out, &w.device);
     names.put(out, &w.author);
+    signer(out, &mut *names, &w.signer);
     value(out, &w.value);
+}
+
+fn signer<'a>(out: &mut Vec<u8>, names: &mut Names<'a>, s: &'a Signer) {
+    if !names.signed {
+        return;
+    }
+    names.put(out, &s.account);
+    names.put(out, &s.name);
 }
 
 fn value(out: &mut Vec<u8>, v: &Value) {
@@ -161,7 +177,11 @@ fn string(out: &mut Vec<u8>, s: &str) {
 
 /// Decodes the binary form. Damage is an error, never a panic or a partial document.
 pub fn decode(bytes: &[u8]) -> Result<Doc, DocError> {
-    let mut r = Reader { bytes, at: 0 };
+    let mut r = Reader {
+        bytes,
+        at: 0,
+        signed: false,
+    };
     let doc = r.doc().ok_or_else(|| {
         DocError::Malformed(format!("the stored plan is damaged (at byte {})", r.at))
     })?;
@@ -176,6 +196,8 @@ pub fn decode(bytes: &[u8]) -> Result<Doc, DocError> {
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// Whether writes carry a signer (format 2 on).
+    signed: bool,
 }
 
 /// Values nest at most this deep (as in serde_json, which refuses deeper nesting).
@@ -220,6 +242,7 @@ impl<'a> Reader<'a> {
 
     fn doc(&mut self) -> Option<Doc> {
         let format = u32::try_from(self.varint()?).ok()?;
+        self.signed = format >= 2;
         let id = self.str()?.to_owned();
         let n = self.count()?;
         let names = (0..n)
@@ -250,10 +273,12 @@ impl<'a> Reader<'a> {
             for _ in 0..n {
                 let stamp = self.varint()?;
                 let device = self.name(&names)?;
+                let signer = self.signer(&names)?;
                 let body = RawValue::from_string(self.str()?.to_owned()).ok()?;
                 versions.push(RecordVersion {
                     stamp,
                     device,
+                    signer,
                     body: Body(Arc::from(body)),
                 });
             }
@@ -300,8 +325,20 @@ impl<'a> Reader<'a> {
             stamp: self.varint()?,
             device: self.name(names)?,
             author: self.name(names)?,
+            signer: self.signer(names)?,
             value: self.value(0)?,
         })
+    }
+
+    /// A write's signer; none in format 1, which had no accounts.
+    fn signer(&mut self, names: &[Arc<str>]) -> Option<Signer> {
+        if !self.signed {
+            return Some(Signer::none());
+        }
+        let account = self.name(names)?;
+        let name = self.name(names)?;
+        // An unsigned write has no name either: one state, one encoding.
+        (!account.is_empty() || name.is_empty()).then_some(Signer { account, name })
     }
 
     fn value(&mut self, depth: u32) -> Option<Value> {
@@ -372,7 +409,11 @@ mod tests {
         for v in values {
             let mut out = Vec::new();
             value(&mut out, &v);
-            let mut r = Reader { bytes: &out, at: 0 };
+            let mut r = Reader {
+                bytes: &out,
+                at: 0,
+                signed: true,
+            };
             let back = r.value(0).unwrap();
             assert_eq!(r.at, out.len());
             assert_eq!(back.to_string(), v.to_string(), "{v}");
@@ -401,6 +442,7 @@ mod tests {
         let mut r = Reader {
             bytes: &deep,
             at: 0,
+            signed: true,
         };
         assert!(r.value(0).is_none());
         // A body that is not JSON is refused.
@@ -425,6 +467,7 @@ mod tests {
             stamp: 1,
             device: intern("a"),
             author: intern(""),
+            signer: Signer::none(),
             value: v,
         };
         let twice = Register {

@@ -13,7 +13,7 @@ use super::{Fields, Register, Versions};
 
 /// The format this build reads and writes. Documents with a greater number were written
 /// by a newer Jindu: this build must not overwrite them.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// The replicated document of one plan (or of the plan index).
 ///
@@ -128,8 +128,6 @@ impl Doc {
 
     /// Parses a document, refusing newer formats and migrating older ones.
     pub fn from_json(bytes: &[u8]) -> Result<Self, DocError> {
-        // Format 1 is the first: later formats add a migration step here, as a pure
-        // function from the older shape to the newer one.
         let mut doc: Doc = match serde_json::from_slice(bytes) {
             Ok(doc) => doc,
             // A newer format may not read as this one: say so rather than "malformed".
@@ -140,10 +138,18 @@ impl Doc {
             }
         };
         doc.check_read()?;
+        doc.migrate();
         for versions in doc.records.values_mut() {
             versions.shrink_to_fit();
         }
         Ok(doc)
+    }
+
+    /// Brings a document of an older format to this one, as a pure step per format:
+    /// - 1 → 2: writes gain a signer (the account that wrote them); format 1 had no
+    ///   accounts, so its writes read as unverified, which is what an absent signer says.
+    fn migrate(&mut self) {
+        self.format = self.format.max(FORMAT);
     }
 
     /// What reading checks of a document, in either form: a format this build knows, and
@@ -160,8 +166,9 @@ impl Doc {
 
     /// Reads the binary form, as strictly as [`Doc::from_json`] reads JSON.
     pub fn from_binary(bytes: &[u8]) -> Result<Self, DocError> {
-        let doc = binary::decode(bytes)?;
+        let mut doc = binary::decode(bytes)?;
         doc.check_read()?;
+        doc.migrate();
         Ok(doc)
     }
 
@@ -403,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_read_document_holds_each_device_author_and_field_name_once() {
-        let text = r#"{"format":1,"id":"x","entities":{"a":{"title":{"v":[{"s":1,"d":"tab1","a":"甲","v":"A"}]}},"b":{"title":{"v":[{"s":2,"d":"tab1","a":"甲","v":"B"}],"c":{"tab1":5}}}},"records":{"r":[{"s":3,"d":"tab1","r":{}}]}}"#;
+        let text = r#"{"format":2,"id":"x","entities":{"a":{"title":{"v":[{"s":1,"d":"tab1","a":"甲","v":"A"}]}},"b":{"title":{"v":[{"s":2,"d":"tab1","a":"甲","v":"B"}],"c":{"tab1":5}}}},"records":{"r":[{"s":3,"d":"tab1","r":{}}]}}"#;
         let doc = Doc::from_json(text.as_bytes()).unwrap();
         assert_eq!(String::from_utf8(doc.to_json()).unwrap(), text);
         let a = doc.register("a", "title").unwrap().winner().unwrap();
@@ -419,22 +426,22 @@ mod tests {
 
     #[test]
     fn newer_formats_are_refused_and_garbage_is_reported() {
-        let newer = br#"{"format": 2, "id": "x", "entities": {}, "records": {}}"#;
+        let newer = br#"{"format": 3, "id": "x", "entities": {}, "records": {}}"#;
         assert_eq!(
             Doc::from_json(newer),
             Err(DocError::NewerFormat {
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
             })
         );
         // A newer format whose shape this one cannot read is still reported as newer.
-        let reshaped = br#"{"format": 3, "id": "x", "entities": [[1]], "records": 7}"#;
+        let reshaped = br#"{"format": 4, "id": "x", "entities": [[1]], "records": 7}"#;
         assert!(matches!(
             Doc::from_json(reshaped),
-            Err(DocError::NewerFormat { found: 3, .. })
+            Err(DocError::NewerFormat { found: 4, .. })
         ));
         assert!(matches!(
-            Doc::from_json(br#"{"format": 1, "id": "x", "entities": [[1]], "records": {}}"#),
+            Doc::from_json(br#"{"format": 2, "id": "x", "entities": [[1]], "records": {}}"#),
             Err(DocError::Malformed(_))
         ));
         assert!(matches!(
@@ -451,18 +458,18 @@ mod tests {
     /// values) is the plan's and is kept as written.
     #[test]
     fn unknown_keys_are_refused_at_every_level() {
-        let good = r#"{"format":1,"id":"x","entities":{"e":{"f":{"v":[{"s":1,"d":"a","v":{"any":"key"}}],"c":{"b":2},"h":[{"s":0,"d":"b","v":0}]}}},"records":{"r":[{"s":1,"d":"a","r":{"any":"key"}}]}}"#;
+        let good = r#"{"format":2,"id":"x","entities":{"e":{"f":{"v":[{"s":1,"d":"a","v":{"any":"key"}}],"c":{"b":2},"h":[{"s":0,"d":"b","v":0}]}}},"records":{"r":[{"s":1,"d":"a","r":{"any":"key"}}]}}"#;
         let doc = Doc::from_json(good.as_bytes()).unwrap();
         assert_eq!(String::from_utf8(doc.to_json()).unwrap(), good);
         for (at, unknown) in [
-            ("the document", r#"{"format":1,"zz":0,"#),
+            ("the document", r#"{"format":2,"zz":0,"#),
             ("a register", r#"{"f":{"zz":0,"v""#),
             ("a value", r#"{"s":1,"d":"a","zz":0,"v":{"any""#),
             ("a history entry", r#"[{"s":0,"d":"b","zz":0,"v":0}]"#),
             ("a record version", r#"[{"s":1,"d":"a","zz":0,"r""#),
         ] {
             let known = match at {
-                "the document" => r#"{"format":1,"#,
+                "the document" => r#"{"format":2,"#,
                 "a register" => r#"{"f":{"v""#,
                 "a value" => r#"{"s":1,"d":"a","v":{"any""#,
                 "a history entry" => r#"[{"s":0,"d":"b","v":0}]"#,
@@ -475,10 +482,10 @@ mod tests {
                 "{at}: {text}"
             );
         }
-        let newer = good.replacen(r#"{"format":1,"#, r#"{"format":2,"zz":0,"#, 1);
+        let newer = good.replacen(r#"{"format":2,"#, r#"{"format":3,"zz":0,"#, 1);
         assert!(matches!(
             Doc::from_json(newer.as_bytes()),
-            Err(DocError::NewerFormat { found: 2, .. })
+            Err(DocError::NewerFormat { found: 3, .. })
         ));
     }
 
@@ -489,11 +496,11 @@ mod tests {
         let field = r#"{"v":[{"s":1,"d":"a","v":1}]}"#;
         let version = r#"[{"s":1,"d":"a","r":1}]"#;
         for text in [
-            format!(r#"{{"format":1,"id":"x","entities":{{"e":{{"f":{field}}},"e":{{"g":{field}}}}},"records":{{}}}}"#),
-            format!(r#"{{"format":1,"id":"x","entities":{{}},"records":{{"r":{version},"r":{version}}}}}"#),
-            format!(r#"{{"format":1,"id":"x","entities":{{"e":{{"f":{field},"f":{field}}}}},"records":{{}}}}"#),
-            r#"{"format":1,"id":"x","entities":{"e":{"f":{"v":[{"s":1,"d":"a","v":1}],"c":{"b":1,"b":2}}}},"records":{}}"#.to_owned(),
-            r#"{"format":1,"format":1,"id":"x","entities":{},"records":{}}"#.to_owned(),
+            format!(r#"{{"format":2,"id":"x","entities":{{"e":{{"f":{field}}},"e":{{"g":{field}}}}},"records":{{}}}}"#),
+            format!(r#"{{"format":2,"id":"x","entities":{{}},"records":{{"r":{version},"r":{version}}}}}"#),
+            format!(r#"{{"format":2,"id":"x","entities":{{"e":{{"f":{field},"f":{field}}}}},"records":{{}}}}"#),
+            r#"{"format":2,"id":"x","entities":{"e":{"f":{"v":[{"s":1,"d":"a","v":1}],"c":{"b":1,"b":2}}}},"records":{}}"#.to_owned(),
+            r#"{"format":2,"format":2,"id":"x","entities":{},"records":{}}"#.to_owned(),
         ] {
             assert!(
                 matches!(Doc::from_json(text.as_bytes()), Err(DocError::Malformed(_))),
@@ -506,7 +513,7 @@ mod tests {
     /// leaves the receiving document as it was; `contains` does not count it as held.
     #[test]
     fn a_merge_refuses_a_rewrite_and_changes_nothing() {
-        let ours = r#"{"format":1,"id":"x","entities":{"e":{"f":{"v":[{"s":65536,"d":"a","v":"old"}]}}},"records":{"r":[{"s":1,"d":"a","r":{"p":1}}]}}"#;
+        let ours = r#"{"format":2,"id":"x","entities":{"e":{"f":{"v":[{"s":65536,"d":"a","v":"old"}]}}},"records":{"r":[{"s":1,"d":"a","r":{"p":1}}]}}"#;
         let mut doc = Doc::from_json(ours.as_bytes()).unwrap();
         let before = doc.clone();
         let record = ours.replace(r#"{"p":1}"#, r#"{"p":2}"#);

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::intern::interned;
-use super::DeviceId;
+use super::{DeviceId, Signer};
 
 /// One version of a progress record. Its stamp and device are its identity within the
 /// record: one identity has one body (see `doc/rewrite.rs`).
@@ -21,6 +21,9 @@ pub struct RecordVersion {
     /// The device that wrote this version.
     #[serde(rename = "d", deserialize_with = "interned")]
     pub device: DeviceId,
+    /// The account that wrote this version (format 2); absent when unverified.
+    #[serde(rename = "w", default, skip_serializing_if = "Signer::is_none")]
+    pub signer: Signer,
     /// The record's content at this version; `null` marks a tombstone.
     #[serde(rename = "r")]
     pub body: Body,
@@ -144,16 +147,19 @@ mod tests {
             RecordVersion {
                 stamp: 1,
                 device: "a".into(),
+                signer: Signer::none(),
                 body: Body::new(&json!({"p": 10})),
             },
             RecordVersion {
                 stamp: 2,
                 device: "a".into(),
+                signer: Signer::none(),
                 body: Body::tombstone(),
             },
             RecordVersion {
                 stamp: 3,
                 device: "b".into(),
+                signer: Signer::none(),
                 body: Body::new(&json!({"p": 20})),
             },
         ];
@@ -162,7 +168,7 @@ mod tests {
 
     #[test]
     fn record_bodies_are_held_as_canonical_text() {
-        let canonical = r#"{"format":1,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r":{"by":"甲","n":1.5,"on":"2021-07-01"}},{"s":2,"d":"a","r":null}]}}"#;
+        let canonical = r#"{"format":2,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r":{"by":"甲","n":1.5,"on":"2021-07-01"}},{"s":2,"d":"a","r":null}]}}"#;
         let doc = Doc::from_json(canonical.as_bytes()).unwrap();
         assert_eq!(String::from_utf8(doc.to_json()).unwrap(), canonical);
         let versions = &doc.records["r1"];
@@ -171,7 +177,7 @@ mod tests {
         assert_eq!(body, json!({"by": "甲", "n": 1.5, "on": "2021-07-01"}));
         // A file edited by hand (escapes, spaces, keys out of order, a trailing zero)
         // holds the same state, and encodes to the same bytes.
-        let edited = br#"{"format":1,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r": { "on" : "2021-07-01", "n": 1.50, "by":"\u7532" } },{"s":2,"d":"a","r": null }]}}"#;
+        let edited = br#"{"format":2,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r": { "on" : "2021-07-01", "n": 1.50, "by":"\u7532" } },{"s":2,"d":"a","r": null }]}}"#;
         let read = Doc::from_json(edited).unwrap();
         assert_eq!(read, doc);
         assert_eq!(read.to_json(), doc.to_json());

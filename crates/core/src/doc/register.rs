@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::intern::{intern, interned, interned_context, Shared};
 use super::rewrite::{held_twice, shown};
-use super::DeviceId;
+use super::{DeviceId, Signer};
 
 /// How many of the newest values each register keeps in its history.
 pub const HISTORY_PER_FIELD: usize = 4;
@@ -37,6 +37,9 @@ pub struct Written {
         deserialize_with = "interned"
     )]
     pub author: Arc<str>,
+    /// The account that wrote it (format 2); absent when unverified.
+    #[serde(rename = "w", default, skip_serializing_if = "Signer::is_none")]
+    pub signer: Signer,
     /// The value.
     #[serde(rename = "v")]
     pub value: Value,
@@ -209,6 +212,11 @@ impl Register {
     }
 
     /// The winning value: the greatest by `(stamp, device)`.
+    /// The kept history as stored: the newest values no longer current (newest first).
+    pub fn history_slice(&self) -> &[Written] {
+        &self.history
+    }
+
     pub fn winner(&self) -> Option<&Written> {
         self.values.last()
     }
@@ -478,6 +486,7 @@ mod tests {
             stamp,
             device: device.into(),
             author: "".into(),
+            signer: Signer::none(),
             value: v,
         }
     }
@@ -531,6 +540,7 @@ mod tests {
             stamp,
             device: device.into(),
             author: format!("au{stamp}").into(),
+            signer: Signer::none(),
             value: v,
         };
         let mut out = Vec::new();
@@ -655,6 +665,7 @@ mod tests {
             stamp: 3,
             device: "b".into(),
             author: "".into(),
+            signer: Signer::none(),
             value: json!("n"),
         });
         assert_eq!(f.keys().collect::<Vec<_>>(), ["content", "name", "order"]);

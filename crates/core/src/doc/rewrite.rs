@@ -8,7 +8,7 @@
 //! receiving document unchanged, the server refuses the write, and a tablet stops
 //! syncing that file instead of taking either copy.
 
-use super::{Doc, RecordVersion, Register, Versions, Written};
+use super::{Doc, RecordVersion, Register, Signer, Versions, Written};
 use crate::hlc::stamp_ms;
 
 /// How many characters of each content a [`Rewrite`] shows.
@@ -84,7 +84,7 @@ fn rewritten_version<'a>(
         let dot = (t.stamp, &t.device);
         while mine.next_if(|m| (m.stamp, &m.device) < dot).is_some() {}
         if let Some(m) = mine.next_if(|m| (m.stamp, &m.device) == dot) {
-            if m.body != t.body {
+            if m != t {
                 return Some((m, t));
             }
         }
@@ -160,20 +160,30 @@ impl Rewrite {
     }
 
     fn of_version(id: &str, ours: &RecordVersion, theirs: &RecordVersion) -> Rewrite {
+        // The signer is part of the content: show it when it is what differs.
+        let content = |v: &RecordVersion| {
+            if ours.signer == theirs.signer {
+                v.body.json().to_owned()
+            } else {
+                format!("{} signed by {}", v.body.json(), signed(&v.signer))
+            }
+        };
         Rewrite::new(
             format!(
                 "record {id}'s version {}",
                 written_by(ours.stamp, &ours.device)
             ),
-            ours.body.json(),
-            theirs.body.json(),
+            &content(ours),
+            &content(theirs),
         )
     }
 
     fn of_value(entity: &str, field: &str, ours: &Written, theirs: &Written) -> Rewrite {
         // The author is part of the content: show it when it is what differs.
         let content = |w: &Written| {
-            if ours.author == theirs.author {
+            if ours.signer != theirs.signer {
+                format!("{} signed by {}", w.value, signed(&w.signer))
+            } else if ours.author == theirs.author {
                 w.value.to_string()
             } else {
                 format!("{} by {}", w.value, w.author)
@@ -187,6 +197,15 @@ impl Rewrite {
             &content(ours),
             &content(theirs),
         )
+    }
+}
+
+/// Which account signed a write, in words.
+fn signed(s: &Signer) -> String {
+    if s.is_none() {
+        "no account".to_owned()
+    } else {
+        format!("account {}", s.account)
     }
 }
 
