@@ -14,6 +14,12 @@ pub enum ApiError {
     Unauthorized,
     #[error("this token may only read")]
     ReadOnly,
+    /// The caller's role or plans do not allow this; the reason in words.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed authentications from this address; seconds to wait.
+    #[error("too many failed sign-ins from this address; try again in {0} s")]
+    TooManyFailures(u64),
     #[error("not found")]
     NotFound,
     #[error("the file changed or does not exist: fetch it, merge and try again")]
@@ -33,7 +39,8 @@ impl IntoResponse for ApiError {
         let status = match &self {
             ApiError::BadPath(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::ReadOnly => StatusCode::FORBIDDEN,
+            ApiError::ReadOnly | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooManyFailures(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -51,6 +58,10 @@ impl IntoResponse for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::TooManyFailures(wait) = &self {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*wait));
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             res.headers_mut()

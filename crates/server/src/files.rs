@@ -6,19 +6,26 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::access;
+use jindu_core::doc::Doc;
+use jindu_core::index::{INDEX_ID, INDEX_PATH};
+
+use crate::auth::Caller;
 use crate::guard;
-use crate::store::{FilePath, Precondition};
+use crate::store::{etag_of, FilePath, Precondition, Stored};
 use crate::{ApiError, AppState};
 
 pub(crate) async fn get_file(
     State(state): State<AppState>,
+    caller: Caller,
     Path(raw): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let path = FilePath::parse(&raw).map_err(ApiError::BadPath)?;
-    access(&state.config, &headers)?;
-    let stored = state.store.get(&path).await?.ok_or(ApiError::NotFound)?;
+    check_plan(&caller, &path)?;
+    let mut stored = state.store.get(&path).await?.ok_or(ApiError::NotFound)?;
+    if let (Some(plans), INDEX_PATH) = (caller.plans(), path.as_str()) {
+        stored = only_plans(stored, plans)?;
+    }
     let etag = header_value(&stored.etag)?;
     let mut res = if names_etag(&headers, &stored.etag) {
         StatusCode::NOT_MODIFIED.into_response()
@@ -38,14 +45,21 @@ pub(crate) async fn get_file(
 
 pub(crate) async fn put_file(
     State(state): State<AppState>,
+    caller: Caller,
     Path(raw): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let path = FilePath::parse(&raw).map_err(ApiError::BadPath)?;
-    access(&state.config, &headers)?.require_write()?;
+    caller.require_write()?;
+    check_plan(&caller, &path)?;
+    if caller.plans().is_some() && path.as_str() == INDEX_PATH {
+        return Err(ApiError::Forbidden(
+            "an account limited to some plans never writes the plan index".into(),
+        ));
+    }
     let pre = precondition(&headers)?;
-    guard::check_put(state.store.as_ref(), &path, &pre, &body).await?;
+    guard::check_put(state.store.as_ref(), &path, &pre, &body, caller.writer()).await?;
     let status = if pre == Precondition::IfAbsent {
         StatusCode::CREATED
     } else {
@@ -55,6 +69,30 @@ pub(crate) async fn put_file(
     let mut res = status.into_response();
     res.headers_mut().insert(header::ETAG, header_value(&etag)?);
     Ok(res)
+}
+
+/// Refuses a plan outside the caller's list with 403.
+fn check_plan(caller: &Caller, path: &FilePath) -> Result<(), ApiError> {
+    match guard::guarded_doc_id(path) {
+        Some(id) if id != INDEX_ID && !caller.may_use_plan(&id) => Err(ApiError::Forbidden(
+            format!("this account may not use plan '{id}'"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The index as an account limited to `plans` sees it: only its plans, with the ETag of
+/// that view (so a change to another plan's entry is not a change to it).
+fn only_plans(stored: Stored, plans: &[String]) -> Result<Stored, ApiError> {
+    let mut doc = Doc::from_json(&stored.body)
+        .map_err(|e| ApiError::Storage(format!("the plan index does not read: {e}")))?;
+    doc.entities.retain(|id, _| plans.contains(id));
+    doc.records.clear();
+    let body = doc.to_json();
+    Ok(Stored {
+        etag: etag_of(&body),
+        body,
+    })
 }
 
 /// Whether `If-None-Match` names this ETag (or `*`): the client's copy is current.

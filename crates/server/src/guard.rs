@@ -14,17 +14,20 @@
 
 use jindu_core::doc::{check_rewrite, Doc};
 use jindu_core::index::{is_plan_id, INDEX_ID, INDEX_PATH};
+use jindu_core::roles::{check_write, Target, Writer};
 
 use crate::store::{FilePath, Precondition, Store};
 use crate::ApiError;
 
 /// Checks a write before it reaches the store: for a guarded path, the precondition
-/// against the stored version (412) and the document itself (409).
+/// against the stored version (412), the document itself (409), and, for a caller
+/// with a role, the role rule (`jindu_core::roles`, 403).
 pub(crate) async fn check_put(
     store: &dyn Store,
     path: &FilePath,
     pre: &Precondition,
     body: &[u8],
+    writer: Option<Writer<'_>>,
 ) -> Result<(), ApiError> {
     let Some(id) = guarded_doc_id(path) else {
         return Ok(());
@@ -35,7 +38,30 @@ pub(crate) async fn check_put(
         (Precondition::IfAbsent, None) => {}
         _ => return Err(ApiError::PreconditionFailed),
     }
-    check(&id, body, current.as_ref().map(|c| c.body.as_slice()))
+    let (new, old) = check_docs(&id, body, current.as_ref().map(|c| c.body.as_slice()))?;
+    let Some(writer) = writer else { return Ok(()) };
+    let target = if id == INDEX_ID {
+        Target::Index
+    } else {
+        Target::Plan
+    };
+    if check_write(writer, target, old.as_ref(), &[], &new).is_ok() {
+        return Ok(());
+    }
+    // What a kept version held is not added: read them only when the stored file alone
+    // does not explain the body (a tablet uploading again after `history restore`).
+    let mut kept = Vec::new();
+    if old.is_some() {
+        for v in store.history(path).await? {
+            if let Some(bytes) = store.version(path, v.number).await? {
+                if let Ok(doc) = Doc::from_json(&bytes) {
+                    kept.push(doc);
+                }
+            }
+        }
+    }
+    check_write(writer, target, old.as_ref(), &kept, &new)
+        .map_err(|r| ApiError::Forbidden(format!("{r}; nothing was stored")))
     // The store re-checks the precondition under its lock, so a write that slipped
     // in after this read still turns this one into a 412.
 }
@@ -53,6 +79,16 @@ pub fn guarded_doc_id(path: &FilePath) -> Option<String> {
 /// Refuses a plan document that does not read, names another plan, rewrites content
 /// the stored version holds, or would drop anything the stored version holds.
 pub fn check(id: &str, body: &[u8], stored: Option<&[u8]>) -> Result<(), ApiError> {
+    check_docs(id, body, stored).map(|_| ())
+}
+
+/// [`check`], handing back the body and the stored document as read (no stored
+/// document when there is none or it is damaged).
+fn check_docs(
+    id: &str,
+    body: &[u8],
+    stored: Option<&[u8]>,
+) -> Result<(Doc, Option<Doc>), ApiError> {
     let new = Doc::from_json(body)
         .map_err(|e| ApiError::Conflict(format!("not a Jindu plan document: {e}")))?;
     if new.id != id {
@@ -61,10 +97,12 @@ pub fn check(id: &str, body: &[u8], stored: Option<&[u8]>) -> Result<(), ApiErro
             new.id
         )));
     }
-    let Some(stored) = stored else { return Ok(()) };
+    let Some(stored) = stored else {
+        return Ok((new, None));
+    };
     let Ok(old) = Doc::from_json(stored) else {
         // The stored file is damaged: any valid document may replace it.
-        return Ok(());
+        return Ok((new, None));
     };
     if let Err(rewrite) = check_rewrite(&old, &new) {
         return Err(ApiError::Conflict(format!(
@@ -89,7 +127,7 @@ pub fn check(id: &str, body: &[u8], stored: Option<&[u8]>) -> Result<(), ApiErro
              fetch the file, merge, and write the merged document"
         )));
     }
-    Ok(())
+    Ok((new, Some(old)))
 }
 
 #[cfg(test)]

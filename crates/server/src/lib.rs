@@ -15,7 +15,16 @@
 //!   content), and must keep everything it holds, else 409 with the reason (see
 //!   `guard`).
 //! - `Authorization: Bearer <token>` on `/files/*`: missing or wrong → 401; a read-only
-//!   token may GET, and its PUT → 403. Without tokens the server is open (loopback only).
+//!   token may GET, and its PUT → 403. Without tokens or accounts the server is open
+//!   (loopback only). Once an account exists (`jindu-server user add`), every request
+//!   under `/files/` needs a token; an account's token acts with its role and plans
+//!   (`auth`, `accounts`), and every PUT of a plan document passes the role rule
+//!   (`jindu_core::roles`) or is refused with 403 and the reason. A plan outside an
+//!   account's list → 403; its `plans/index.json` shows only its plans.
+//! - `GET /files/.me` → the token's account (`id`, `name`, `role`, `plans`); 404 when
+//!   there are no accounts or the token is a shared one.
+//! - Too many failed sign-ins from one address (10 a minute) → 429 with `Retry-After`;
+//!   behind `--trusted-proxy` the address is the one it forwards.
 //! - Bodies over the limit → 413. CORS only for configured origins, exposing `ETag` and
 //!   `Date`.
 //! - `GET /healthz` → 200 `ok`. Anything else is the built app, with `index.html` for
@@ -26,11 +35,14 @@
 //! and `error` turns a refusal into its status, message and headers. `link` makes
 //! tokens and setup links; this file holds the configuration, router and seeding.
 
+pub mod accounts;
 mod auth;
 mod error;
 mod files;
 pub mod guard;
+mod limit;
 mod link;
+mod me;
 pub mod postgres;
 pub mod s3;
 pub mod store;
@@ -71,6 +83,9 @@ pub struct Config {
     pub allow_origins: Vec<String>,
     /// The built app, served for every path outside `/files/` and `/healthz`.
     pub static_dir: Option<PathBuf>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the limit on
+    /// failed sign-ins).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Shared state of the handlers.
@@ -78,6 +93,17 @@ pub struct Config {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
+    limiter: Arc<limit::Limiter>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: Config) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            limiter: Arc::default(),
+        }
+    }
 }
 
 async fn healthz() -> &'static str {
@@ -106,6 +132,7 @@ async fn log_request(req: Request, next: Next) -> Response {
 pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
     let files = Router::new()
+        .route("/files/.me", get(me::me))
         .route("/files/{*path}", get(files::get_file).put(files::put_file))
         .layer(DefaultBodyLimit::max(config.max_body.max(1)))
         .with_state(state);

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
+use jindu_core::roles::Role;
+use jindu_server::accounts;
 use jindu_server::postgres::PgStore;
 use jindu_server::s3::{EtagQuoting, S3Store};
 use jindu_server::store::{FilePath, FsStore, Precondition, SharedFs, Store};
@@ -38,6 +40,40 @@ enum Command {
     History {
         #[command(subcommand)]
         command: HistoryCommand,
+    },
+    /// Accounts: each tablet's own token, role and plans (kept in the store).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account and print its one-time setup link.
+    Add {
+        /// The display name (shown on every record the account writes).
+        name: String,
+        /// office (edits the plan), inspector (records progress) or viewer (reads).
+        #[arg(long)]
+        role: String,
+        /// A plan the account is limited to (repeatable; none: every plan).
+        #[arg(long = "plan")]
+        plans: Vec<String>,
+        /// The address tablets open the app at (default: from --listen and TLS).
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// List the accounts.
+    List,
+    /// Revoke an account: its token stops working on every server at once.
+    Revoke { name: String },
+    /// Give an account a new token and setup link; the old token stops working.
+    Rotate {
+        name: String,
+        /// The address tablets open the app at (default: from --listen and TLS).
+        #[arg(long)]
+        url: Option<String>,
     },
 }
 
@@ -130,6 +166,15 @@ struct ServeArgs {
     /// Private key (PEM) to serve HTTPS.
     #[arg(long, env = "JINDU_TLS_KEY", requires = "tls_cert", global = true)]
     tls_key: Option<PathBuf>,
+    /// A reverse proxy whose X-Forwarded-For names the client, for the limit on failed
+    /// sign-ins (repeatable).
+    #[arg(
+        long = "trusted-proxy",
+        env = "JINDU_TRUSTED_PROXY",
+        value_delimiter = ',',
+        global = true
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// Versions kept per file.
     #[arg(long, env = "JINDU_KEEP_VERSIONS", default_value_t = 50, global = true)]
     keep_versions: usize,
@@ -195,6 +240,86 @@ async fn main() {
         Some(Command::History { command }) => {
             let store = open_store(&args).await;
             history(command, store.as_ref()).await
+        }
+        Some(Command::User { command }) => {
+            let store = open_store(&args).await;
+            user(command, &args, store.as_ref()).await
+        }
+    }
+}
+
+async fn user(command: UserCommand, args: &ServeArgs, store: &dyn Store) {
+    let base = |url: Option<String>| {
+        url.unwrap_or_else(|| {
+            let scheme = if args.tls_cert.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{}", args.listen)
+        })
+    };
+    let print_link = |account: &accounts::Account, token: &str, base: &str| {
+        println!(
+            "{} ({}, id {}): open this link once on the tablet; keep it private, it is shown only now:",
+            account.name,
+            account.role.as_str(),
+            account.id
+        );
+        println!("  {}", setup_link(base, token));
+    };
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            plans,
+            url,
+        } => {
+            let role = Role::parse(&role).unwrap_or_else(|| {
+                fail(format!(
+                    "unknown role '{role}': use office, inspector or viewer"
+                ))
+            });
+            let (account, token) = accounts::add(store, &name, role, plans)
+                .await
+                .unwrap_or_else(|e| fail(e));
+            print_link(&account, &token, &base(url));
+        }
+        UserCommand::List => {
+            let (list, _) = accounts::load(store).await.unwrap_or_else(|e| fail(e));
+            if list.accounts.is_empty() {
+                println!("no accounts: the shared tokens (or an open loopback server) apply");
+            }
+            for a in list.accounts {
+                let when = chrono::DateTime::from_timestamp(a.issued as i64, 0)
+                    .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default();
+                let plans = if a.plans.is_empty() {
+                    "all plans".to_owned()
+                } else {
+                    a.plans.join(",")
+                };
+                let state = if a.revoked { "revoked" } else { "active" };
+                println!(
+                    "{:<16} {:<10} {:<9} {:<8} {plans}  token issued {when}",
+                    a.name,
+                    a.id,
+                    a.role.as_str(),
+                    state
+                );
+            }
+        }
+        UserCommand::Revoke { name } => {
+            let a = accounts::revoke(store, &name)
+                .await
+                .unwrap_or_else(|e| fail(e));
+            println!("revoked {} ({}): its token no longer works", a.name, a.id);
+        }
+        UserCommand::Rotate { name, url } => {
+            let (account, token) = accounts::rotate(store, &name)
+                .await
+                .unwrap_or_else(|e| fail(e));
+            print_link(&account, &token, &base(url));
         }
     }
 }
@@ -303,6 +428,7 @@ async fn serve(args: ServeArgs, store: Arc<dyn Store>) {
         max_body: args.max_body,
         allow_origins: args.allow_origins.clone(),
         static_dir: args.static_dir.clone(),
+        trusted_proxies: args.trusted_proxies.clone(),
     };
     if let Some(dir) = &config.static_dir {
         if !dir.join("index.html").exists() {
@@ -312,10 +438,7 @@ async fn serve(args: ServeArgs, store: Arc<dyn Store>) {
             ));
         }
     }
-    let router = app(AppState {
-        store,
-        config: Arc::new(config),
-    });
+    let router = app(AppState::new(store, config));
     let listener = std::net::TcpListener::bind(args.listen)
         .unwrap_or_else(|e| fail(format!("cannot listen on {}: {e}", args.listen)));
     let bound = listener.local_addr().unwrap_or(args.listen);
@@ -350,7 +473,8 @@ async fn serve(args: ServeArgs, store: Arc<dyn Store>) {
                 .unwrap_or_else(|e| fail(format!("cannot load the TLS certificate or key: {e}")));
             println!("Jindu is serving on https://{shown}:{}/", bound.port());
             let server = axum_server::from_tcp_rustls(listener, tls);
-            if let Err(e) = server.serve(router.into_make_service()).await {
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            if let Err(e) = server.serve(service).await {
                 fail(format!("cannot serve on {bound}: {e}"));
             }
         }
@@ -358,7 +482,8 @@ async fn serve(args: ServeArgs, store: Arc<dyn Store>) {
             let listener = tokio::net::TcpListener::from_std(listener)
                 .unwrap_or_else(|e| fail(format!("cannot listen on {bound}: {e}")));
             println!("Jindu is serving on http://{shown}:{}/", bound.port());
-            if let Err(e) = axum::serve(listener, router).await {
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            if let Err(e) = axum::serve(listener, service).await {
                 fail(format!("server error: {e}"));
             }
         }

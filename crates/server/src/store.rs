@@ -59,6 +59,13 @@ impl FilePath {
         Ok(FilePath(raw.to_owned()))
     }
 
+    /// A path the server keeps for itself (accounts): it starts with a dot, so no
+    /// request can name it.
+    pub(crate) fn internal(path: &'static str) -> FilePath {
+        debug_assert!(path.starts_with('.'));
+        FilePath(path.to_owned())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -459,10 +459,7 @@ async fn the_guard_survives_thousands_of_mutated_plans_and_never_loses_or_rewrit
         ..Config::default()
     };
     let h = Harness {
-        router: app(AppState {
-            store: Arc::new(store.clone()),
-            config: Arc::new(config),
-        }),
+        router: app(AppState::new(Arc::new(store.clone()), config)),
         store,
         path: FilePath::parse(PATH).expect("a valid path"),
     };

@@ -33,10 +33,7 @@ async fn router(tag: &str, config: Config) -> (Router, Arc<dyn Store>) {
         },
         ..config
     };
-    let state = AppState {
-        store: store.clone(),
-        config: Arc::new(config),
-    };
+    let state = AppState::new(store.clone(), config);
     (app(state), store)
 }
 
