@@ -85,7 +85,7 @@ impl AppState {
 
     /// Clears a stopped sync (after the user changed the token or endpoint) and syncs.
     pub fn retry_sync(&self) {
-        self.tablet.update(Tablet::clear_stop);
+        self.tablet.update(|t| t.clear_stop(&mut Local));
         self.sync_now();
     }
 

@@ -69,8 +69,14 @@ pub enum Step {
 pub enum SyncError {
     #[error("the endpoint rejected the token (401)")]
     Unauthorized,
-    #[error("the token may only read (403): edits stay on this device")]
-    ReadOnly,
+    /// 401 for a token that worked before: the account was revoked or its token rotated.
+    #[error("access revoked: the server no longer accepts this tablet's token (401); unsynced edits stay on this device")]
+    Revoked,
+    /// 403: the token may not do this (a viewer, a plan outside the account's list, an
+    /// inspector changing the plan). The server's words say which rule; nothing is
+    /// retried until a person acts.
+    #[error("{0}")]
+    Refused(String),
     #[error(
         "the shared file was written by a newer Jindu (format {0}); update this app to sync it"
     )]
@@ -175,11 +181,21 @@ impl SyncState {
     /// adds what storage says).
     pub fn status(&self) -> Verdict {
         let pending = self.pending.len();
-        if let Some(e) = &self.stopped {
-            return Verdict::Error {
-                pending,
-                reason: e.to_string(),
-            };
+        match &self.stopped {
+            Some(SyncError::Refused(reason)) => {
+                return Verdict::Refused {
+                    pending,
+                    reason: reason.clone(),
+                }
+            }
+            Some(SyncError::Revoked) => return Verdict::Revoked { pending },
+            Some(e) => {
+                return Verdict::Error {
+                    pending,
+                    reason: e.to_string(),
+                }
+            }
+            None => {}
         }
         if let Some(reason) = &self.offline {
             return Verdict::Offline {
@@ -343,8 +359,18 @@ impl SyncRound {
             Reply::Http { status, etag, body } => (status, etag, body),
         };
         match status {
+            // A token that worked before and no longer does was revoked or rotated.
+            401 if state.last_synced_ms.is_some() => return stopped(SyncError::Revoked),
             401 => return stopped(SyncError::Unauthorized),
-            403 => return stopped(SyncError::ReadOnly),
+            403 => {
+                let words = String::from_utf8_lossy(&body);
+                let words = words.trim();
+                return stopped(SyncError::Refused(if words.is_empty() {
+                    "the server refused this tablet's edits (403)".to_owned()
+                } else {
+                    words.chars().take(300).collect()
+                }));
+            }
             408 | 429 | 500..=599 => return offline(format!("the endpoint answered {status}")),
             // Somebody wrote in between (or, from a confused proxy, a GET was refused):
             // wait and start over from a fresh GET.

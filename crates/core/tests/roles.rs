@@ -188,7 +188,14 @@ fn what_a_kept_version_held_is_not_added_and_new_files_are_the_offices() {
     add_record(&mut insp, "我的记录");
     let w = as_("u-insp", Role::Inspector);
     assert!(check_write(w, Target::Plan, Some(&base), &[], &insp.doc).is_err());
-    check_write(w, Target::Plan, Some(&base), &[written.clone()], &insp.doc).unwrap();
+    check_write(
+        w,
+        Target::Plan,
+        Some(&base),
+        std::slice::from_ref(&written),
+        &insp.doc,
+    )
+    .unwrap();
     // A new file: an office copying a plan with everybody's records.
     check_write(
         as_("u-office", Role::Office),

@@ -4,6 +4,7 @@ use jindu_core::doc::{Body, Doc, DocError, Register};
 use jindu_core::edit::{Edit, Replica};
 use jindu_core::hlc::Clock;
 use jindu_core::sync::{Outcome, Policy, Reply, Request, Step, SyncError, SyncRound, SyncState};
+use jindu_core::tablet::Verdict;
 use jindu_core::{seed, Plan};
 use serde_json::json;
 
@@ -174,7 +175,10 @@ fn timeouts_5xx_and_network_errors_are_offline_and_401_403_stop() {
         (Reply::status(503, None, ""), "offline"),
         (Reply::status(500, None, ""), "offline"),
         (Reply::status(401, None, ""), "error"),
-        (Reply::status(403, None, ""), "error"),
+        (
+            Reply::status(403, None, "an inspector corrects only its own records"),
+            "refused",
+        ),
     ] {
         let (mut r, mut s) = replica_with_edit();
         let (mut round, _) = started(&r, &s);
@@ -192,6 +196,33 @@ fn timeouts_5xx_and_network_errors_are_offline_and_401_403_stop() {
         again.start(&r, &s),
         Step::Finished(Outcome::Stopped(SyncError::Unauthorized))
     );
+    // A refusal keeps the server's words, and stays stopped too.
+    let (mut r, mut s) = replica_with_edit();
+    let (mut round, _) = started(&r, &s);
+    round.on_reply(
+        &mut r,
+        &mut s,
+        Reply::status(403, None, "record r-1 was written by account 'u-2'\n"),
+        NOW,
+    );
+    assert_eq!(
+        s.status(),
+        Verdict::Refused {
+            pending: 1,
+            reason: "record r-1 was written by account 'u-2'".into()
+        }
+    );
+    let mut again = SyncRound::new(Policy::default(), 1);
+    assert!(matches!(
+        again.start(&r, &s),
+        Step::Finished(Outcome::Stopped(SyncError::Refused(_)))
+    ));
+    // A token that worked before and gets 401 now was revoked (or rotated).
+    let (mut r, mut s) = replica_with_edit();
+    s.last_synced_ms = Some(NOW - 60_000);
+    let (mut round, _) = started(&r, &s);
+    round.on_reply(&mut r, &mut s, Reply::status(401, None, ""), NOW);
+    assert_eq!(s.status(), Verdict::Revoked { pending: 1 });
 }
 
 #[test]

@@ -12,12 +12,19 @@
 //! the server's rule, `check_rewrite`, and must refuse every one: nothing stored
 //! changes, and every honest edit still converges).
 //!
+//! Roles: every third tablet is the office's, the others are inspectors', each signing
+//! with its own account, and the store applies the role rule (`jindu_core::roles`) as the
+//! server does. Inspectors record and correct their own records; now and then one
+//! changes the plan anyway (its role changed while it was offline): the store refuses
+//! (403), the tablet says `refused`, keeps every edit in memory and storage, and starts
+//! no round by itself until the office grants the role and the stop is cleared.
+//!
 //! Checked at every step: a tablet that drops an edit from pending, or says "synced",
 //! does so only when the stored file holds that edit; an edit whose storage was refused
 //! is undone and never counted; a crashed tab reads back exactly the replica it had.
 //! Checked at the end: every tab holds the stored bytes; each field holds exactly the
 //! writes no other write had seen (the winner plus kept conflicts); every record version
-//! ever made is there.
+//! ever made is there; every stored write is signed by its device's account.
 //!
 //! `JINDU_SIM_SEEDS` sets the number of seeds (default 1,000).
 
@@ -35,7 +42,10 @@ use jindu_core::tablet::persist::KeyValue;
 use jindu_core::tablet::{Tablet, TabletError};
 use serde_json::{json, Map, Value};
 
-use sim::{end_round, rewrite_in_place, start_round, Device, Known, Rng, Store, Tab, WriteId};
+use jindu_core::doc::Signer;
+use jindu_core::roles::Role;
+use jindu_core::sync::SyncError;
+use sim::{end_round, rewrite_in_place, start_round, Device, Known, Rng, Store, Tab, Who, WriteId};
 
 /// Seeds that once failed, kept as regression cases.
 const REGRESSION_SEEDS: &[u64] = &[];
@@ -120,6 +130,22 @@ fn make_edit(rng: &mut Rng, d: &mut Device, i: usize, truth: &mut Truth, t: i64)
         .map(|(k, _)| k.clone())
         .collect();
     let choice = rng.below(10);
+    // An inspector records, and corrects or deletes its own records; now and then its
+    // tablet changes the plan anyway (its role changed while it was offline).
+    let inspector = d.who.role == Role::Inspector;
+    let me = d.who.account.clone();
+    let live: Vec<String> = if inspector {
+        live.into_iter()
+            .filter(|id| tab.tablet.doc().records[id][0].signer.account.as_ref() == me)
+            .collect()
+    } else {
+        live
+    };
+    let choice = if inspector && choice < 4 && !rng.chance(3) {
+        4 + rng.below(6)
+    } else {
+        choice
+    };
     let edit = if choice < 4 {
         let entity = format!("item-{}", 1 + rng.below(3));
         let mut fields = Map::new();
@@ -225,14 +251,16 @@ fn sync_step(rng: &mut Rng, d: &mut Device, i: usize, store: &mut Store, t: i64,
             } else if faults && !matches!(req, Request::Get { .. }) && rng.chance(3) {
                 Reply::status(412, None, Vec::new())
             } else {
-                let reply = store.handle(&req, &round.body_known);
+                let reply = store.handle(&req, &round.body_known, &d.who);
                 if faults && rng.chance(5) {
                     // Duplicated request: the retry arrives too.
-                    let _ = store.handle(&req, &round.body_known);
+                    let _ = store.handle(&req, &round.body_known, &d.who);
                 }
                 if faults && rng.chance(5) {
                     // A copy held up somewhere, to arrive later among other writes.
-                    store.delayed.push((req.clone(), round.body_known.clone()));
+                    store
+                        .delayed
+                        .push((req.clone(), round.body_known.clone(), d.who.clone()));
                 }
                 if faults && rng.chance(5) {
                     Reply::Failed("reply lost".into())
@@ -262,7 +290,11 @@ fn sync_step(rng: &mut Rng, d: &mut Device, i: usize, store: &mut Store, t: i64,
     }
     if let Step::Finished(outcome) = &next {
         if let Outcome::Stopped(e) = outcome {
-            panic!("{}: syncing stopped: {e}", d.name);
+            let SyncError::Refused(_) = e else {
+                panic!("{}: syncing stopped: {e}", d.name);
+            };
+            refused(d, i, t);
+            return;
         }
         d.tabs[i].known.extend(d.kv_known.iter().cloned());
         end_round(d, i);
@@ -270,6 +302,51 @@ fn sync_step(rng: &mut Rng, d: &mut Device, i: usize, store: &mut Store, t: i64,
         d.kv_known.extend(tab.known.iter().cloned());
     } else {
         d.tabs[i].round.as_mut().unwrap().next = next;
+    }
+}
+
+/// A tab whose upload the role rule refused: it stops, keeps every edit, and does not
+/// try again by itself. Then the office gives the device's account the office role (as
+/// it would after the tablet's user asks), and the tablet is told to sync again.
+fn refused(d: &mut Device, i: usize, t: i64) {
+    assert_eq!(
+        d.who.role,
+        Role::Inspector,
+        "{}: the office was refused",
+        d.name
+    );
+    // Ended as every round is: what it learned is stored, and the truth follows it.
+    d.tabs[i].known.extend(d.kv_known.iter().cloned());
+    end_round(d, i);
+    d.kv_known.extend(d.tabs[i].known.iter().cloned());
+    let tab = &mut d.tabs[i];
+    assert_eq!(tab.tablet.verdict().name(), "refused");
+    for p in &tab.made {
+        assert!(
+            p.held_by(tab.tablet.doc(), &d.name),
+            "{}: a refused tablet lost {p:?}",
+            d.name
+        );
+    }
+    // No loop: the next round stops before sending anything.
+    let mut again = SyncRound::new(sim::policy(), 1);
+    assert!(matches!(
+        tab.tablet.start_round(&mut again),
+        Step::Finished(Outcome::Stopped(SyncError::Refused(_)))
+    ));
+    // Storage keeps it all too.
+    let name = d.name.clone();
+    let stored = Tablet::open(&mut d.kv, "sim", || Doc::new("sim"), || name.clone());
+    for p in &d.tabs[i].made {
+        assert!(
+            p.held_by(stored.doc(), &name),
+            "{name}: refused and not stored: {p:?}"
+        );
+    }
+    let _ = t;
+    d.who.role = Role::Office;
+    for tab in &mut d.tabs {
+        tab.tablet.clear_stop(&mut d.kv);
     }
 }
 
@@ -349,12 +426,13 @@ fn crash(seed: u64, d: &mut Device, i: usize, base: &Doc) {
         );
     }
     tab.tablet = again;
+    tab.tablet.sign_as(Signer::new(&format!("u-{name}"), &name));
     tab.round = None;
     tab.known = d.kv_known.clone();
 }
 
 /// Runs one seed; returns how many rewrites in place the store refused.
-fn simulate(seed: u64) -> u64 {
+fn simulate(seed: u64) -> (u64, u64) {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let n_devices = 5 + rng.below(16) as usize;
     let base = base_doc();
@@ -392,7 +470,13 @@ fn simulate(seed: u64) -> u64 {
             };
             // Tablets 3 and 4 have the app open in two tabs.
             let tabs = if i == 3 || i == 4 { 2 } else { 1 };
-            Device::new(format!("d{i:02}"), &base, &base_known, tabs, offset)
+            // Every third tablet is the office's; the others are inspectors'.
+            let role = if i % 3 == 0 {
+                Role::Office
+            } else {
+                Role::Inspector
+            };
+            Device::new(format!("d{i:02}"), role, &base, &base_known, tabs, offset)
         })
         .collect();
     let mut t = START_MS;
@@ -539,7 +623,18 @@ fn simulate(seed: u64) -> u64 {
         assert!(!stored_doc.records[&r.id].iter().any(|v| v.is_tombstone()));
     }
     assert!(Kind::of_id("item-1") == Some(Kind::Item));
-    rewrites_refused
+    // Every stored write is signed by the account of the device that made it.
+    let signed_right =
+        |device: &str, s: &Signer| device == "office" || *s.account == *format!("u-{device}");
+    for v in stored_doc.records.values().flatten() {
+        assert!(signed_right(&v.device, &v.signer), "seed {seed}: {v:?}");
+    }
+    for r in stored_doc.entities.values().flat_map(|f| f.values()) {
+        for w in r.values() {
+            assert!(signed_right(&w.device, &w.signer), "seed {seed}: {w:?}");
+        }
+    }
+    (rewrites_refused, store.refused)
 }
 
 #[test]
@@ -549,17 +644,23 @@ fn devices_converge_without_losing_an_edit() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000);
     let started = Instant::now();
-    let mut refused = 0;
-    for &seed in REGRESSION_SEEDS {
-        refused += simulate(seed);
-    }
-    for seed in 0..seeds {
-        refused += simulate(seed);
+    let (mut refused, mut by_role) = (0, 0);
+    for &seed in REGRESSION_SEEDS
+        .iter()
+        .chain(&(0..seeds).collect::<Vec<_>>())
+    {
+        let (r, roles) = simulate(seed);
+        refused += r;
+        by_role += roles;
     }
     assert!(refused > 0 || seeds < 10, "no rewrite in place was tried");
+    assert!(
+        by_role > 0 || seeds < 10,
+        "no write was refused by the role rule"
+    );
     let minutes = started.elapsed().as_secs_f64() / 60.0;
     println!(
-        "simulated {seeds} seeds in {:.1} s: {:.0} seeds a minute; {refused} rewrites in place refused",
+        "simulated {seeds} seeds in {:.1} s: {:.0} seeds a minute; {refused} rewrites in place refused; {by_role} writes refused by the role rule",
         minutes * 60.0,
         seeds as f64 / minutes
     );
@@ -587,11 +688,11 @@ fn a_lost_put_reply_is_recovered_by_the_next_round() {
     let Step::Send(get) = round.start(&replica, &state) else {
         panic!()
     };
-    let reply = store.handle(&get, &Known::new());
+    let reply = store.handle(&get, &Known::new(), &Who::shared());
     let Step::Send(put) = round.on_reply(&mut replica, &mut state, reply, START_MS as u64) else {
         panic!()
     };
-    let _applied_but_lost = store.handle(&put, &Known::new());
+    let _applied_but_lost = store.handle(&put, &Known::new(), &Who::shared());
     let step = round.on_reply(
         &mut replica,
         &mut state,
@@ -610,7 +711,7 @@ fn a_lost_put_reply_is_recovered_by_the_next_round() {
     let Step::Send(get) = round.start(&replica, &state) else {
         panic!()
     };
-    let reply = store.handle(&get, &Known::new());
+    let reply = store.handle(&get, &Known::new(), &Who::shared());
     let step = round.on_reply(&mut replica, &mut state, reply, START_MS as u64);
     assert!(
         matches!(step, Step::Finished(Outcome::Synced { .. })),

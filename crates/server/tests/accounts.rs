@@ -90,8 +90,9 @@ impl Tab {
         let (doc, etag) = self.fetch(s).await;
         let signer = Signer::new(me["id"].as_str().unwrap(), me["name"].as_str().unwrap());
         // The device's clock has seen every stamp it stored, as a tablet's has.
-        let mut clock = Clock::default();
-        clock.last = doc.max_stamp();
+        let clock = Clock {
+            last: doc.max_stamp(),
+        };
         (Replica::new(doc, device, clock).signed(signer), etag)
     }
 }

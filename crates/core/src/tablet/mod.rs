@@ -158,6 +158,12 @@ impl Tablet {
         &self.replica
     }
 
+    /// Writes from now on as `signer` (the account the server named; none without
+    /// accounts). Not stored here: the app keeps the account and signs on every open.
+    pub fn sign_as(&mut self, signer: crate::doc::Signer) {
+        self.replica.signer = signer;
+    }
+
     pub fn device(&self) -> &str {
         &self.replica.device
     }

@@ -25,9 +25,15 @@ impl Tablet {
         self.sync.offline = Some(reason.to_owned());
     }
 
-    /// Clears a stopped sync (after the user changed the token or endpoint).
-    pub fn clear_stop(&mut self) {
-        self.sync.stopped = None;
+    /// Clears a stopped sync (after the user changed the token or endpoint, or the
+    /// office changed the account's role) and stores that, so that a reload does not
+    /// bring the stop back.
+    pub fn clear_stop(&mut self, kv: &mut impl KeyValue) {
+        if self.sync.stopped.take().is_some() {
+            if let Err(e) = self.save_sync(kv) {
+                self.storage_error = Some(e.0);
+            }
+        }
     }
 
     /// Starts a round on the live replica (when no worker runs it).

@@ -16,9 +16,10 @@
 //! | [`Verdict::Rewritten`] | `rewritten` | the shared file changed content this tablet holds under the same stamp: the tablet keeps its copy and stops uploading to that file |
 //! | [`Verdict::StorageFull`] | `storage-full` | the browser refused to store an edit: that edit was not saved, nothing else was lost |
 //!
-//! `Refused`, `Revoked` and `ServerFault` are named here for the accounts and hardening
-//! work that reports them; today's engine reports 401 and 403 as `error` and server
-//! faults as `offline`.
+//! The engine reports a 403 as `refused` (with the server's words) and a 401 for a
+//! token that worked before as `revoked` (a 401 for a token that never worked is a
+//! wrong token: `error`). `ServerFault` is named for the hardening work; today's engine
+//! reports server faults as `offline`.
 
 use serde::Serialize;
 

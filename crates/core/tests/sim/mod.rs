@@ -7,8 +7,9 @@
 
 use std::collections::BTreeSet;
 
-use jindu_core::doc::{check_rewrite, Doc};
+use jindu_core::doc::{check_rewrite, Doc, Signer};
 use jindu_core::edit::Replica;
+use jindu_core::roles::{check_write, Role, Target, Writer};
 use jindu_core::sync::{Pending, Policy, Reply, Request, Step, SyncRound, SyncState};
 use jindu_core::tablet::persist::Memory;
 use jindu_core::tablet::{RoundEnd, Tablet};
@@ -40,8 +41,10 @@ pub struct Store {
     pub version: u64,
     pub known: Known,
     pub writes: u64,
-    /// Requests held back, to arrive late and out of order.
-    pub delayed: Vec<(Request, Known)>,
+    /// Requests held back, to arrive late and out of order, with who sent them.
+    pub delayed: Vec<(Request, Known, Who)>,
+    /// Writes the role rule refused.
+    pub refused: u64,
     parsed: Option<(u64, Doc)>,
 }
 
@@ -53,6 +56,7 @@ impl Store {
             known: Known::new(),
             writes: 0,
             delayed: Vec::new(),
+            refused: 0,
             parsed: None,
         }
     }
@@ -74,7 +78,7 @@ impl Store {
         &self.parsed.as_ref().unwrap().1
     }
 
-    pub fn handle(&mut self, req: &Request, known: &Known) -> Reply {
+    pub fn handle(&mut self, req: &Request, known: &Known, who: &Who) -> Reply {
         match req {
             Request::Get { if_none_match } => match &self.body {
                 None => Reply::status(404, None, Vec::new()),
@@ -92,11 +96,22 @@ impl Store {
                 if let Err(e) = check_rewrite(self.doc(), &new) {
                     return Reply::status(409, None, e.to_string());
                 }
+                // And the role rule, as the server applies it.
+                if let Err(e) = check_write(who.writer(), Target::Plan, Some(self.doc()), &[], &new)
+                {
+                    self.refused += 1;
+                    return Reply::status(403, None, e.to_string());
+                }
                 self.write(body, known)
             }
             Request::Create { body } => {
                 if self.body.is_some() {
                     return Reply::status(412, None, Vec::new());
+                }
+                let new = Doc::from_json(body).expect("writers send documents");
+                if let Err(e) = check_write(who.writer(), Target::Plan, None, &[], &new) {
+                    self.refused += 1;
+                    return Reply::status(403, None, e.to_string());
                 }
                 self.write(body, known)
             }
@@ -118,10 +133,10 @@ impl Store {
         if self.delayed.is_empty() {
             return;
         }
-        let (req, known) = self
+        let (req, known, who) = self
             .delayed
             .remove(rng.below(self.delayed.len() as u64) as usize);
-        let _ = self.handle(&req, &known);
+        let _ = self.handle(&req, &known, &who);
     }
 }
 
@@ -168,7 +183,11 @@ pub fn rewrite_in_place(rng: &mut Rng, store: &mut Store) -> Option<Reply> {
         if_match: store.etag(),
     };
     let known = store.known.clone();
-    Some(store.handle(&req, &known))
+    let forger = Who {
+        account: "u-forger".into(),
+        role: Role::Office,
+    };
+    Some(store.handle(&req, &known, &forger))
 }
 
 /// A round in flight: on a copy of the tab's replica (as the sync worker runs it) or on
@@ -193,9 +212,37 @@ pub struct Tab {
     pub round: Option<Round>,
 }
 
+/// Who sends a request: an account and its role (as the server knows them now).
+#[derive(Clone, Debug)]
+pub struct Who {
+    pub account: String,
+    pub role: Role,
+}
+
+impl Who {
+    /// An office without an account (a shared token): its writes are unsigned.
+    pub fn shared() -> Who {
+        Who {
+            account: String::new(),
+            role: Role::Office,
+        }
+    }
+
+    pub fn writer(&self) -> Writer<'_> {
+        Writer {
+            account: Some(&self.account)
+                .filter(|a| !a.is_empty())
+                .map(|a| a.as_str()),
+            role: self.role,
+        }
+    }
+}
+
 /// A tablet: its browser storage and one or two tabs open on the plan.
 pub struct Device {
     pub name: String,
+    /// Its account: `u-` and its name, with the role the server gives it.
+    pub who: Who,
     pub kv: Memory,
     /// What the device's storage holds, as ground truth.
     pub kv_known: Known,
@@ -205,18 +252,34 @@ pub struct Device {
 }
 
 impl Device {
-    pub fn new(name: String, base: &Doc, base_known: &Known, tabs: usize, offset: i64) -> Device {
+    pub fn new(
+        name: String,
+        role: Role,
+        base: &Doc,
+        base_known: &Known,
+        tabs: usize,
+        offset: i64,
+    ) -> Device {
         let mut kv = Memory::default();
+        let who = Who {
+            account: format!("u-{name}"),
+            role,
+        };
         let tabs = (0..tabs)
-            .map(|_| Tab {
-                tablet: Tablet::open(&mut kv, "sim", || base.clone(), || name.clone()),
-                known: base_known.clone(),
-                made: Vec::new(),
-                round: None,
+            .map(|_| {
+                let mut tablet = Tablet::open(&mut kv, "sim", || base.clone(), || name.clone());
+                tablet.sign_as(Signer::new(&who.account, &name));
+                Tab {
+                    tablet,
+                    known: base_known.clone(),
+                    made: Vec::new(),
+                    round: None,
+                }
             })
             .collect();
         Device {
             name,
+            who,
             kv,
             kv_known: base_known.clone(),
             tabs,
