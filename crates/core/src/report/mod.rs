@@ -68,8 +68,9 @@ pub struct Row {
 pub struct Report {
     pub title: String,
     pub period: Period,
-    /// The day the table is drawn up as of: records observed after it are left out, and
-    /// schedules are judged on it. Usually the period's end.
+    /// The day the table is drawn up as of, usually the period's end. Records observed
+    /// after it (or after the period) are left out, and schedules are judged on it (or
+    /// on the period's end, if that is earlier).
     pub as_of: NaiveDate,
     /// Whether printed and exported cells carry the schedule marks (【逾期】,
     /// 【有风险】); the office's table never does unless it asks (标注逾期/风险).
