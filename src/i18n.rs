@@ -182,6 +182,18 @@ pub struct Texts {
     pub row: &'static str,
     pub export_xlsx: &'static str,
     pub as_of: &'static str,
+    /// The cumulative period's choice: the year to the end of a month.
+    pub cumulative: &'static str,
+    pub through_month: &'static str,
+    /// The report's toggle: schedule marks in what is printed and exported.
+    pub report_marks: &'static str,
+    pub report_as_of_hint: &'static str,
+    pub period_incomplete: &'static str,
+    pub period_ends_before_start: &'static str,
+    pub no_such_month: &'static str,
+    pub no_such_quarter: &'static str,
+    pub as_of_before_start: &'static str,
+    pub empty_plan: &'static str,
     pub today: &'static str,
 }
 
@@ -335,6 +347,16 @@ pub static ZH: Texts = Texts {
     row: "第几行",
     export_xlsx: "导出Excel",
     as_of: "截至日期",
+    cumulative: "累计（1至N月）",
+    through_month: "截至月份",
+    report_marks: "标注逾期/风险",
+    report_as_of_hint: "留空为报告期末",
+    period_incomplete: "请选择开始和结束日期。",
+    period_ends_before_start: "报告期的结束日期早于开始日期，请重新选择。",
+    no_such_month: "月份应在1至12之间。",
+    no_such_quarter: "季度应在1至4之间。",
+    as_of_before_start: "截至日期早于报告期开始，请重新选择。",
+    empty_plan: "计划中还没有项目，无法生成报表。",
     today: "今天",
 };
 
@@ -488,6 +510,16 @@ pub static EN: Texts = Texts {
     row: "Row",
     export_xlsx: "Export Excel",
     as_of: "As of",
+    cumulative: "Year to date (months 1–N)",
+    through_month: "Through month",
+    report_marks: "Mark overdue/at risk",
+    report_as_of_hint: "empty: the period's end",
+    period_incomplete: "Choose the first and the last day.",
+    period_ends_before_start: "The period ends before it starts; choose again.",
+    no_such_month: "The month must be from 1 to 12.",
+    no_such_quarter: "The quarter must be from 1 to 4.",
+    as_of_before_start: "The as-of date is before the period starts; choose again.",
+    empty_plan: "The plan has no items yet, so there is no table to draw up.",
     today: "Today",
 };
 

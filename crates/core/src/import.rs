@@ -2,7 +2,8 @@
 //! `jindu-exchange`): 序号 / 项目类别 / 具体项目及内容 /
 //! 责任科室 / (完成情况).
 //!
-//! Merged category and department cells arrive repeated or empty (both are handled),
+//! Merged category and department cells arrive repeated or empty (both are handled; an
+//! empty department cell makes the item share the one above, `departments_shared`),
 //! several numbered items may share one cell ("1. …;\n2. …;"), deadlines are read from
 //! "计划X月底前完成" and quantities from "200台" or "10处200个接口". What is read is a
 //! [`Proposal`]: every guess can be corrected before it becomes a plan, and every row
@@ -51,6 +52,11 @@ pub struct ProposedTarget {
 pub struct ProposedItem {
     pub content: String,
     pub departments: Vec<String>,
+    /// Whether the table gives the item no department cell of its own: its row's cell
+    /// was merged with (or left empty under) the one above, or it shares a cell of
+    /// several numbered items. Becomes the item's `departments_shared`.
+    #[serde(default)]
+    pub departments_shared: bool,
     pub deadline: Option<DateSpec>,
     pub targets: Vec<ProposedTarget>,
     /// The spreadsheet row it came from (1-based), for the preview.
@@ -280,7 +286,8 @@ pub fn parse_rows_for_year(rows: &[Vec<String>], year: i32) -> Proposal {
                 p.categories.len() - 1
             }
         };
-        let departments: Vec<String> = match dept_col.map(get).filter(|d| !d.is_empty()) {
+        let own_cell = dept_col.map(get).filter(|d| !d.is_empty());
+        let departments: Vec<String> = match &own_cell {
             Some(d) => d
                 .split(['、', '\n', ',', '，'])
                 .map(str::trim)
@@ -293,12 +300,16 @@ pub fn parse_rows_for_year(rows: &[Vec<String>], year: i32) -> Proposal {
         let (numbered, items) = split_items(&content);
         let cat = &mut p.categories[cat_index];
         cat.numbered |= numbered;
-        for text in items {
+        for (k, text) in items.into_iter().enumerate() {
+            // An empty department cell under an item of the same category is one with it.
+            let departments_shared =
+                k > 0 || (own_cell.is_none() && dept_col.is_some() && !cat.items.is_empty());
             cat.items.push(ProposedItem {
                 deadline: deadline_in(&text, year),
                 targets: targets_in(&text),
                 content: text,
                 departments: departments.clone(),
+                departments_shared,
                 row: line,
             });
         }
@@ -355,12 +366,12 @@ impl Proposal {
             )?;
             for (ii, item) in c.items.iter().enumerate() {
                 let id = format!("item-{}-{}", ci + 1, ii + 1);
-                set(
-                    &mut r,
-                    &id,
-                    json!({"category": cat, "order": ii + 1, "content": item.content,
-                           "departments": item.departments, "deadline": item.deadline}),
-                )?;
+                let mut fields = json!({"category": cat, "order": ii + 1, "content": item.content,
+                           "departments": item.departments, "deadline": item.deadline});
+                if item.departments_shared && ii > 0 {
+                    fields["departments_shared"] = json!(true);
+                }
+                set(&mut r, &id, fields)?;
                 for (ti, t) in item.targets.iter().enumerate() {
                     set(
                         &mut r,

@@ -77,12 +77,27 @@ impl Builder {
         departments: &[&str],
         deadline: Option<DateSpec>,
     ) -> String {
+        self.item_in_cell(cat, n, content, departments, deadline, false)
+    }
+
+    /// An item whose 责任科室 cell is one with the item above it (`shared`), as the
+    /// seed merges the department cell over 1.1–1.5, 2.1–2.3 and 3.1–3.3.
+    fn item_in_cell(
+        &mut self,
+        cat: &str,
+        n: u32,
+        content: &str,
+        departments: &[&str],
+        deadline: Option<DateSpec>,
+        shared: bool,
+    ) -> String {
         let id = format!("item-{}-{n}", &cat[4..]);
-        self.set(
-            &id,
-            json!({"category": cat, "order": n, "content": content,
-                   "departments": departments, "deadline": deadline}),
-        )
+        let mut fields = json!({"category": cat, "order": n, "content": content,
+                   "departments": departments, "deadline": deadline});
+        if shared {
+            fields["departments_shared"] = json!(true);
+        }
+        self.set(&id, fields)
     }
 
     fn target(
@@ -225,12 +240,13 @@ pub fn xixing_2021() -> Doc {
     b.target(&i, 1, "街容示范街", 1.0, "条", "打造街容“示范一条街”");
     b.record(jun30, &i, |r| note(r, Some(Done), "已完成。"));
 
-    let i = b.item(
+    let i = b.item_in_cell(
         &c1,
         2,
         "提升城市道路及两侧环境,整治道路及两侧店招店牌50家,计划7月底前完成;",
         &depts1,
         Some(month_end(7, "计划7月底前完成")),
+        true,
     );
     b.target(
         &i,
@@ -242,12 +258,13 @@ pub fn xixing_2021() -> Doc {
     );
     b.record(jun30, &i, |r| note(r, Some(Done), "已完成。"));
 
-    let i = b.item(
+    let i = b.item_in_cell(
         &c1,
         3,
         "提升住宅小区环境秩序,提升改造公厕3处、新建(改造)安置小区垃圾集置房2处,计划8月底前完成;",
         &depts1,
         Some(month_end(8, "计划8月底前完成")),
+        true,
     );
     let toilets = b.target(&i, 1, "提升改造公厕", 3.0, "处", "提升改造公厕3处");
     let t_started = b.stage(&toilets, 1, "开工建设", false);
@@ -294,23 +311,25 @@ pub fn xixing_2021() -> Doc {
         r.note = "缤纷区块完成工程量的70%".into();
     });
 
-    let i = b.item(
+    let i = b.item_in_cell(
         &c1,
         4,
         "提升公路铁路两侧环境,推动浙赣铁路沿线劳模工匠休闲绿地改造提升工程,计划9月底前完成;",
         &depts1,
         Some(month_end(9, "计划9月底前完成")),
+        true,
     );
     b.record(jun30, &i, |r| {
         note(r, Some(InProgress), "已经完成设计和工程量预算编制。")
     });
 
-    let i = b.item(
+    let i = b.item_in_cell(
         &c1,
         5,
         "提升市容绿化环境,对老街区域石板路面不平整问题进行整修,完成公共区域市政绿化设施维护1000处,计划11月底前完成。",
         &depts1,
         Some(month_end(11, "计划11月底前完成")),
+        true,
     );
     b.target(
         &i,
@@ -358,12 +377,13 @@ pub fn xixing_2021() -> Doc {
         r.note = "目前已举行群众文化活动62场".into();
     });
 
-    let i = b.item(
+    let i = b.item_in_cell(
         &c2,
         2,
         "围绕“迎亚运”主题举行西兴街道“全民运动会”,计划于4月启动运动会比赛项目,并结合8月“全民健身日”举办迎亚运全民运动队伍展示活动,10月底前完成全部赛事项目;",
         &depts2,
         Some(month_end(10, "10月底前完成全部赛事项目")),
+        true,
     );
     let start = b.milestone(&i, 1, "计划于4月启动运动会比赛项目", month_end(4, "4月"));
     b.milestone(
@@ -399,12 +419,13 @@ pub fn xixing_2021() -> Doc {
         );
     });
 
-    let i = b.item(
+    let i = b.item_in_cell(
         &c2,
         3,
         "计划在星民、七甲闸、西陵、官河、新州等新建6个群众身边的体育健身苑点,3月底前完成缤纷小区、缤纷西苑和河畔花园3处新建体育健身苑点,5月底前完成新州花苑西区、官河东方花城新建体育健身苑点,9月底前完成缤纷北苑新建体育健身苑点;",
         &depts2,
         Some(month_end(9, "9月底前完成缤纷北苑新建体育健身苑点")),
+        true,
     );
     b.target(
         &i,
@@ -502,12 +523,13 @@ pub fn xixing_2021() -> Doc {
         note(r, Some(Done), "目前仍在开展深化方案的可行性研究中");
     });
 
-    let i = b.item(
+    let i = b.item_in_cell(
         &c3,
         2,
         "推进2个智慧社区的建设,并做好襄七房社区“智慧襄庄”改进与深化,数字赋能社区服务能力,计划于3月对各社区开展调研并完成可行性研究方案,7月前试点实施,11月完成数据对接与街道平台互联调试,计划整体项目于12月底前完成;",
         &depts3,
         Some(month_end(12, "计划整体项目于12月底前完成")),
+        true,
     );
     b.target(&i, 1, "智慧社区建设", 2.0, "个", "推进2个智慧社区的建设");
     b.milestone(
@@ -550,12 +572,13 @@ pub fn xixing_2021() -> Doc {
         note(r, Some(InProgress), &cell);
     });
 
-    let i = b.item(
+    let i = b.item_in_cell(
         &c3,
         3,
         "推进省民政厅试点项目“数字信用社”建设,通过激励居民日常文明行为来打造“信用停”等2个子项的建设,计划于2月开展可行性研究,6月底前启动1个子项的试应用,整体项目计划于12月底前完成。",
         &depts3,
         Some(month_end(12, "整体项目计划于12月底前完成")),
+        true,
     );
     b.target(&i, 1, "子项建设", 2.0, "个", "打造“信用停”等2个子项的建设");
     let m = b.milestone(&i, 1, "计划于2月开展可行性研究", month_end(2, "2月"));

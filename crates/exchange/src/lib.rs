@@ -1,8 +1,8 @@
 //! Plan exchange: the period's report as a real .xlsx workbook, and plans read back from
 //! .xlsx or CSV tables.
 //!
-//! - [`report_xlsx`] writes the table in the seed's layout (merged category cells, column
-//!   widths, wrapped text, headings repeated on every printed page, A4 landscape) and a
+//! - [`report_xlsx`] writes the table in the seed's layout (merged category and
+//!   department cells, no schedule marks unless the report asks for them, column widths, wrapped text, headings repeated on every printed page, A4 landscape) and a
 //!   second sheet `数据` with the plan's structure, one row per entity, which
 //!   [`read_xlsx`] reads back exactly.
 //! - Any other table in the seed's layout (序号 / 项目类别 / 具体项目及内容 / 责任科室 /
@@ -20,7 +20,7 @@ use jindu_core::doc::Doc;
 use jindu_core::edit::{Edit, EditError, Replica};
 use jindu_core::hlc::Clock;
 use jindu_core::model::{winners, Kind};
-use jindu_core::report::{headings, marked, Report};
+use jindu_core::report::Report;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 use serde_json::Value;
 
@@ -92,7 +92,7 @@ pub fn report_xlsx(report: &Report, doc: &Doc) -> Result<Vec<u8>, ExchangeError>
             &title,
         )
         .map_err(xerr)?;
-    for (col, h) in headings(&report.period).iter().enumerate() {
+    for (col, h) in report.headings().iter().enumerate() {
         sheet
             .write_string_with_format(1, col as u16, h, &head)
             .map_err(xerr)?;
@@ -106,30 +106,27 @@ pub fn report_xlsx(report: &Report, doc: &Doc) -> Result<Vec<u8>, ExchangeError>
             .write_string_with_format(r, 2, &row.content, &cell)
             .map_err(xerr)?;
         sheet
-            .write_string_with_format(r, 3, &row.departments, &cell)
-            .map_err(xerr)?;
-        sheet
-            .write_string_with_format(r, 4, marked(row), &cell)
+            .write_string_with_format(r, 4, report.printed(row), &cell)
             .map_err(xerr)?;
     }
-    for (start, len) in report.category_spans() {
-        let row = &report.rows[start];
+    // Merged cells: 序号 and 项目类别 over each category, 责任科室 where the plan shares it.
+    let mut span = |start: usize, len: usize, col: u16, text: &str| {
         let (a, b) = (first + start as u32, first + (start + len) as u32 - 1);
         if len > 1 {
-            sheet
-                .merge_range(a, 0, b, 0, &row.number, &merged)
-                .map_err(xerr)?;
-            sheet
-                .merge_range(a, 1, b, 1, &row.category, &merged)
-                .map_err(xerr)?;
+            sheet.merge_range(a, col, b, col, text, &merged)
         } else {
-            sheet
-                .write_string_with_format(a, 0, &row.number, &merged)
-                .map_err(xerr)?;
-            sheet
-                .write_string_with_format(a, 1, &row.category, &merged)
-                .map_err(xerr)?;
+            sheet.write_string_with_format(a, col, text, &merged)
         }
+        .map(|_| ())
+        .map_err(xerr)
+    };
+    for (start, len) in report.category_spans() {
+        let row = &report.rows[start];
+        span(start, len, 0, &row.number)?;
+        span(start, len, 1, &row.category)?;
+    }
+    for (start, len) in report.department_spans() {
+        span(start, len, 3, &report.rows[start].departments)?;
     }
 
     // The structure, one row per entity, with every field as JSON so that it reads back
@@ -207,17 +204,19 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
-/// The cells of a sheet as text, with merged cells' value copied into every cell they
-/// cover (so a merged category cell labels each of its rows).
-fn sheet_rows(
+/// A merged range of a sheet: first and last (row, column), inclusive.
+type Merge = ((usize, usize), (usize, usize));
+
+/// The cells of a sheet as text, and its merged ranges.
+fn sheet_cells(
     book: &mut Xlsx<Cursor<Vec<u8>>>,
     name: &str,
-) -> Result<Vec<Vec<String>>, ExchangeError> {
+) -> Result<(Vec<Vec<String>>, Vec<Merge>), ExchangeError> {
     let range = book
         .worksheet_range(name)
         .map_err(|e| ExchangeError::Read(e.to_string()))?;
     let Some((h, w)) = range.end().map(|(r, c)| (r as usize + 1, c as usize + 1)) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
     let mut rows = vec![vec![String::new(); w]; h];
     for (r, row) in rows.iter_mut().enumerate() {
@@ -227,27 +226,64 @@ fn sheet_rows(
             }
         }
     }
-    let merges = book.merge_cells_by_sheet_name(name).unwrap_or_default();
-    for m in merges {
-        let (sr, sc) = (m.start.0 as usize, m.start.1 as usize);
+    let merges = book
+        .merge_cells_by_sheet_name(name)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| {
+            let start = (m.start.0 as usize, m.start.1 as usize);
+            let end = ((m.end.0 as usize).min(h - 1), (m.end.1 as usize).min(w - 1));
+            (start, end)
+        })
+        .collect();
+    Ok((rows, merges))
+}
+
+/// Copies each merged range's value into every cell it covers (so a merged category
+/// cell labels each of its rows), except in column `keep_empty`: there the rows under
+/// the first stay empty, which a proposal reads as one cell shared with the row above
+/// (a merged 责任科室).
+fn spread_merges(rows: &mut [Vec<String>], merges: &[Merge], keep_empty: Option<usize>) {
+    for &((sr, sc), (er, ec)) in merges {
         let value = rows
             .get(sr)
             .and_then(|r| r.get(sc))
             .cloned()
             .unwrap_or_default();
-        let (er, ec) = ((m.end.0 as usize).min(h - 1), (m.end.1 as usize).min(w - 1));
-        for row in rows.iter_mut().take(er + 1).skip(sr) {
-            for v in row.iter_mut().take(ec + 1).skip(sc) {
+        for (r, row) in rows.iter_mut().enumerate().take(er + 1).skip(sr) {
+            for (c, v) in row.iter_mut().enumerate().take(ec + 1).skip(sc) {
+                if keep_empty == Some(c) && sc == ec && r > sr {
+                    continue;
+                }
                 *v = value.clone();
             }
         }
     }
+}
+
+/// The cells of a sheet as text, with merged cells' value copied into every cell they
+/// cover.
+fn sheet_rows(
+    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    name: &str,
+) -> Result<Vec<Vec<String>>, ExchangeError> {
+    let (mut rows, merges) = sheet_cells(book, name)?;
+    spread_merges(&mut rows, &merges, None);
     Ok(rows)
 }
 
+/// The 责任科室 column of a table in the seed's layout: in the header row, the first
+/// that names 项目类别, 具体项目 and 责任.
+fn department_column(rows: &[Vec<String>]) -> Option<usize> {
+    let has = |r: &[String], w: &str| r.iter().any(|c| c.contains(w));
+    rows.iter()
+        .find(|r| has(r, "项目类别") && has(r, "具体项目"))
+        .and_then(|r| r.iter().position(|c| c.contains("责任")))
+}
+
 /// Reads an .xlsx workbook: a Jindu export exactly, any other seed-layout table as a
-/// proposal (deadlines in the year its title names, else `year`). `plan_id` names the
-/// document an exact import becomes.
+/// proposal (deadlines in the year its title names, else `year`; a merged 责任科室 cell
+/// makes its items share it). `plan_id` names the document an exact import becomes.
 pub fn read_xlsx(bytes: &[u8], plan_id: &str, year: i32) -> Result<Imported, ExchangeError> {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec()))
         .map_err(|e: calamine::XlsxError| ExchangeError::Read(e.to_string()))?;
@@ -257,7 +293,9 @@ pub fn read_xlsx(bytes: &[u8], plan_id: &str, year: i32) -> Result<Imported, Exc
         return Ok(Imported::Exact(structure_from_rows(&rows, plan_id)?));
     }
     let first = names.first().cloned().ok_or(ExchangeError::Empty)?;
-    let rows = sheet_rows(&mut book, &first)?;
+    let (mut rows, merges) = sheet_cells(&mut book, &first)?;
+    let departments = department_column(&rows);
+    spread_merges(&mut rows, &merges, departments);
     Ok(Imported::Proposal(parse_rows(&rows, year)))
 }
 

@@ -12,7 +12,10 @@ use jindu_exchange::{parse_rows, read_xlsx, report_xlsx, Imported, DATA_SHEET};
 fn report() -> (jindu_core::report::Report, jindu_core::doc::Doc) {
     let doc = seed::xixing_2021();
     let plan = Plan::from_doc(&doc);
-    (build(&plan, &Period::months(2021, 1, 6).unwrap()), doc)
+    (
+        build(&plan, &Period::months(2021, 1, 6).unwrap()).unwrap(),
+        doc,
+    )
 }
 
 #[test]
@@ -37,8 +40,14 @@ fn the_workbook_has_the_reports_rows_and_merged_category_cells() {
     for (i, row) in report.rows.iter().enumerate() {
         let r = 2 + i as u32;
         assert_eq!(cell(r, 2), row.content);
-        assert_eq!(cell(r, 3), row.departments);
-        assert!(cell(r, 4).ends_with(&row.status), "row {r}");
+        // A shared department cell is written once, at the top of its merged range.
+        let departments = if row.departments_shared {
+            ""
+        } else {
+            &row.departments
+        };
+        assert_eq!(cell(r, 3), departments, "row {r}");
+        assert_eq!(cell(r, 4), row.status, "row {r}");
     }
     let merges = book.merge_cells_by_sheet_name(&names[0]).unwrap();
     let mut category_merges: Vec<(u32, u32)> = merges
@@ -189,6 +198,16 @@ fn a_workbook_with_merged_cells_and_several_items_in_one_cell() {
         vec!["城建办", "各社区"],
         "merged department cell"
     );
+    let shared: Vec<bool> = p
+        .categories
+        .iter()
+        .flat_map(|c| c.items.iter().map(|i| i.departments_shared))
+        .collect();
+    assert_eq!(
+        shared,
+        vec![false, true, true, false],
+        "items under one merged department cell share it"
+    );
     assert_eq!(
         p.categories[0].items[1]
             .deadline
@@ -209,4 +228,146 @@ fn a_workbook_with_merged_cells_and_several_items_in_one_cell() {
         vec![(5, "neither a category nor an item".to_string())],
         "the note row is named"
     );
+}
+
+/// The first sheet's merged ranges in one column, as (first row, last row).
+fn merged_rows(book: &mut Xlsx<Cursor<Vec<u8>>>, sheet: &str, col: u32) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = book
+        .merge_cells_by_sheet_name(sheet)
+        .unwrap()
+        .iter()
+        .filter(|m| m.start.1 == col && m.end.1 == col)
+        .map(|m| (m.start.0, m.end.0))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn department_cells_are_merged_where_the_plan_shares_them() {
+    let (report, doc) = report();
+    let bytes = report_xlsx(&report, &doc).unwrap();
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    // Rows 2–6 are 1.1–1.5, 7–9 are 2.1–2.3, 11–13 are 3.1–3.3; 2.4 (row 10), 4.1 and
+    // 4.2 (rows 14 and 15) have their own, as in the seed.
+    assert_eq!(
+        merged_rows(&mut book, &sheet, 3),
+        vec![(2, 6), (7, 9), (11, 13)]
+    );
+    let range = book.worksheet_range(&sheet).unwrap();
+    let cell = |r: u32, c: u32| {
+        range
+            .get_value((r, c))
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(cell(2, 3), "公共管理办、各社区");
+    assert_eq!(cell(10, 3), "公共管理办");
+    assert_eq!(cell(14, 3), "区域发展办、相关社区");
+    assert_eq!(cell(15, 3), "区域发展办、相关社区");
+}
+
+#[test]
+fn marks_are_left_out_of_the_workbook_unless_the_office_asks() {
+    let (report, doc) = report();
+    let flagged: Vec<usize> = report
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !jindu_core::report::mark(r).is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        !flagged.is_empty(),
+        "the built-in plan has items at risk on 30 June"
+    );
+    let status_cells = |report: &jindu_core::report::Report| {
+        let bytes = report_xlsx(report, &doc).unwrap();
+        let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+        let sheet = book.sheet_names()[0].clone();
+        let range = book.worksheet_range(&sheet).unwrap();
+        (0..report.rows.len())
+            .map(|i| {
+                range
+                    .get_value((2 + i as u32, 4))
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+    };
+    let plain = status_cells(&report);
+    for (cell, row) in plain.iter().zip(&report.rows) {
+        assert_eq!(cell, &row.status, "no mark by default");
+        assert!(!cell.contains("【逾期】") && !cell.contains("【有风险】"));
+    }
+    let marked = status_cells(&report.clone().with_marks(true));
+    for i in flagged {
+        assert!(
+            marked[i].starts_with(jindu_core::report::mark(&report.rows[i])),
+            "row {i} marked when asked: {}",
+            marked[i]
+        );
+    }
+}
+
+#[test]
+fn a_seed_layout_workbook_without_the_data_sheet_keeps_its_department_merges() {
+    // The exported table alone, as another office would send it: its merged 责任科室
+    // cells become shared department cells of the new plan.
+    let (report, doc) = report();
+    let bytes = report_xlsx(&report, &doc).unwrap();
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&sheet).unwrap();
+    let merges = book.merge_cells_by_sheet_name(&sheet).unwrap();
+    let mut plain = rust_xlsxwriter::Workbook::new();
+    let s = plain.add_worksheet();
+    let f = rust_xlsxwriter::Format::new();
+    for (r, row) in range.rows().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let text = v.to_string();
+            if !text.is_empty() {
+                s.write_string(r as u32, c as u16, &text).unwrap();
+            }
+        }
+    }
+    for m in &merges {
+        let text = range
+            .get_value((m.start.0, m.start.1))
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        s.merge_range(
+            m.start.0,
+            m.start.1 as u16,
+            m.end.0,
+            m.end.1 as u16,
+            &text,
+            &f,
+        )
+        .unwrap();
+    }
+    let Imported::Proposal(p) = read_xlsx(&plain.save_to_buffer().unwrap(), "x", 2021).unwrap()
+    else {
+        panic!("no 数据 sheet: a proposal")
+    };
+    let doc = p
+        .into_doc(
+            "imported",
+            "导入",
+            "王芳",
+            "tablet",
+            &mut jindu_core::hlc::Clock::default(),
+            1_625_000_000_000,
+        )
+        .unwrap();
+    let imported = Plan::from_doc(&doc);
+    let seed = Plan::from_doc(&seed::xixing_2021());
+    let shared = |plan: &Plan| {
+        plan.items
+            .iter()
+            .map(|i| i.departments_shared)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shared(&imported), shared(&seed));
 }

@@ -131,6 +131,11 @@ pub struct Item {
     /// Responsible departments and communities, as written (各社区 kept as is).
     #[serde(default)]
     pub departments: Vec<String>,
+    /// Whether the item shares the 责任科室 cell of the item above it in its category:
+    /// the plan writes the departments once for both (the seed's 1.1–1.5). A field of
+    /// the item like any other; absent means a cell of its own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub departments_shared: bool,
     #[serde(default)]
     pub deadline: Option<DateSpec>,
     #[serde(default)]
