@@ -83,7 +83,7 @@ pub fn ImportPage() -> impl IntoView {
         }
         // Written by the inspector on this device. The clock starts afresh here: the new
         // document's stamps are its own, and `add_plan` moves the tablet's clock past them.
-        let author = state.with_settings_untracked(|s| s.author.clone());
+        let author = state.author_name();
         let device = state.device_id();
         let mut clock = Clock::default();
         let now = js_sys::Date::now() as u64;

@@ -53,6 +53,9 @@ fn apply_setup_link(state: &AppState) -> bool {
             _ => {}
         }
     }
+    // Another account's link: a sign-out of the first, until the server names the new
+    // one (`refresh_account`, at start).
+    state.forget_account();
     state.save_settings(|s| {
         if let Some(e) = endpoint.filter(|e| !e.is_empty()) {
             s.endpoint = Some(e);
@@ -107,13 +110,22 @@ pub fn App() -> impl IntoView {
     // counts is the outcome of real requests, not `navigator.onLine`. The first round
     // starts after the first screen is painted: handing the replica to the sync worker
     // takes a while on a large plan, and the screen comes first.
-    request_animation_frame(move || set_timeout(move || state.sync_now(), Duration::ZERO));
+    request_animation_frame(move || {
+        set_timeout(
+            move || {
+                state.refresh_account();
+                state.sync_now();
+            },
+            Duration::ZERO,
+        )
+    });
     let online = window_event_listener_untyped("online", move |_| state.sync_now());
     let update = window_event_listener_untyped("jindu-update", move |_| update_ready.set(true));
     // A setup link opened in a tab that already shows Jindu changes only the fragment.
     let hash = window_event_listener_untyped("hashchange", move |_| {
         if apply_setup_link(&state) {
             configured.set(true);
+            state.refresh_account();
             state.retry_sync();
         }
     });
@@ -194,6 +206,20 @@ pub fn App() -> impl IntoView {
                     jindu_core::tablet::Verdict::Rewritten { reason, .. } => Some(view! {
                         <p class="banner error" role="alert" data-testid="rewritten">
                             {move || state.t().rewritten_found}" "{reason}" "
+                            <button on:click=export_now>{move || state.t().export_own_copy}</button>
+                        </p>
+                    }),
+                    // Refused by the account's rights, or access revoked: nothing is
+                    // retried by itself, everything stays, and it can be exported.
+                    jindu_core::tablet::Verdict::Refused { reason, .. } => Some(view! {
+                        <p class="banner error" role="alert" data-testid="refused">
+                            {move || state.t().refused_keep}" "{reason}" "
+                            <button on:click=export_now>{move || state.t().export_own_copy}</button>
+                        </p>
+                    }),
+                    jindu_core::tablet::Verdict::Revoked { .. } => Some(view! {
+                        <p class="banner error" role="alert" data-testid="revoked">
+                            {move || state.t().revoked_keep}" "
                             <button on:click=export_now>{move || state.t().export_own_copy}</button>
                         </p>
                     }),

@@ -772,8 +772,14 @@ fn RecordHistory(item: String) -> impl IntoView {
 #[component]
 fn RecordRow(record: RecordView, what: String) -> impl IntoView {
     let state = AppState::expect();
-    let mine = record.record.author == state.with_settings_untracked(|s| s.author.clone())
-        && !record.record.author.is_empty();
+    // With an account, a record is this tablet's when its account signed it (and the
+    // office may correct any); without, when it carries this tablet's name.
+    let mine = match state.with_settings_untracked(|s| s.account.clone()) {
+        Some(a) => *record.signer.account == *a.id || a.role == "office",
+        None => record.record.author == state.author_name() && !record.record.author.is_empty(),
+    };
+    let verified = !record.signer.is_none();
+    let writer = record.signer.name.to_string();
     let r = record.record.clone();
     let mut figures = Vec::new();
     if let Some(n) = r.figure {
@@ -797,7 +803,14 @@ fn RecordRow(record: RecordView, what: String) -> impl IntoView {
     view! {
         <li class="record" data-testid="record" data-record-id=id>
             <p class="meta">
-                <strong>{r.observed.to_string()}</strong>" · "{r.author.clone()}
+                <strong>{r.observed.to_string()}</strong>" · "{r.author.clone()}" "
+                <span class="writer" data-testid="writer" data-verified=verified.to_string()>
+                    {move || if verified {
+                        format!("({} ✓{})", writer, state.t().verified)
+                    } else {
+                        format!("({})", state.t().unverified)
+                    }}
+                </span>
                 {(record.versions > 1).then(|| view! { <span class="muted">{move || format!(" ({})", state.t().corrected)}</span> })}
             </p>
             <p>

@@ -98,7 +98,11 @@ pub fn RecordPage() -> impl IntoView {
     let form = RwSignal::new(initial.clone());
     let error: RwSignal<Option<(Option<String>, String)>> = RwSignal::new(None);
     let saved = RwSignal::new(false);
-    let author = move || state.with_settings(|s| s.author.clone());
+    let author = move || {
+        state
+            .account()
+            .map_or_else(|| state.with_settings(|s| s.author.clone()), |a| a.name)
+    };
     let number = {
         let item = item.clone();
         move || {
@@ -173,7 +177,7 @@ pub fn RecordPage() -> impl IntoView {
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let f = form.get_untracked();
-            let who = state.with_settings_untracked(|s| s.author.clone());
+            let who = state.author_name();
             if who.trim().is_empty() {
                 error.set(Some((Some("by".into()), state.t().name_needed.into())));
                 return;

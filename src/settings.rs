@@ -128,34 +128,53 @@ pub fn SettingsPage() -> impl IntoView {
         <section class="page settings" aria-labelledby="settings-title">
             <h1 id="settings-title">{move || state.t().settings}</h1>
             <div class="card">
+                {move || state.account().map(|a| {
+                    let t = state.t();
+                    let role = match a.role.as_str() {
+                        "office" => t.role_office,
+                        "inspector" => t.role_inspector,
+                        _ => t.role_viewer,
+                    };
+                    view! {
+                        <div class="field" data-testid="account">
+                            <span>{t.account}</span>
+                            <strong data-role=a.role.clone()>{a.name.clone()}" · "{role}</strong>
+                            <small class="muted">{t.account_note}</small>
+                        </div>
+                    }
+                })}
+                <Show when=move || state.account().is_none()>
                 <label class="field">
                     <span>{move || state.t().inspector_name}</span>
                     <input name="author" type="text" autocomplete="name" value=s0.author.clone()
                         on:change=move |ev| { let v = event_target_value(&ev); state.save_settings(|s| s.author = v.trim().to_owned()); } />
                 </label>
+                </Show>
                 <fieldset class="field">
                     <legend>{move || state.t().language}</legend>
                     <label class="choice"><input type="radio" name="lang" checked=s0.lang == Lang::Zh on:change=move |_| state.save_settings(|s| s.lang = Lang::Zh) />" 中文"</label>
                     <label class="choice"><input type="radio" name="lang" checked=s0.lang == Lang::En on:change=move |_| state.save_settings(|s| s.lang = Lang::En) />" English"</label>
                 </fieldset>
+                <Show when=move || state.account().is_none()>
                 <fieldset class="field">
                     <legend>{move || state.t().mode}</legend>
                     <label class="choice"><input type="radio" name="mode" checked=!s0.office on:change=move |_| state.save_settings(|s| s.office = false) />" "{move || state.t().mode_inspector}</label>
                     <label class="choice"><input type="radio" name="mode" checked=s0.office on:change=move |_| state.save_settings(|s| s.office = true) />" "{move || state.t().mode_office}</label>
                 </fieldset>
+                </Show>
             </div>
             <div class="card">
                 <label class="field">
                     <span>{move || state.t().endpoint}</span>
                     <input name="endpoint" type="url" inputmode="url" placeholder=move || endpoint_base(None) value=s0.endpoint.clone().unwrap_or_default()
-                        on:change=move |ev| { let v = event_target_value(&ev); state.save_settings(|s| s.endpoint = Some(v.trim().to_owned()).filter(|x| !x.is_empty())); state.retry_sync(); } />
+                        on:change=move |ev| { let v = event_target_value(&ev); state.save_settings(|s| s.endpoint = Some(v.trim().to_owned()).filter(|x| !x.is_empty())); state.refresh_account(); state.retry_sync(); } />
                     <small class="muted">{move || state.t().endpoint_default}</small>
                 </label>
                 <label class="field">
                     <span>{move || state.t().token}</span>
                     <span class="muted" data-testid="token-mask">{move || { let t = state.with_settings(|s| s.token.clone()); if t.is_empty() { state.t().token_none.to_string() } else { format!("{} {}", state.t().token_set, masked(&t)) } }}</span>
                     <input name="token" type="password" autocomplete="off" prop:value=move || token_draft.get()
-                        on:change=move |ev| { let v = event_target_value(&ev); token_draft.set(String::new()); state.save_settings(|s| s.token = v.trim().to_owned()); state.retry_sync(); } />
+                        on:change=move |ev| { let v = event_target_value(&ev); token_draft.set(String::new()); state.save_settings(|s| s.token = v.trim().to_owned()); state.refresh_account(); state.retry_sync(); } />
                 </label>
             </div>
             <div class="card">

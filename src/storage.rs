@@ -35,6 +35,22 @@ pub struct Settings {
     pub office: bool,
     /// The plan open on this device.
     pub plan: String,
+    /// The account the server named for the token (`GET {endpoint}.me`), kept for
+    /// offline use; `None` without accounts.
+    #[serde(default)]
+    pub account: Option<Account>,
+}
+
+/// An account as the server describes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    /// `office`, `inspector` or `viewer`.
+    pub role: String,
+    /// The plans it is limited to; empty means all.
+    #[serde(default)]
+    pub plans: Vec<String>,
 }
 
 impl Default for Settings {
@@ -46,6 +62,7 @@ impl Default for Settings {
             lang: Lang::Zh,
             office: false,
             plan: jindu_core::seed::PLAN_ID.to_owned(),
+            account: None,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! (when rounds run, in the worker or on the page); `plans` the plan library (opening,
 //! creating and importing plans, the built-in plan and index).
 
+mod account;
 mod plans;
 mod sync;
 
@@ -96,6 +97,7 @@ impl AppState {
             retry: StoredValue::new(None),
         };
         provide_context(state);
+        state.sign_tablet();
         // The journal is folded into the snapshot when the app leaves the screen (another
         // app, the tablet locked, the tab closed): nobody is typing then, and rewriting
         // the snapshot of a large plan takes a while.
@@ -272,9 +274,13 @@ impl AppState {
         self.as_of.set(date);
     }
 
-    /// Whether this device is in office mode (plan editing shown).
+    /// Whether this device edits the plan: the account's role when the server has
+    /// accounts, else the office/inspector switch.
     pub fn is_office(&self) -> bool {
-        self.settings.with(|s| s.office)
+        self.settings.with(|s| match &s.account {
+            Some(a) => a.role == "office",
+            None => s.office,
+        })
     }
 
     /// Today in the plan's time zone.
@@ -294,7 +300,7 @@ impl AppState {
     }
 
     fn edit_now(&self, edit: Edit) -> Result<Applied, EditError> {
-        let author = self.settings.with_untracked(|s| s.author.clone());
+        let author = self.author_name();
         let now = js_sys::Date::now() as u64;
         // Checked against the plan view the app holds, which is then refreshed where the
         // edit touched it: reading a large plan again would take seconds.

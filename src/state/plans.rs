@@ -22,6 +22,7 @@ impl AppState {
         let tablet = open_tablet(id);
         self.plan.set(read_plan(tablet.doc()));
         self.tablet.set(tablet);
+        self.sign_tablet();
         self.save_settings(|s| s.plan = id.to_owned());
         self.sync_now();
     }
@@ -30,7 +31,7 @@ impl AppState {
     /// records) by the core's rules for a new plan, lists it in the index and opens it.
     pub fn create_plan(&self, id: &str, title: &str, copy: bool) -> Result<(), String> {
         use jindu_core::newplan::{new_plan, NewPlan};
-        let author = self.settings.with_untracked(|s| s.author.clone());
+        let author = self.author_name();
         let now = js_sys::Date::now() as u64;
         let year = chrono::Datelike::year(&self.today());
         let made = self.tablet.with_untracked(|t| {
@@ -65,7 +66,7 @@ impl AppState {
         // before anything else is stamped.
         let newest = doc.max_stamp();
         storage::save_plan(&doc).map_err(|e| e.0)?;
-        let author = self.settings.with_untracked(|s| s.author.clone());
+        let author = self.author_name();
         let now = js_sys::Date::now() as u64;
         let (device, mut clock, signer) = self.tablet.with_untracked(|t| {
             let r = t.replica();

@@ -20,6 +20,9 @@ pub struct RecordView {
     /// Stamp and device of the standing version (the record's clock order).
     pub stamp: u64,
     pub device: crate::doc::DeviceId,
+    /// The account that wrote the standing version; none when unverified (written
+    /// before accounts, through a shared token or without a server's accounts).
+    pub signer: crate::doc::Signer,
     /// How many versions the record has (more than one: it was corrected).
     pub versions: usize,
 }
@@ -276,6 +279,7 @@ impl Plan {
                 record,
                 stamp: v.stamp,
                 device: v.device.clone(),
+                signer: v.signer.clone(),
                 versions: versions.len(),
             }),
             Err(e) => {
