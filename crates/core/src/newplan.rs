@@ -233,7 +233,15 @@ mod tests {
         assert_eq!(proposal.item_count(), 2);
         let mut clock = Clock { last: 5 };
         let doc = proposal
-            .into_doc("imported", "导入的计划", "王芳", "tab-1", &mut clock, NOW)
+            .into_doc(
+                "imported",
+                "导入的计划",
+                "王芳",
+                "tab-1",
+                &mut clock,
+                NOW,
+                chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            )
             .unwrap();
         let plan = Plan::from_doc(&doc);
         assert_eq!(plan.items.len(), 2);

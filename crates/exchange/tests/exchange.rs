@@ -129,6 +129,7 @@ fn the_seeds_own_table_reads_as_its_categories_items_deadlines_and_quantities() 
             "tablet",
             &mut jindu_core::hlc::Clock::default(),
             1_625_000_000_000,
+            chrono::NaiveDate::from_ymd_opt(2021, 7, 1).unwrap(),
         )
         .unwrap();
     let plan = Plan::from_doc(&doc);

@@ -1,0 +1,104 @@
+//! Tables with merged cells, as word processors hold them, laid out as the plain grid of
+//! text that [`parse_rows`](super::parse_rows) reads.
+//!
+//! A Word document (`w:vMerge`, `w:gridSpan`) and an HTML table pasted from Word or WPS
+//! (`rowspan`, `colspan`) both come down to rows of cells that each cover some rows and
+//! columns. They are laid out as HTML lays out a table: each cell takes the first column
+//! of its row not yet covered by a cell above. A merged cell's text is copied into every
+//! slot it covers, as a spreadsheet's merged cells are read, so that a category or
+//! department cell merged over several items labels each of them.
+
+/// One cell of a table: its text (paragraphs as lines) and how many rows and columns it
+/// covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpanCell {
+    pub text: String,
+    /// Rows covered, from this one down (at least 1).
+    pub rows: usize,
+    /// Columns covered, from this one right (at least 1).
+    pub cols: usize,
+}
+
+impl SpanCell {
+    /// A cell covering one row and `cols` columns.
+    pub fn new(text: impl Into<String>, rows: usize, cols: usize) -> SpanCell {
+        SpanCell {
+            text: text.into(),
+            rows,
+            cols,
+        }
+    }
+}
+
+/// The grid of a table: one row of text per table row, as wide as the widest row, with
+/// each merged cell's text in every slot it covers. Spans reaching past the last row stop
+/// there.
+pub fn grid(rows: &[Vec<SpanCell>]) -> Vec<Vec<String>> {
+    let height = rows.len();
+    let mut out: Vec<Vec<Option<String>>> = vec![Vec::new(); height];
+    for (r, cells) in rows.iter().enumerate() {
+        let mut col = 0;
+        for cell in cells {
+            while out[r].get(col).is_some_and(Option::is_some) {
+                col += 1;
+            }
+            let (down, across) = (cell.rows.max(1), cell.cols.max(1));
+            for row in out.iter_mut().take((r + down).min(height)).skip(r) {
+                if row.len() < col + across {
+                    row.resize(col + across, None);
+                }
+                for slot in &mut row[col..col + across] {
+                    // A slot already covered (overlapping spans in a malformed table)
+                    // keeps the first cell's text.
+                    slot.get_or_insert_with(|| cell.text.clone());
+                }
+            }
+            col += across;
+        }
+    }
+    let width = out.iter().map(Vec::len).max().unwrap_or(0);
+    out.into_iter()
+        .map(|row| {
+            let mut row: Vec<String> = row.into_iter().map(Option::unwrap_or_default).collect();
+            row.resize(width, String::new());
+            row
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(text: &str, rows: usize, cols: usize) -> SpanCell {
+        SpanCell::new(text, rows, cols)
+    }
+
+    #[test]
+    fn merged_cells_label_every_slot_they_cover() {
+        let rows = vec![
+            vec![
+                c("序号", 1, 1),
+                c("类别", 1, 1),
+                c("内容", 1, 1),
+                c("科室", 1, 1),
+            ],
+            vec![c("1", 2, 1), c("甲", 2, 1), c("一", 1, 1), c("办", 3, 1)],
+            vec![c("二", 1, 1)],
+            vec![c("2", 1, 1), c("乙", 1, 1), c("三", 1, 1)],
+            vec![c("备注", 1, 4)],
+        ];
+        let g = grid(&rows);
+        assert_eq!(g[1], vec!["1", "甲", "一", "办"]);
+        assert_eq!(g[2], vec!["1", "甲", "二", "办"]);
+        assert_eq!(g[3], vec!["2", "乙", "三", "办"]);
+        assert_eq!(g[4], vec!["备注"; 4]);
+    }
+
+    #[test]
+    fn short_rows_are_padded_and_spans_stop_at_the_last_row() {
+        let g = grid(&[vec![c("a", 5, 1), c("b", 1, 2)], vec![]]);
+        assert_eq!(g, vec![vec!["a", "b", "b"], vec!["a", "", ""]]);
+        assert!(grid(&[]).is_empty());
+    }
+}
