@@ -4,9 +4,12 @@
 //! A Word document (`w:vMerge`, `w:gridSpan`) and an HTML table pasted from Word or WPS
 //! (`rowspan`, `colspan`) both come down to rows of cells that each cover some rows and
 //! columns. They are laid out as HTML lays out a table: each cell takes the first column
-//! of its row not yet covered by a cell above. A merged cell's text is copied into every
-//! slot it covers, as a spreadsheet's merged cells are read, so that a category or
-//! department cell merged over several items labels each of them.
+//! of its row not yet covered by a cell above. A cell merged down is copied into each
+//! row it covers, as a spreadsheet's merged cells are read, so that a category or
+//! department cell merged over several items labels each of them. A cell merged across
+//! is read once, in its first column: across, a merge is a note or section row over the
+//! whole table, or one cell standing for two, and copied it would read as a category and
+//! an item, or as departments.
 
 /// One cell of a table: its text (paragraphs as lines) and how many rows and columns it
 /// covers.
@@ -31,8 +34,8 @@ impl SpanCell {
 }
 
 /// The grid of a table: one row of text per table row, as wide as the widest row, with
-/// each merged cell's text in every slot it covers. Spans reaching past the last row stop
-/// there.
+/// each merged cell's text in the first column it covers of every row it covers (the
+/// other columns it covers are empty). Spans reaching past the last row stop there.
 pub fn grid(rows: &[Vec<SpanCell>]) -> Vec<Vec<String>> {
     let height = rows.len();
     let mut out: Vec<Vec<Option<String>>> = vec![Vec::new(); height];
@@ -47,10 +50,16 @@ pub fn grid(rows: &[Vec<SpanCell>]) -> Vec<Vec<String>> {
                 if row.len() < col + across {
                     row.resize(col + across, None);
                 }
-                for slot in &mut row[col..col + across] {
+                for (k, slot) in row[col..col + across].iter_mut().enumerate() {
                     // A slot already covered (overlapping spans in a malformed table)
                     // keeps the first cell's text.
-                    slot.get_or_insert_with(|| cell.text.clone());
+                    slot.get_or_insert_with(|| {
+                        if k == 0 {
+                            cell.text.clone()
+                        } else {
+                            String::new()
+                        }
+                    });
                 }
             }
             col += across;
@@ -92,13 +101,17 @@ mod tests {
         assert_eq!(g[1], vec!["1", "甲", "一", "办"]);
         assert_eq!(g[2], vec!["1", "甲", "二", "办"]);
         assert_eq!(g[3], vec!["2", "乙", "三", "办"]);
-        assert_eq!(g[4], vec!["备注"; 4]);
+        assert_eq!(
+            g[4],
+            vec!["备注", "", "", ""],
+            "read once, not as a category"
+        );
     }
 
     #[test]
     fn short_rows_are_padded_and_spans_stop_at_the_last_row() {
         let g = grid(&[vec![c("a", 5, 1), c("b", 1, 2)], vec![]]);
-        assert_eq!(g, vec![vec!["a", "b", "b"], vec!["a", "", ""]]);
+        assert_eq!(g, vec![vec!["a", "b", ""], vec!["a", "", ""]]);
         assert!(grid(&[]).is_empty());
     }
 }
