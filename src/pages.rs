@@ -798,6 +798,7 @@ fn RecordRow(record: RecordView, what: String) -> impl IntoView {
         <li class="record" data-testid="record" data-record-id=id>
             <p class="meta">
                 <strong>{r.observed.to_string()}</strong>" · "{r.author.clone()}
+                {r.imported.then(|| view! { <span class="chip" data-testid="record-imported">{move || state.t().imported_record}</span> })}
                 {(record.versions > 1).then(|| view! { <span class="muted">{move || format!(" ({})", state.t().corrected)}</span> })}
             </p>
             <p>

@@ -75,6 +75,25 @@ pub fn grid(rows: &[Vec<SpanCell>]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The rows of a document's tables read as one plan table: each table with a heading row
+/// ([`heading_row`](super::heading_row)), and after one, each table as wide as it with
+/// no heading (the plan continued on the next page without repeating it); tables before
+/// the plan's or of another shape are left out. `None` when no table has a heading.
+pub fn join_tables(tables: &[Vec<Vec<String>>]) -> Option<Vec<Vec<String>>> {
+    let mut rows = Vec::new();
+    let mut width = None;
+    for g in tables {
+        let w = g.first().map_or(0, Vec::len);
+        match (super::heading_row(g), width) {
+            (Some(_), _) => width = Some(w),
+            (None, Some(plan)) if plan == w => {}
+            _ => continue,
+        }
+        rows.extend(g.iter().cloned());
+    }
+    width.map(|_| rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +132,22 @@ mod tests {
         let g = grid(&[vec![c("a", 5, 1), c("b", 1, 2)], vec![]]);
         assert_eq!(g, vec![vec!["a", "b", ""], vec!["a", "", ""]]);
         assert!(grid(&[]).is_empty());
+    }
+
+    #[test]
+    fn tables_join_from_the_first_with_a_heading() {
+        let t = |rows: &[&[&str]]| -> Vec<Vec<String>> {
+            rows.iter()
+                .map(|r| r.iter().map(|s| s.to_string()).collect())
+                .collect()
+        };
+        let title = t(&[&["签发人", "王"]]);
+        let plan = t(&[&["序号", "类别", "工作内容"], &["1", "甲", "一"]]);
+        let more = t(&[&["", "", "二"]]);
+        let other = t(&[&["备注"]]);
+        let rows = join_tables(&[title.clone(), plan, more, other]).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[2][2], "二");
+        assert_eq!(join_tables(&[title]), None);
     }
 }

@@ -15,7 +15,7 @@ mod grid;
 mod heading;
 mod text;
 
-pub use grid::{grid, SpanCell};
+pub use grid::{grid, join_tables, SpanCell};
 pub use heading::{period_end, Columns};
 pub use text::{deadline_in, targets_in};
 

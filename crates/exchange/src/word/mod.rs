@@ -3,7 +3,7 @@
 //! workbook reader already brings.
 //!
 //! Every table of the document is laid out as a grid ([`jindu_core::import::grid`]) and
-//! the grids are read one after the other as one table by the same reader as .xlsx and
+//! the grids are joined as one table ([`join_tables`]) for the same reader as .xlsx and
 //! CSV ([`parse_rows`]): a table continued over several pages with its heading repeated
 //! reads as one (the repeated heading is skipped), and a table after the plan's with the
 //! same number of columns but no heading is its continuation. The paragraphs before the
@@ -14,7 +14,7 @@ mod numbering;
 
 use std::io::{Cursor, Read};
 
-use jindu_core::import::{grid, heading_row, parse_rows, Proposal};
+use jindu_core::import::{grid, join_tables, parse_rows, Proposal};
 
 use crate::ExchangeError;
 
@@ -79,23 +79,10 @@ pub fn docx_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, ExchangeError> {
     if body.tables.is_empty() {
         return Err(ExchangeError::NoTable);
     }
+    let grids: Vec<Vec<Vec<String>>> = body.tables.iter().map(|t| grid(t)).collect();
+    let table = join_tables(&grids).ok_or(ExchangeError::NoHeading)?;
     let mut rows: Vec<Vec<String>> = body.title.into_iter().map(|t| vec![t]).collect();
-    // The plan's width: the heading table's, which a continuation without heading shares.
-    let mut width = None;
-    for table in &body.tables {
-        let g = grid(table);
-        let w = g.first().map_or(0, Vec::len);
-        match (heading_row(&g), width) {
-            (Some(_), _) => width = Some(w),
-            (None, Some(plan)) if plan == w => {}
-            // A table before the plan's, or of another shape: not the plan.
-            _ => continue,
-        }
-        rows.extend(g);
-    }
-    if width.is_none() {
-        return Err(ExchangeError::NoHeading);
-    }
+    rows.extend(table);
     Ok(rows)
 }
 

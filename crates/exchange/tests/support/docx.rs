@@ -181,3 +181,74 @@ pub fn seed_docx() -> Vec<u8> {
     }
     pack(docx.add_table(Table::new(rows)))
 }
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A cell as Word puts it on the clipboard: one `<p>` a line, spans as attributes.
+fn html_cell(lines: &[String], rows: usize) -> String {
+    let span = if rows > 1 {
+        format!(" rowspan={rows}")
+    } else {
+        String::new()
+    };
+    let paras: String = lines
+        .iter()
+        .map(|l| format!("<p class=MsoNormal>{}<o:p></o:p></p>", escape(l)))
+        .collect();
+    format!("<td{span} valign=top style='border:solid windowtext 1.0pt'>{paras}</td>")
+}
+
+/// The same table as [`seed_docx`], as the HTML Word puts on the clipboard when it is
+/// copied: merged cells as `rowspan`, Word's automatic numbers as text in an
+/// `mso-list:Ignore` span followed by non-breaking spaces.
+pub fn seed_html() -> String {
+    let (plan, items) = seed_items();
+    let run = |k: usize, same: &dyn Fn(&SeedItem) -> bool| {
+        items[k..].iter().take_while(|i| same(i)).count()
+    };
+    let mut rows = vec![format!(
+        "<tr>{}</tr>",
+        HEADING
+            .iter()
+            .map(|h| html_cell(&[h.to_string()], 1))
+            .collect::<String>()
+    )];
+    let mut number = 0;
+    for (k, item) in items.iter().enumerate() {
+        let category = &plan.categories[item.category];
+        let mut cells = String::new();
+        if k == 0 || items[k - 1].category != item.category {
+            number = 0;
+            let n = run(k, &|i| i.category == item.category);
+            cells += &html_cell(&[(item.category + 1).to_string()], n);
+            cells += &html_cell(&[category.name.clone()], n);
+        }
+        number += 1;
+        let content = if category.numbered {
+            format!(
+                "<td valign=top><p class=MsoListParagraph style='mso-list:l0 level1 lfo1'><![if !supportLists]><span style='mso-list:Ignore'>{number}.<span style='font:7.0pt \"Times New Roman\"'>&nbsp;&nbsp; </span></span><![endif]>{}<o:p></o:p></p></td>",
+                escape(&item.content)
+            )
+        } else {
+            html_cell(&[item.content.clone()], 1)
+        };
+        cells += &content;
+        if let Some(lines) = &item.departments {
+            let n = 1 + run(k + 1, &|i| i.departments.is_none());
+            cells += &html_cell(lines, n);
+        }
+        cells += &html_cell(&item.progress, 1);
+        rows.push(format!("<tr>{cells}</tr>"));
+    }
+    format!(
+        "<html xmlns:o=\"urn:schemas-microsoft-com:office:office\"><body lang=ZH-CN>\
+         <!--StartFragment--><p class=MsoNormal>西兴街道2021年民生实事项目计划</p>\
+         <table class=MsoTableGrid border=1 cellspacing=0 cellpadding=0>{}</table>\
+         <!--EndFragment--></body></html>",
+        rows.concat()
+    )
+}
