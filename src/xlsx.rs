@@ -20,7 +20,10 @@ pub enum Read {
     Proposal(Proposal),
     /// A file the import cannot read: why, as `jindu_exchange::ExchangeError::code`
     /// names it, and in the module's words.
-    Refused { code: String, words: String },
+    Refused {
+        code: String,
+        words: String,
+    },
 }
 
 /// The report and the plan's structure as an .xlsx workbook.

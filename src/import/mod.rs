@@ -145,11 +145,13 @@ pub fn ImportPage() -> impl IntoView {
             Some(Loaded::Proposal(p)) => p.into_doc(
                 &id,
                 &name,
-                &author,
-                &device,
+                &jindu_core::import::Importer {
+                    author: &author,
+                    device: &device,
+                    wall_ms: now,
+                    today: state.today(),
+                },
                 &mut clock,
-                now,
-                state.today(),
             ),
             None => return,
         };

@@ -29,7 +29,9 @@ impl Unreadable {
 }
 
 /// Elements after which a cell's text goes on on a new line.
-const BLOCKS: [&str; 10] = ["P", "DIV", "LI", "TR", "H1", "H2", "H3", "H4", "TABLE", "UL"];
+const BLOCKS: [&str; 10] = [
+    "P", "DIV", "LI", "TR", "H1", "H2", "H3", "H4", "TABLE", "UL",
+];
 
 /// The text of `node` and what it holds, with a line break at each `<br>` and around
 /// each block; white space inside a line collapsed as the browser shows it.

@@ -236,11 +236,13 @@ mod tests {
             .into_doc(
                 "imported",
                 "导入的计划",
-                "王芳",
-                "tab-1",
+                &crate::import::Importer {
+                    author: "王芳",
+                    device: "tab-1",
+                    wall_ms: NOW,
+                    today: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+                },
                 &mut clock,
-                NOW,
-                chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
             )
             .unwrap();
         let plan = Plan::from_doc(&doc);

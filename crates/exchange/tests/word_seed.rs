@@ -22,11 +22,13 @@ fn imported() -> Plan {
         .into_doc(
             "xixing-copy",
             "西兴2021（导入）",
-            "李娜",
-            "tab-9",
+            &jindu_core::import::Importer {
+                author: "李娜",
+                device: "tab-9",
+                wall_ms: 1_700_000_000_000,
+                today: NaiveDate::from_ymd_opt(2021, 7, 20).unwrap(),
+            },
             &mut Clock::default(),
-            1_700_000_000_000,
-            NaiveDate::from_ymd_opt(2021, 7, 20).unwrap(),
         )
         .unwrap();
     Plan::from_doc(&doc)

@@ -73,6 +73,17 @@ pub struct Proposal {
     pub progress: Option<ProgressColumn>,
 }
 
+/// Who imports a proposal, where and when: every value and record of the new plan is
+/// written by `author` on `device` at `wall_ms`; records of a progress column that names
+/// no period are dated `today`.
+#[derive(Clone, Copy, Debug)]
+pub struct Importer<'a> {
+    pub author: &'a str,
+    pub device: &'a str,
+    pub wall_ms: u64,
+    pub today: NaiveDate,
+}
+
 /// A progress column ("1-6月完成情况"): each item's cell becomes a record of that item,
 /// unless the office leaves them out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -228,19 +239,22 @@ impl Proposal {
     /// [`new_plan`](crate::newplan::new_plan): the plan's meta for the proposal's year,
     /// then its categories, items and targets, then (unless left out) the progress
     /// column's cells as item records marked imported, dated [`Proposal::records_on`].
-    /// Every value is written by `author` (the inspector) on `device`, stamped by
-    /// `clock`, which moves past those stamps; every entity and record goes through the
+    /// Every value is written by the importer's `author` (the inspector) on its
+    /// `device`, stamped by `clock`, which moves past those stamps; every entity and record goes through the
     /// same validation as any edit.
     pub fn into_doc(
         &self,
         plan_id: &str,
         title: &str,
-        author: &str,
-        device: &str,
+        by: &Importer,
         clock: &mut Clock,
-        wall_ms: u64,
-        today: NaiveDate,
     ) -> Result<Doc, EditError> {
+        let Importer {
+            author,
+            device,
+            wall_ms,
+            today,
+        } = *by;
         let spec = NewPlan {
             id: plan_id,
             title,
@@ -347,6 +361,15 @@ mod tests {
             .collect()
     }
 
+    fn by(today: NaiveDate) -> Importer<'static> {
+        Importer {
+            author: "王芳",
+            device: "tab-1",
+            wall_ms: 1,
+            today,
+        }
+    }
+
     fn table(progress_heading: &str) -> Vec<Vec<String>> {
         let head = [
             "序号",
@@ -412,15 +435,7 @@ mod tests {
         assert_eq!(column.as_of, NaiveDate::from_ymd_opt(2024, 9, 30));
         let today = NaiveDate::from_ymd_opt(2024, 11, 2).unwrap();
         let doc = p
-            .into_doc(
-                "p",
-                "计划",
-                "王芳",
-                "tab-1",
-                &mut Clock::default(),
-                1,
-                today,
-            )
+            .into_doc("p", "计划", &by(today), &mut Clock::default())
             .unwrap();
         let plan = Plan::from_doc(&doc);
         let mut notes: Vec<(&str, &str, String, bool, &str)> = plan
@@ -467,15 +482,7 @@ mod tests {
         p.progress.as_mut().unwrap().keep = false;
         assert_eq!(p.records().count(), 0);
         let doc = p
-            .into_doc(
-                "p",
-                "计划",
-                "王芳",
-                "tab-1",
-                &mut Clock::default(),
-                1,
-                today,
-            )
+            .into_doc("p", "计划", &by(today), &mut Clock::default())
             .unwrap();
         assert!(Plan::from_doc(&doc).records.is_empty());
     }

@@ -120,12 +120,8 @@ pub fn parse(xml: &str, numbering: &mut Numbering) -> Result<Body, quick_xml::Er
                 "t" => in_text = !empty,
                 "pPr" => in_props = !empty,
                 "tab" if !in_props => push(&mut para, " "),
-                "br" | "cr" => {
-                    // A page break is layout; a line break is a new line of the cell.
-                    if attr(&e, "type").as_deref() != Some("page") {
-                        push(&mut para, "\n");
-                    }
-                }
+                // A page break is layout; a line break is a new line of the cell.
+                "br" | "cr" if attr(&e, "type").as_deref() != Some("page") => push(&mut para, "\n"),
                 _ => {}
             },
             Event::Text(t) if in_text => push(&mut para, &t.xml10_content()),

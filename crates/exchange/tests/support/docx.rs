@@ -225,7 +225,7 @@ pub fn seed_html() -> String {
             number = 0;
             let n = run(k, &|i| i.category == item.category);
             cells += &html_cell(&[(item.category + 1).to_string()], n);
-            cells += &html_cell(&[category.name.clone()], n);
+            cells += &html_cell(std::slice::from_ref(&category.name), n);
         }
         number += 1;
         let content = if category.numbered {
@@ -234,7 +234,7 @@ pub fn seed_html() -> String {
                 escape(&item.content)
             )
         } else {
-            html_cell(&[item.content.clone()], 1)
+            html_cell(std::slice::from_ref(&item.content), 1)
         };
         cells += &content;
         if let Some(lines) = &item.departments {
