@@ -202,28 +202,23 @@ pub fn App() -> impl IntoView {
                 })}
                 // The shared file changed what this tablet holds in place: uploads of this
                 // plan stopped; the tablet keeps its copy and offers it for export.
-                {move || match state.status() {
-                    jindu_core::tablet::Verdict::Rewritten { reason, .. } => Some(view! {
-                        <p class="banner error" role="alert" data-testid="rewritten">
-                            {move || state.t().rewritten_found}" "{reason}" "
-                            <button on:click=export_now>{move || state.t().export_own_copy}</button>
+                // Also refused by the account's rights, or access revoked: nothing is
+                // retried by itself, everything stays, and it can be exported.
+                {move || {
+                    use jindu_core::tablet::Verdict;
+                    let t = state.t();
+                    let (testid, words, reason) = match state.status() {
+                        Verdict::Rewritten { reason, .. } => ("rewritten", t.rewritten_found, reason),
+                        Verdict::Refused { reason, .. } => ("refused", t.refused_keep, reason),
+                        Verdict::Revoked { .. } => ("revoked", t.revoked_keep, String::new()),
+                        _ => return None,
+                    };
+                    Some(view! {
+                        <p class="banner error" role="alert" data-testid=testid>
+                            {words}" "{reason}" "
+                            <button on:click=export_now>{t.export_own_copy}</button>
                         </p>
-                    }),
-                    // Refused by the account's rights, or access revoked: nothing is
-                    // retried by itself, everything stays, and it can be exported.
-                    jindu_core::tablet::Verdict::Refused { reason, .. } => Some(view! {
-                        <p class="banner error" role="alert" data-testid="refused">
-                            {move || state.t().refused_keep}" "{reason}" "
-                            <button on:click=export_now>{move || state.t().export_own_copy}</button>
-                        </p>
-                    }),
-                    jindu_core::tablet::Verdict::Revoked { .. } => Some(view! {
-                        <p class="banner error" role="alert" data-testid="revoked">
-                            {move || state.t().revoked_keep}" "
-                            <button on:click=export_now>{move || state.t().export_own_copy}</button>
-                        </p>
-                    }),
-                    _ => None,
+                    })
                 }}
                 {(!secure).then(|| view! { <p class="banner warning" role="alert">{move || state.t().insecure}</p> })}
                 <Show when=move || persist_refused.get()>

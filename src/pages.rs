@@ -811,6 +811,7 @@ fn RecordRow(record: RecordView, what: String) -> impl IntoView {
                         format!("({})", state.t().unverified)
                     }}
                 </span>
+                {r.imported.then(|| view! { <span class="chip" data-testid="record-imported">{move || state.t().imported_record}</span> })}
                 {(record.versions > 1).then(|| view! { <span class="muted">{move || format!(" ({})", state.t().corrected)}</span> })}
             </p>
             <p>

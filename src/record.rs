@@ -220,6 +220,9 @@ pub fn RecordPage() -> impl IntoView {
                 percent,
                 status: status_of(&f.status),
                 note: f.note.trim().to_owned(),
+                // A version written on the form is the inspector's, even when it
+                // corrects an imported record.
+                imported: false,
             };
             let edit = match &correct {
                 Some(id) => Edit::CorrectRecord {

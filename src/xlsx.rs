@@ -14,10 +14,16 @@ const WORKER_URL: &str = "/jindu-xlsx-worker_loader.js";
 /// The worker, as errors name it.
 const MODULE: &str = "spreadsheet module";
 
-/// What a workbook held.
+/// What a workbook or Word document held.
 pub enum Read {
     Exact(Doc),
     Proposal(Proposal),
+    /// A file the import cannot read: why, as `jindu_exchange::ExchangeError::code`
+    /// names it, and in the module's words.
+    Refused {
+        code: String,
+        words: String,
+    },
 }
 
 /// The report and the plan's structure as an .xlsx workbook.
@@ -32,8 +38,8 @@ pub async fn export(report: &Report, doc: &Doc) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&get(&answer, "bytes")).to_vec())
 }
 
-/// Reads a workbook: a Jindu export exactly (as plan `plan_id`), another table as a
-/// proposal.
+/// Reads a workbook or a Word document: a Jindu export exactly (as plan `plan_id`),
+/// another table as a proposal.
 pub async fn read(bytes: &[u8], plan_id: &str, year: i32) -> Result<Read, String> {
     let req = request(&[
         ("op", "read".into()),
@@ -49,11 +55,16 @@ pub async fn read(bytes: &[u8], plan_id: &str, year: i32) -> Result<Read, String
                 .map(Read::Exact)
                 .map_err(|e| e.to_string())
         }
-        _ => {
+        Some("proposal") | None => {
             let json = get(&answer, "proposal").as_string().unwrap_or_default();
             serde_json::from_str(&json)
                 .map(Read::Proposal)
                 .map_err(|e| e.to_string())
         }
+        Some("refused") => Ok(Read::Refused {
+            code: get(&answer, "code").as_string().unwrap_or_default(),
+            words: get(&answer, "error").as_string().unwrap_or_default(),
+        }),
+        Some(other) => Err(format!("unknown answer {other}")),
     }
 }

@@ -37,7 +37,8 @@ impl AppState {
                 .as_ref()
                 .map_or_else(Signer::none, |a| Signer::new(&a.id, &a.name))
         });
-        self.tablet.update_untracked(|t: &mut Tablet| t.sign_as(signer));
+        self.tablet
+            .update_untracked(|t: &mut Tablet| t.sign_as(signer));
     }
 
     /// Forgets the account (another account's setup link was opened: a sign-out of the

@@ -233,7 +233,17 @@ mod tests {
         assert_eq!(proposal.item_count(), 2);
         let mut clock = Clock { last: 5 };
         let doc = proposal
-            .into_doc("imported", "导入的计划", "王芳", "tab-1", &mut clock, NOW)
+            .into_doc(
+                "imported",
+                "导入的计划",
+                &crate::import::Importer {
+                    author: "王芳",
+                    device: "tab-1",
+                    wall_ms: NOW,
+                    today: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+                },
+                &mut clock,
+            )
             .unwrap();
         let plan = Plan::from_doc(&doc);
         assert_eq!(plan.items.len(), 2);

@@ -5,6 +5,9 @@
 //!   department cells, no schedule marks unless the report asks for them, column widths, wrapped text, headings repeated on every printed page, A4 landscape) and a
 //!   second sheet `数据` with the plan's structure, one row per entity, which
 //!   [`read_xlsx`] reads back exactly.
+//! - Word documents (.docx, `word/`) and tables pasted from Word are read the same way,
+//!   their merged cells laid out as a spreadsheet's are; [`read_file`] tells the formats
+//!   apart by their bytes and names what it cannot read ([`ExchangeError::code`]).
 //! - Any other table in the seed's layout (序号 / 项目类别 / 具体项目及内容 / 责任科室 /
 //!   …) is read as a [`Proposal`]: categories, items, deadlines and targets guessed from
 //!   the text, every row that could not be read named, to be corrected before
@@ -12,6 +15,8 @@
 //!
 //! Kept apart from `jindu-core` so that the app shell does not carry the zip and XML
 //! code; it is pure Rust and tested natively.
+
+mod word;
 
 use std::io::Cursor;
 
@@ -27,6 +32,7 @@ use serde_json::Value;
 pub use jindu_core::import::{
     parse_rows, Proposal, ProposedCategory, ProposedItem, ProposedTarget,
 };
+pub use word::{docx_rows, read_docx};
 
 /// The name of the structure sheet.
 pub const DATA_SHEET: &str = "数据";
@@ -44,6 +50,38 @@ pub enum ExchangeError {
     BadDataRow { row: usize, reason: String },
     #[error("the plan does not validate: {0}")]
     Invalid(#[from] EditError),
+    #[error("an old binary Office file (.doc or .xls): save it as .docx or .xlsx")]
+    OldFormat,
+    #[error("the document is password-protected")]
+    Encrypted,
+    #[error("not a .docx, .xlsx or CSV file")]
+    NotZip,
+    #[error("the document is damaged: {0}")]
+    Damaged(String),
+    #[error("the document has no table")]
+    NoTable,
+    #[error("no table has a heading row with 项目类别 and 具体项目及内容")]
+    NoHeading,
+}
+
+impl ExchangeError {
+    /// A stable name of what went wrong, for the app to say it in the inspector's
+    /// language.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ExchangeError::Write(_) => "write",
+            ExchangeError::Read(_) | ExchangeError::Empty | ExchangeError::BadDataRow { .. } => {
+                "read"
+            }
+            ExchangeError::Invalid(_) => "invalid",
+            ExchangeError::OldFormat => "old-format",
+            ExchangeError::Encrypted => "encrypted",
+            ExchangeError::NotZip => "not-zip",
+            ExchangeError::Damaged(_) => "damaged",
+            ExchangeError::NoTable => "no-table",
+            ExchangeError::NoHeading => "no-heading",
+        }
+    }
 }
 
 fn xerr(e: rust_xlsxwriter::XlsxError) -> ExchangeError {
@@ -297,6 +335,31 @@ pub fn read_xlsx(bytes: &[u8], plan_id: &str, year: i32) -> Result<Imported, Exc
     let departments = department_column(&rows);
     spread_merges(&mut rows, &merges, departments);
     Ok(Imported::Proposal(parse_rows(&rows, year)))
+}
+
+/// Reads a plan file of any format the import takes, told apart by its bytes: a Word
+/// document (a zip with `word/document.xml`) as a proposal, a workbook as
+/// [`read_xlsx`] does; an old binary or password-protected Office file, or anything
+/// that is not a zip, is refused with its reason.
+pub fn read_file(bytes: &[u8], plan_id: &str, year: i32) -> Result<Imported, ExchangeError> {
+    if word::is_encrypted(bytes) {
+        return Err(ExchangeError::Encrypted);
+    }
+    if word::is_ole(bytes) {
+        return Err(ExchangeError::OldFormat);
+    }
+    if !word::is_zip(bytes) {
+        return Err(ExchangeError::NotZip);
+    }
+    let is_word = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ExchangeError::Damaged(e.to_string()))?
+        .index_for_name("word/document.xml")
+        .is_some();
+    if is_word {
+        read_docx(bytes, year).map(Imported::Proposal)
+    } else {
+        read_xlsx(bytes, plan_id, year)
+    }
 }
 
 /// Rebuilds a plan's structure from the `数据` rows, validating every entity as an edit

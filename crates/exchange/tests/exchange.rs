@@ -134,10 +134,13 @@ fn the_seeds_own_table_reads_as_its_categories_items_deadlines_and_quantities() 
         .into_doc(
             "imported",
             "导入的计划",
-            "王芳",
-            "tablet",
+            &jindu_core::import::Importer {
+                author: "王芳",
+                device: "tablet",
+                wall_ms: 1_625_000_000_000,
+                today: chrono::NaiveDate::from_ymd_opt(2021, 7, 1).unwrap(),
+            },
             &mut jindu_core::hlc::Clock::default(),
-            1_625_000_000_000,
         )
         .unwrap();
     let plan = Plan::from_doc(&doc);
@@ -355,10 +358,13 @@ fn a_seed_layout_workbook_without_the_data_sheet_keeps_its_department_merges() {
         .into_doc(
             "imported",
             "导入",
-            "王芳",
-            "tablet",
+            &jindu_core::import::Importer {
+                author: "王芳",
+                device: "tablet",
+                wall_ms: 1_625_000_000_000,
+                today: chrono::NaiveDate::from_ymd_opt(2021, 7, 1).unwrap(),
+            },
             &mut jindu_core::hlc::Clock::default(),
-            1_625_000_000_000,
         )
         .unwrap();
     let imported = Plan::from_doc(&doc);

@@ -5,7 +5,10 @@
 //!   `{ok: true, bytes: Uint8Array}` (the workbook);
 //! - `{op: "read", bytes: Uint8Array, plan: <new plan id>, year: <number>}` →
 //!   `{ok: true, kind: "exact", doc: <document JSON>}` or
-//!   `{ok: true, kind: "proposal", proposal: <proposal JSON>}`.
+//!   `{ok: true, kind: "proposal", proposal: <proposal JSON>}`; `bytes` may be an .xlsx
+//!   workbook or a Word document (.docx), told apart by their content; a file the import
+//!   cannot read answers `{ok: true, kind: "refused", code: <ExchangeError::code>,
+//!   error: <words>}`, so that the page can say why in the inspector's language.
 //!
 //! Failures answer `{ok: false, error: <words>}`. Once loaded, the worker posts
 //! `{ready: true}`.
@@ -38,8 +41,14 @@ fn handle(data: &JsValue) -> Result<JsValue, String> {
                 .as_string()
                 .unwrap_or_else(|| "imported".into());
             let year = get(data, "year").as_f64().unwrap_or(2021.0) as i32;
-            match jindu_exchange::read_xlsx(&bytes, &plan, year).map_err(|e| e.to_string())? {
-                jindu_exchange::Imported::Exact(doc) => {
+            match jindu_exchange::read_file(&bytes, &plan, year) {
+                Err(e) => Ok(reply(&[
+                    ("ok", JsValue::TRUE),
+                    ("kind", "refused".into()),
+                    ("code", e.code().into()),
+                    ("error", e.to_string().into()),
+                ])),
+                Ok(jindu_exchange::Imported::Exact(doc)) => {
                     let json = String::from_utf8(doc.to_json()).map_err(|e| e.to_string())?;
                     Ok(reply(&[
                         ("ok", JsValue::TRUE),
@@ -47,7 +56,7 @@ fn handle(data: &JsValue) -> Result<JsValue, String> {
                         ("doc", json.into()),
                     ]))
                 }
-                jindu_exchange::Imported::Proposal(p) => {
+                Ok(jindu_exchange::Imported::Proposal(p)) => {
                     let json = serde_json::to_string(&p).map_err(|e| e.to_string())?;
                     Ok(reply(&[
                         ("ok", JsValue::TRUE),

@@ -316,6 +316,10 @@ pub struct Record {
     pub status: Option<RecordStatus>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// Read from a plan table's progress column when the plan was imported, not
+    /// observed on a tablet.
+    #[serde(rename = "imp", default, skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
 }
 
 impl Record {
@@ -335,6 +339,7 @@ impl Record {
             percent: None,
             status: None,
             note: String::new(),
+            imported: false,
         }
     }
 }

@@ -1,7 +1,11 @@
-//! Importing a plan from .xlsx or CSV: a Jindu export is read exactly; any other table in
-//! the seed's layout becomes a proposal shown for review — every guess (item text,
-//! deadline, targets) can be corrected and every unread row is named — before a new plan
-//! is made. Existing plans and records are never touched.
+//! Importing a plan from .xlsx, CSV, a Word document (.docx) or a table pasted from Word:
+//! a Jindu export is read exactly; any other table in the seed's layout becomes a
+//! proposal shown for review — every guess (item text, deadline, targets) can be
+//! corrected, every unread row is named, and a progress column's records are shown and
+//! can be left out — before a new plan is made. Existing plans and records are never
+//! touched; a file that cannot be read is refused with its reason.
+
+mod paste;
 
 use jindu_core::doc::Doc;
 use jindu_core::hlc::Clock;
@@ -54,17 +58,54 @@ pub fn ImportPage() -> impl IntoView {
                 let id = plan_id.get_untracked();
                 xlsx::read(&bytes, if id.is_empty() { "imported" } else { &id }, year)
                     .await
-                    .map(|r| match r {
-                        xlsx::Read::Exact(doc) => Loaded::Exact(doc),
-                        xlsx::Read::Proposal(p) => Loaded::Proposal(p),
+                    .and_then(|r| match r {
+                        xlsx::Read::Exact(doc) => Ok(Loaded::Exact(doc)),
+                        xlsx::Read::Proposal(p) => Ok(Loaded::Proposal(p)),
+                        xlsx::Read::Refused { code, words } => {
+                            Err(state.t().import_refused(&code).map_or(words, str::to_owned))
+                        }
                     })
             };
+            if result.is_err() {
+                // What was read before is not what this file holds.
+                loaded.set(None);
+            }
             match result {
                 Ok(l) => loaded.set(Some(l)),
                 Err(e) => error.set(Some(format!("{}{e}", state.t().import_failed))),
             }
             busy.set(false);
         });
+    };
+
+    // A table pasted from Word or WPS (HTML with rowspan/colspan), else tab-separated
+    // text; read in the page, as small as a CSV.
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        ev.prevent_default();
+        let Some(data) = ev.clipboard_data() else {
+            return;
+        };
+        let html = data.get_data("text/html").unwrap_or_default();
+        let rows = if html.trim().is_empty() {
+            paste::rows_from_text(&data.get_data("text/plain").unwrap_or_default())
+        } else {
+            paste::rows_from_html(&html)
+        };
+        match rows {
+            Ok(rows) => {
+                error.set(None);
+                loaded.set(Some(Loaded::Proposal(parse_rows(&rows, year))));
+            }
+            Err(why) => {
+                loaded.set(None);
+                let t = state.t();
+                error.set(Some(format!(
+                    "{}{}",
+                    t.import_failed,
+                    t.import_refused(why.code()).unwrap_or_default()
+                )));
+            }
+        }
     };
 
     let create = move |ev: leptos::ev::SubmitEvent| {
@@ -101,7 +142,17 @@ pub fn ImportPage() -> impl IntoView {
                 &mut clock,
                 now,
             ),
-            Some(Loaded::Proposal(p)) => p.into_doc(&id, &name, &author, &device, &mut clock, now),
+            Some(Loaded::Proposal(p)) => p.into_doc(
+                &id,
+                &name,
+                &jindu_core::import::Importer {
+                    author: &author,
+                    device: &device,
+                    wall_ms: now,
+                    today: state.today(),
+                },
+                &mut clock,
+            ),
             None => return,
         };
         let doc = made.map_err(|e| crate::i18n::describe_error(&e, state.lang()));
@@ -140,6 +191,22 @@ pub fn ImportPage() -> impl IntoView {
             Some(Loaded::Proposal(p)) => {
                 let unread = p.unread.clone();
                 let count = p.item_count();
+                let keep = p.progress.as_ref().is_some_and(|c| c.keep);
+                let records = p.progress.as_ref().map(|c| {
+                    let on = p.records_on(state.today()).map(|d| d.to_string()).unwrap_or_default();
+                    let n = p.records().count();
+                    view! {
+                        <div class="card" data-testid="import-records">
+                            <h3>{t.import_records}</h3>
+                            <p class="muted">{format!("{} · {}: {on} · {n}", c.heading, t.import_records_on)}</p>
+                            <label class="check">
+                                <input type="checkbox" name="import-keep-records" prop:checked=c.keep
+                                    on:change=move |ev| { let on = event_target_checked(&ev); edit(Box::new(move |p| if let Some(c) = &mut p.progress { c.keep = on; })) } />
+                                <span>{t.import_keep_records}</span>
+                            </label>
+                        </div>
+                    }
+                });
                 let cats = p.categories.iter().enumerate().map(|(ci, c)| {
                     let items = c.items.iter().enumerate().map(|(ii, item)| {
                         let deadline = item.deadline.as_ref().map(|d| d.date.to_string()).unwrap_or_default();
@@ -164,6 +231,9 @@ pub fn ImportPage() -> impl IntoView {
                                     } />
                                 </label>
                                 <p><span class="muted">{t.targets}": "</span><span data-testid="import-targets">{targets}</span></p>
+                                {(keep && !item.progress.is_empty()).then(|| view! {
+                                    <p class="import-record" data-testid="import-record">{item.progress.clone()}</p>
+                                })}
                                 <button type="button" class="danger" on:click=move |_| edit(Box::new(move |p| { p.categories[ci].items.remove(ii); }))>{t.delete}</button>
                             </li>
                         }
@@ -187,6 +257,7 @@ pub fn ImportPage() -> impl IntoView {
                                 <ul>{unread.into_iter().map(|(row, why)| view! { <li data-testid="import-unread">{format!("{} {row}: {why}", t.row)}</li> }).collect::<Vec<_>>()}</ul>
                             </div>
                         })}
+                        {records}
                         <ul>{cats}</ul>
                     </div>
                 }.into_any())
@@ -203,7 +274,9 @@ pub fn ImportPage() -> impl IntoView {
                 <label class="field"><span>{move || t().plan_title}</span>
                     <input name="import-plan-title" type="text" on:input=move |ev| title.set(event_target_value(&ev)) /></label>
                 <label class="field"><span>{move || t().import_file}</span>
-                    <input name="import-file" type="file" accept=".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv" on:change=on_file /></label>
+                    <input name="import-file" type="file" accept=".docx,.xlsx,.csv,.doc,application/vnd.openxmlformats-officedocument.wordprocessingml.document,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv" on:change=on_file /></label>
+                <label class="field"><span>{move || t().import_paste}</span>
+                    <textarea name="import-paste" rows="2" placeholder=move || t().import_paste_hint on:paste=on_paste></textarea></label>
                 <Show when=move || busy.get()><p role="status">"…"</p></Show>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 {preview}

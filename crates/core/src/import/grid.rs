@@ -1,0 +1,153 @@
+//! Tables with merged cells, as word processors hold them, laid out as the plain grid of
+//! text that [`parse_rows`](super::parse_rows) reads.
+//!
+//! A Word document (`w:vMerge`, `w:gridSpan`) and an HTML table pasted from Word or WPS
+//! (`rowspan`, `colspan`) both come down to rows of cells that each cover some rows and
+//! columns. They are laid out as HTML lays out a table: each cell takes the first column
+//! of its row not yet covered by a cell above. A cell merged down is copied into each
+//! row it covers, as a spreadsheet's merged cells are read, so that a category or
+//! department cell merged over several items labels each of them. A cell merged across
+//! is read once, in its first column: across, a merge is a note or section row over the
+//! whole table, or one cell standing for two, and copied it would read as a category and
+//! an item, or as departments.
+
+/// One cell of a table: its text (paragraphs as lines) and how many rows and columns it
+/// covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpanCell {
+    pub text: String,
+    /// Rows covered, from this one down (at least 1).
+    pub rows: usize,
+    /// Columns covered, from this one right (at least 1).
+    pub cols: usize,
+}
+
+impl SpanCell {
+    /// A cell covering one row and `cols` columns.
+    pub fn new(text: impl Into<String>, rows: usize, cols: usize) -> SpanCell {
+        SpanCell {
+            text: text.into(),
+            rows,
+            cols,
+        }
+    }
+}
+
+/// The grid of a table: one row of text per table row, as wide as the widest row, with
+/// each merged cell's text in the first column it covers of every row it covers (the
+/// other columns it covers are empty). Spans reaching past the last row stop there.
+pub fn grid(rows: &[Vec<SpanCell>]) -> Vec<Vec<String>> {
+    let height = rows.len();
+    let mut out: Vec<Vec<Option<String>>> = vec![Vec::new(); height];
+    for (r, cells) in rows.iter().enumerate() {
+        let mut col = 0;
+        for cell in cells {
+            while out[r].get(col).is_some_and(Option::is_some) {
+                col += 1;
+            }
+            let (down, across) = (cell.rows.max(1), cell.cols.max(1));
+            for row in out.iter_mut().take((r + down).min(height)).skip(r) {
+                if row.len() < col + across {
+                    row.resize(col + across, None);
+                }
+                for (k, slot) in row[col..col + across].iter_mut().enumerate() {
+                    // A slot already covered (overlapping spans in a malformed table)
+                    // keeps the first cell's text.
+                    slot.get_or_insert_with(|| {
+                        if k == 0 {
+                            cell.text.clone()
+                        } else {
+                            String::new()
+                        }
+                    });
+                }
+            }
+            col += across;
+        }
+    }
+    let width = out.iter().map(Vec::len).max().unwrap_or(0);
+    out.into_iter()
+        .map(|row| {
+            let mut row: Vec<String> = row.into_iter().map(Option::unwrap_or_default).collect();
+            row.resize(width, String::new());
+            row
+        })
+        .collect()
+}
+
+/// The rows of a document's tables read as one plan table: each table with a heading row
+/// ([`heading_row`](super::heading_row)), and after one, each table as wide as it with
+/// no heading (the plan continued on the next page without repeating it); tables before
+/// the plan's or of another shape are left out. `None` when no table has a heading.
+pub fn join_tables(tables: &[Vec<Vec<String>>]) -> Option<Vec<Vec<String>>> {
+    let mut rows = Vec::new();
+    let mut width = None;
+    for g in tables {
+        let w = g.first().map_or(0, Vec::len);
+        match (super::heading_row(g), width) {
+            (Some(_), _) => width = Some(w),
+            (None, Some(plan)) if plan == w => {}
+            _ => continue,
+        }
+        rows.extend(g.iter().cloned());
+    }
+    width.map(|_| rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(text: &str, rows: usize, cols: usize) -> SpanCell {
+        SpanCell::new(text, rows, cols)
+    }
+
+    #[test]
+    fn merged_cells_label_every_slot_they_cover() {
+        let rows = vec![
+            vec![
+                c("序号", 1, 1),
+                c("类别", 1, 1),
+                c("内容", 1, 1),
+                c("科室", 1, 1),
+            ],
+            vec![c("1", 2, 1), c("甲", 2, 1), c("一", 1, 1), c("办", 3, 1)],
+            vec![c("二", 1, 1)],
+            vec![c("2", 1, 1), c("乙", 1, 1), c("三", 1, 1)],
+            vec![c("备注", 1, 4)],
+        ];
+        let g = grid(&rows);
+        assert_eq!(g[1], vec!["1", "甲", "一", "办"]);
+        assert_eq!(g[2], vec!["1", "甲", "二", "办"]);
+        assert_eq!(g[3], vec!["2", "乙", "三", "办"]);
+        assert_eq!(
+            g[4],
+            vec!["备注", "", "", ""],
+            "read once, not as a category"
+        );
+    }
+
+    #[test]
+    fn short_rows_are_padded_and_spans_stop_at_the_last_row() {
+        let g = grid(&[vec![c("a", 5, 1), c("b", 1, 2)], vec![]]);
+        assert_eq!(g, vec![vec!["a", "b", ""], vec!["a", "", ""]]);
+        assert!(grid(&[]).is_empty());
+    }
+
+    #[test]
+    fn tables_join_from_the_first_with_a_heading() {
+        let t = |rows: &[&[&str]]| -> Vec<Vec<String>> {
+            rows.iter()
+                .map(|r| r.iter().map(|s| s.to_string()).collect())
+                .collect()
+        };
+        let title = t(&[&["签发人", "王"]]);
+        let plan = t(&[&["序号", "类别", "工作内容"], &["1", "甲", "一"]]);
+        let more = t(&[&["", "", "二"]]);
+        let other = t(&[&["备注"]]);
+        let rows = join_tables(&[title.clone(), plan, more, other]).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[2][2], "二");
+        assert_eq!(join_tables(&[title]), None);
+    }
+}

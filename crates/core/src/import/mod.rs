@@ -1,0 +1,499 @@
+//! Reading a plan from a table in the seed's layout (CSV here; .xlsx, Word documents and
+//! tables pasted from Word through `jindu-exchange` and the import page): 序号 /
+//! 项目类别 / 具体项目及内容 / 责任科室 / (完成时限) / (1-6月完成情况), with the variants
+//! of those headings that offices use (`heading.rs`).
+//!
+//! Merged category and department cells arrive repeated or empty (both are handled;
+//! `grid.rs` lays out a table with row and column spans that way), several numbered
+//! items may share one cell ("1. …;\n2. …;"), deadlines are read from "计划X月底前完成"
+//! and quantities from "200台" or "10处200个接口" (`text.rs`). A progress column's cells
+//! become records dated at the end of the period its heading names. What is read is a
+//! [`Proposal`]: every guess can be corrected before it becomes a plan, and every row
+//! that could not be read is named.
+
+mod grid;
+mod heading;
+mod text;
+
+pub use grid::{grid, join_tables, SpanCell};
+pub use heading::{period_end, Columns};
+pub use text::{deadline_in, targets_in};
+
+use chrono::NaiveDate;
+use text::split_items;
+
+use crate::doc::Doc;
+use crate::edit::{Edit, EditError, Replica};
+use crate::hlc::Clock;
+use crate::model::{DateSpec, Record};
+use crate::newplan::{new_replica, NewPlan};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProposedTarget {
+    pub name: String,
+    pub quantity: f64,
+    pub unit: String,
+    /// The words it was read from.
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProposedItem {
+    pub content: String,
+    pub departments: Vec<String>,
+    /// Whether the table gives the item no department cell of its own: its row's cell
+    /// was merged with (or left empty under) the one above, or it shares a cell of
+    /// several numbered items. Becomes the item's `departments_shared`.
+    #[serde(default)]
+    pub departments_shared: bool,
+    pub deadline: Option<DateSpec>,
+    pub targets: Vec<ProposedTarget>,
+    /// The spreadsheet row it came from (1-based), for the preview.
+    pub row: usize,
+    /// Its cell of the progress column (empty when none): an imported record.
+    #[serde(default)]
+    pub progress: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProposedCategory {
+    pub name: String,
+    /// Whether its items were numbered in the table.
+    pub numbered: bool,
+    pub items: Vec<ProposedItem>,
+}
+
+/// What a table was read as, to be reviewed and corrected.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub categories: Vec<ProposedCategory>,
+    /// Rows that could not be read, with the reason.
+    pub unread: Vec<(usize, String)>,
+    /// The year deadlines were placed in.
+    pub year: i32,
+    /// The table's progress column, when it has one.
+    #[serde(default)]
+    pub progress: Option<ProgressColumn>,
+}
+
+/// Who imports a proposal, where and when: every value and record of the new plan is
+/// written by `author` on `device` at `wall_ms`; records of a progress column that names
+/// no period are dated `today`.
+#[derive(Clone, Copy, Debug)]
+pub struct Importer<'a> {
+    pub author: &'a str,
+    pub device: &'a str,
+    pub wall_ms: u64,
+    pub today: NaiveDate,
+}
+
+/// A progress column ("1-6月完成情况"): each item's cell becomes a record of that item,
+/// unless the office leaves them out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProgressColumn {
+    pub heading: String,
+    /// The end of the period the heading names; `None`: the import date.
+    pub as_of: Option<NaiveDate>,
+    /// Whether the cells are imported as records.
+    pub keep: bool,
+}
+
+/// The first "2024年" in a title row, if any.
+fn year_in(rows: &[Vec<String>]) -> Option<i32> {
+    rows.iter().flatten().find_map(|cell| {
+        let chars: Vec<char> = cell.chars().collect();
+        chars.windows(5).find_map(|w| {
+            (w[..4].iter().all(char::is_ascii_digit) && w[4] == '年')
+                .then(|| w[..4].iter().collect::<String>().parse().ok())
+                .flatten()
+        })
+    })
+}
+
+/// The index of the first heading row of `rows` (one naming a category column and an
+/// item column, see [`Columns::find`]).
+pub fn heading_row(rows: &[Vec<String>]) -> Option<usize> {
+    rows.iter().position(|r| Columns::find(r).is_some())
+}
+
+/// Reads rows in the seed's layout into a proposal. The first heading row (项目类别 and
+/// 具体项目, or their variants) is the header; rows before it (a title) give the year
+/// when they name one, else `fallback_year` is used.
+pub fn parse_rows(rows: &[Vec<String>], fallback_year: i32) -> Proposal {
+    let header_at = heading_row(rows).unwrap_or(0);
+    let year = year_in(&rows[..header_at.min(rows.len())]).unwrap_or(fallback_year);
+    parse_rows_for_year(rows, year)
+}
+
+/// Departments as written in a cell: "公共管理办、各社区" → two.
+fn departments_in(cell: &str) -> Vec<String> {
+    cell.split(['、', '\n', ',', '，', ';', '；'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// As [`parse_rows`], with deadlines placed in `year`. A heading row met again (a table
+/// continued over pages repeats it) is skipped; another heading row re-reads the
+/// columns.
+pub fn parse_rows_for_year(rows: &[Vec<String>], year: i32) -> Proposal {
+    let mut p = Proposal {
+        year,
+        ..Proposal::default()
+    };
+    let Some(header_at) = heading_row(rows) else {
+        p.unread
+            .push((1, "no header row with 项目类别 and 具体项目及内容".into()));
+        return p;
+    };
+    let mut cols = Columns::find(&rows[header_at]).expect("heading_row found it");
+    p.progress = cols.progress.as_ref().map(|(_, h)| ProgressColumn {
+        heading: h.clone(),
+        as_of: period_end(h, year),
+        keep: true,
+    });
+    let mut last_dept: Vec<String> = Vec::new();
+    for (i, row) in rows.iter().enumerate().skip(header_at + 1) {
+        let line = i + 1;
+        if let Some(again) = Columns::find(row) {
+            cols = again;
+            continue;
+        }
+        let get = |c: usize| row.get(c).map(|s| s.trim().to_owned()).unwrap_or_default();
+        let (category, content) = (get(cols.category), get(cols.content));
+        if category.is_empty() && content.is_empty() {
+            if row.iter().any(|c| !c.trim().is_empty()) {
+                p.unread
+                    .push((line, "neither a category nor an item".into()));
+            }
+            continue;
+        }
+        if content.is_empty() {
+            p.unread
+                .push((line, format!("category '{category}' without an item")));
+            continue;
+        }
+        let cat_index = match (category.is_empty(), p.categories.last()) {
+            (true, None) => {
+                p.unread.push((line, "an item before any category".into()));
+                continue;
+            }
+            (true, Some(_)) => p.categories.len() - 1,
+            (false, Some(last)) if last.name == category => p.categories.len() - 1,
+            (false, _) => {
+                p.categories.push(ProposedCategory {
+                    name: category.clone(),
+                    numbered: false,
+                    items: Vec::new(),
+                });
+                last_dept.clear();
+                p.categories.len() - 1
+            }
+        };
+        let own_cell = cols.departments.map(get).filter(|d| !d.is_empty());
+        let departments = match &own_cell {
+            Some(d) => departments_in(d),
+            None => last_dept.clone(),
+        };
+        last_dept = departments.clone();
+        let deadline_cell = cols.deadline.map(get).unwrap_or_default();
+        let progress = cols
+            .progress
+            .as_ref()
+            .map(|(c, _)| get(*c))
+            .unwrap_or_default();
+        let (numbered, items) = split_items(&content);
+        let cat = &mut p.categories[cat_index];
+        cat.numbered |= numbered;
+        for (k, text) in items.into_iter().enumerate() {
+            // An empty department cell under an item of the same category is one with it.
+            let departments_shared = k > 0
+                || (own_cell.is_none() && cols.departments.is_some() && !cat.items.is_empty());
+            cat.items.push(ProposedItem {
+                departments_shared,
+                deadline: deadline_in(&deadline_cell, year)
+                    .or_else(|| year_end_in(&deadline_cell, year))
+                    .or_else(|| deadline_in(&text, year)),
+                targets: targets_in(&text),
+                content: text,
+                departments: departments.clone(),
+                row: line,
+                // Several items in one cell share the row's progress cell: it goes with
+                // the first, so that one report is not recorded several times.
+                progress: if k == 0 {
+                    progress.clone()
+                } else {
+                    String::new()
+                },
+            });
+        }
+    }
+    p
+}
+
+/// A deadline cell naming the year's end ("年底前", "12月底") when no month is read.
+fn year_end_in(cell: &str, year: i32) -> Option<DateSpec> {
+    cell.contains("年底")
+        .then(|| DateSpec::month_end(year, 12, cell.trim()))
+}
+
+impl Proposal {
+    pub fn item_count(&self) -> usize {
+        self.categories.iter().map(|c| c.items.len()).sum()
+    }
+
+    /// Makes a new plan document from the (corrected) proposal, by the rules of
+    /// [`new_plan`](crate::newplan::new_plan): the plan's meta for the proposal's year,
+    /// then its categories, items and targets, then (unless left out) the progress
+    /// column's cells as item records marked imported, dated [`Proposal::records_on`].
+    /// Every value is written by the importer's `author` (the inspector) on its
+    /// `device`, stamped by `clock`, which moves past those stamps; every entity and record goes through the
+    /// same validation as any edit.
+    pub fn into_doc(
+        &self,
+        plan_id: &str,
+        title: &str,
+        by: &Importer,
+        clock: &mut Clock,
+    ) -> Result<Doc, EditError> {
+        let Importer {
+            author,
+            device,
+            wall_ms,
+            today,
+        } = *by;
+        let spec = NewPlan {
+            id: plan_id,
+            title,
+            year: Some(self.year),
+            structure: None,
+        };
+        let mut r = new_replica(spec, author, device, clock.clone(), wall_ms)?;
+        let set = |r: &mut Replica, id: &str, v: serde_json::Value| {
+            let serde_json::Value::Object(fields) = v else {
+                unreachable!("fields are objects")
+            };
+            r.apply(
+                &Edit::Set {
+                    entity: id.into(),
+                    fields,
+                },
+                author,
+                wall_ms,
+            )
+            .map(|_| ())
+        };
+        for (ci, c) in self.categories.iter().enumerate() {
+            let cat = format!("cat-{}", ci + 1);
+            set(
+                &mut r,
+                &cat,
+                json!({"name": c.name, "order": ci + 1, "numbered": c.numbered}),
+            )?;
+            for (ii, item) in c.items.iter().enumerate() {
+                let id = format!("item-{}-{}", ci + 1, ii + 1);
+                let mut fields = json!({"category": cat, "order": ii + 1, "content": item.content,
+                           "departments": item.departments, "deadline": item.deadline});
+                if item.departments_shared && ii > 0 {
+                    fields["departments_shared"] = json!(true);
+                }
+                set(&mut r, &id, fields)?;
+                for (ti, t) in item.targets.iter().enumerate() {
+                    set(
+                        &mut r,
+                        &format!("tgt-{}-{}-{}", ci + 1, ii + 1, ti + 1),
+                        json!({"item": id, "order": ti + 1, "name": t.name, "quantity": t.quantity, "unit": t.unit, "text": t.text}),
+                    )?;
+                }
+            }
+        }
+        if let Some(on) = self.records_on(today) {
+            for (ci, c) in self.categories.iter().enumerate() {
+                for (ii, item) in c.items.iter().enumerate() {
+                    let note = item.progress.trim();
+                    if note.is_empty() {
+                        continue;
+                    }
+                    let record = Record {
+                        note: note.to_owned(),
+                        imported: true,
+                        ..Record::new(on, author, format!("item-{}-{}", ci + 1, ii + 1))
+                    };
+                    r.apply(&Edit::AddRecord { record }, author, wall_ms)?;
+                }
+            }
+        }
+        *clock = r.clock;
+        Ok(r.doc)
+    }
+
+    /// The day the progress column's records are dated, or `None` when there is no
+    /// column or the office leaves it out: the end of the period its heading names,
+    /// else `today`, kept within the plan's year (a plan of an earlier year imported
+    /// later is reported as of its year's end).
+    pub fn records_on(&self, today: NaiveDate) -> Option<NaiveDate> {
+        let column = self.progress.as_ref().filter(|c| c.keep)?;
+        Some(column.as_of.unwrap_or_else(|| {
+            let first = NaiveDate::from_ymd_opt(self.year, 1, 1).unwrap_or(today);
+            let last = NaiveDate::from_ymd_opt(self.year, 12, 31).unwrap_or(today);
+            today.clamp(first, last)
+        }))
+    }
+
+    /// The records the proposal would import: (category, item, text), in order.
+    pub fn records(&self) -> impl Iterator<Item = (usize, usize, &str)> {
+        let keep = self.progress.as_ref().is_some_and(|c| c.keep);
+        self.categories
+            .iter()
+            .enumerate()
+            .flat_map(|(ci, c)| {
+                c.items
+                    .iter()
+                    .enumerate()
+                    .map(move |(ii, item)| (ci, ii, item.progress.trim()))
+            })
+            .filter(move |(_, _, text)| keep && !text.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Plan;
+
+    fn rows(cells: &[&[&str]]) -> Vec<Vec<String>> {
+        cells
+            .iter()
+            .map(|r| r.iter().map(|s| s.to_string()).collect())
+            .collect()
+    }
+
+    fn by(today: NaiveDate) -> Importer<'static> {
+        Importer {
+            author: "王芳",
+            device: "tab-1",
+            wall_ms: 1,
+            today,
+        }
+    }
+
+    fn table(progress_heading: &str) -> Vec<Vec<String>> {
+        let head = [
+            "序号",
+            "类别",
+            "工作内容",
+            "牵头单位",
+            "完成时限",
+            progress_heading,
+        ];
+        rows(&[
+            &["某街道2024年工作计划"],
+            &head,
+            &[
+                "1",
+                "环境",
+                "新建口袋公园3处",
+                "城建办",
+                "9月底前",
+                "已完成2处。\n第3处在建。",
+            ],
+            &["1", "环境", "改造公厕5座", "城建办", "年底前", ""],
+            // The heading repeated where the table continues on the next page.
+            &head,
+            &[
+                "2",
+                "服务",
+                "新增养老床位40张",
+                "民政办、各社区",
+                "",
+                "已完成。",
+            ],
+        ])
+    }
+
+    #[test]
+    fn a_progress_column_becomes_imported_records_dated_at_its_periods_end() {
+        let p = parse_rows(&table("1-9月完成情况"), 2030);
+        assert!(
+            p.unread.is_empty(),
+            "the repeated heading is skipped: {:?}",
+            p.unread
+        );
+        assert_eq!(p.year, 2024, "the year from the title");
+        let counts: Vec<usize> = p.categories.iter().map(|c| c.items.len()).collect();
+        assert_eq!(counts, vec![2, 1]);
+        let deadlines: Vec<String> = p
+            .categories
+            .iter()
+            .flat_map(|c| &c.items)
+            .map(|i| {
+                i.deadline
+                    .as_ref()
+                    .map(|d| d.date.to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(deadlines, vec!["2024-09-30", "2024-12-31", ""]);
+        assert_eq!(
+            p.categories[1].items[0].departments,
+            vec!["民政办", "各社区"]
+        );
+        let column = p.progress.as_ref().unwrap();
+        assert_eq!(column.as_of, NaiveDate::from_ymd_opt(2024, 9, 30));
+        let today = NaiveDate::from_ymd_opt(2024, 11, 2).unwrap();
+        let doc = p
+            .into_doc("p", "计划", &by(today), &mut Clock::default())
+            .unwrap();
+        let plan = Plan::from_doc(&doc);
+        let mut notes: Vec<(&str, &str, String, bool, &str)> = plan
+            .records
+            .iter()
+            .map(|r| {
+                let r = &r.record;
+                (
+                    r.item.as_str(),
+                    r.note.as_str(),
+                    r.observed.to_string(),
+                    r.imported,
+                    r.author.as_str(),
+                )
+            })
+            .collect();
+        notes.sort();
+        assert_eq!(
+            notes,
+            vec![
+                (
+                    "item-1-1",
+                    "已完成2处。\n第3处在建。",
+                    "2024-09-30".into(),
+                    true,
+                    "王芳"
+                ),
+                ("item-2-1", "已完成。", "2024-09-30".into(), true, "王芳"),
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_period_records_are_dated_the_import_day_and_can_be_left_out() {
+        let mut p = parse_rows(&table("进展情况"), 2030);
+        let today = NaiveDate::from_ymd_opt(2024, 11, 2).unwrap();
+        assert_eq!(p.records_on(today), Some(today));
+        assert_eq!(
+            p.records_on(NaiveDate::from_ymd_opt(2026, 1, 5).unwrap()),
+            NaiveDate::from_ymd_opt(2024, 12, 31),
+            "kept within the plan's year"
+        );
+        assert_eq!(p.records().count(), 2);
+        p.progress.as_mut().unwrap().keep = false;
+        assert_eq!(p.records().count(), 0);
+        let doc = p
+            .into_doc("p", "计划", &by(today), &mut Clock::default())
+            .unwrap();
+        assert!(Plan::from_doc(&doc).records.is_empty());
+    }
+}

@@ -1,0 +1,3 @@
+//! Shared helpers of the exchange tests.
+
+pub mod docx;

@@ -1,0 +1,117 @@
+//! The Xixing 2021 table as a Word document, built from the seed's text, imported: the
+//! plan it makes has the built-in plan's categories, items, departments, deadlines and
+//! targets, and the 1-6月完成情况 cells as imported records.
+
+mod support;
+
+use chrono::NaiveDate;
+use jindu_core::hlc::Clock;
+use jindu_core::Plan;
+use jindu_exchange::{read_file, Imported};
+use support::docx::{seed_docx, seed_items};
+
+fn imported() -> Plan {
+    let Imported::Proposal(p) = read_file(&seed_docx(), "xixing-copy", 2030).unwrap() else {
+        panic!("a Word document is a proposal")
+    };
+    assert!(p.unread.is_empty(), "{:?}", p.unread);
+    assert_eq!(p.year, 2021, "the year from the document's title");
+    let column = p.progress.as_ref().expect("the 1-6月完成情况 column");
+    assert_eq!(column.heading, "1-6月完成情况");
+    let doc = p
+        .into_doc(
+            "xixing-copy",
+            "西兴2021（导入）",
+            &jindu_core::import::Importer {
+                author: "李娜",
+                device: "tab-9",
+                wall_ms: 1_700_000_000_000,
+                today: NaiveDate::from_ymd_opt(2021, 7, 20).unwrap(),
+            },
+            &mut Clock::default(),
+        )
+        .unwrap();
+    Plan::from_doc(&doc)
+}
+
+#[test]
+fn the_seed_docx_gives_the_built_in_plans_categories_items_departments_and_deadlines() {
+    let (seed, _) = seed_items();
+    let plan = imported();
+    assert!(plan.unreadable.is_empty(), "{:?}", plan.unreadable);
+    assert_eq!(plan.categories.len(), 6);
+    assert_eq!(plan.items.len(), 17);
+    for (a, b) in seed.categories.iter().zip(&plan.categories) {
+        assert_eq!(a.name, b.name);
+        assert_eq!(a.numbered, b.numbered, "{}: Word's numbering kept", a.name);
+        let count = |p: &Plan, id: &str| p.items_of(id).count();
+        assert_eq!(count(&seed, &a.id), count(&plan, &b.id), "{}", a.name);
+    }
+    for (a, b) in seed.items.iter().zip(&plan.items) {
+        let n = seed.display_number(a);
+        assert_eq!(n, plan.display_number(b));
+        assert_eq!(a.content, b.content, "{n}");
+        assert_eq!(a.departments, b.departments, "{n}: merged department cells");
+        let (want, got) = (a.deadline.as_ref(), b.deadline.as_ref());
+        assert_eq!(want.map(|d| d.date), got.map(|d| d.date), "{n}");
+        assert_eq!(want.map(|d| d.precision), got.map(|d| d.precision), "{n}");
+        let (want, got) = (want.map(|d| d.text.as_str()), got.map(|d| d.text.as_str()));
+        if n == "6.2" {
+            // The built-in plan cut the clause short by hand; the import keeps the
+            // clause up to its comma.
+            assert!(got.unwrap().starts_with(want.unwrap()), "{n}: {got:?}");
+        } else {
+            assert_eq!(want, got, "{n}");
+        }
+    }
+}
+
+#[test]
+fn the_seed_docx_gives_the_built_in_plans_targets_where_the_text_names_them() {
+    let (seed, _) = seed_items();
+    let plan = imported();
+    // The built-in plan's targets were written by hand; the import guesses them from the
+    // text. Field by field (quantity and unit, in order), they agree for 13 of the 17
+    // items. The others are left for the office to correct in the preview: 1.1 counts
+    // in words (示范一条街); 2.3 and 3.3 name a stage's count (3处, 1个子项) that the
+    // import reads as a second target; 6.2 names the total (5个) besides its parts.
+    let mut differing = Vec::new();
+    for (a, b) in seed.items.iter().zip(&plan.items) {
+        let of = |p: &Plan, id: &str| -> Vec<(f64, String)> {
+            p.targets_of(id)
+                .map(|t| (t.quantity, t.unit.clone()))
+                .collect()
+        };
+        let (want, got) = (of(&seed, &a.id), of(&plan, &b.id));
+        if want != got {
+            differing.push(seed.display_number(a));
+        }
+    }
+    assert_eq!(differing, vec!["1.1", "2.3", "3.3", "6.2"]);
+}
+
+#[test]
+fn the_seed_docx_progress_cells_are_seventeen_imported_records() {
+    let (_, items) = seed_items();
+    let plan = imported();
+    assert_eq!(plan.records.len(), 17);
+    for (k, item) in items.iter().enumerate() {
+        let b = plan
+            .items
+            .iter()
+            .find(|i| i.content == item.content)
+            .unwrap_or_else(|| panic!("item {k} imported"));
+        let records: Vec<_> = plan.records_of(&b.id).collect();
+        assert_eq!(records.len(), 1, "{}", b.content);
+        let r = &records[0].record;
+        assert_eq!(
+            r.note,
+            item.progress.join("\n"),
+            "the seed's cell, line for line"
+        );
+        assert_eq!(r.observed, NaiveDate::from_ymd_opt(2021, 6, 30).unwrap());
+        assert_eq!(r.author, "李娜", "written by whoever imports it");
+        assert!(r.imported);
+        assert_eq!(r.status, None, "text only: nothing is guessed from it");
+    }
+}
