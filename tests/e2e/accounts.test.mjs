@@ -1,0 +1,127 @@
+// Accounts: an inspector's account made with the CLI, its setup link opened on a fresh
+// tablet; the inspector records offline and syncs, the office sees the record signed with
+// the inspector's verified name; the server refuses the inspector's token changing the
+// plan; and once revoked, the inspector's tablet says so and keeps its record to export.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { startServer, openProfile, waitForServiceWorker, SERVER_BIN } from "./harness.mjs";
+import { Settings } from "./pages/settings.mjs";
+import { ItemPage } from "./pages/item-page.mjs";
+import { RecordForm } from "./pages/record-form.mjs";
+import { SyncBadge } from "./pages/sync-badge.mjs";
+
+const PLAN = "/files/plans/xixing-2021.json";
+const NOTE = "账号检查：白鹤苑电梯井道施工中";
+const LATER = "撤销之后的记录";
+
+/** Runs `jindu-server user …` over the server's data directory; returns its output. */
+function user(dataDir, ...args) {
+  return execFileSync(SERVER_BIN, ["--data-dir", dataDir, "--store", "", "user", ...args], {
+    encoding: "utf8",
+  });
+}
+
+/** Adds an account and returns its setup link. */
+function addUser(dataDir, base, name, role) {
+  const out = user(dataDir, "add", name, "--role", role, "--url", base);
+  const link = out.split(/\s+/).find((w) => w.includes("#setup&"));
+  assert.ok(link, `a setup link in: ${out}`);
+  return link;
+}
+
+test("an inspector's account signs its records and loses nothing when revoked", async () => {
+  if (process.env.JINDU_E2E_PG) return; // accounts over PostgreSQL: crates/server/tests
+  let server = await startServer();
+  const { base, port, dataDir } = server;
+  const inspectorLink = addUser(dataDir, base, "张三", "inspector");
+  const officeLink = addUser(dataDir, base, "李科长", "office");
+  const token = new URL(inspectorLink).hash.match(/token=([^&]+)/)[1];
+  const a = await openProfile("inspector");
+  const b = await openProfile("office");
+  try {
+    // The inspector's tablet opens its link: the name and role come from the server.
+    await a.page.goto(inspectorLink);
+    const settings = new Settings(a.page);
+    await settings.open(base);
+    const account = a.page.getByTestId("account");
+    await account.waitFor();
+    assert.match(await account.textContent(), /张三/);
+    assert.equal(await account.locator("[data-role]").getAttribute("data-role"), "inspector");
+    assert.equal(await settings.modes.count(), 0, "no office/inspector switch with an account");
+    assert.equal(await settings.author.count(), 0, "no typed name with an account");
+    // No plan editing for an inspector.
+    const item = new ItemPage(a.page);
+    await item.open(base, "item-4-1");
+    await item.content.waitFor();
+    assert.equal(await item.editButton.count(), 0);
+    await waitForServiceWorker(a.page);
+    const badge = new SyncBadge(a.page);
+    await badge.waitFor("synced");
+
+    // Offline, a record; back online, it syncs without a tap.
+    await server.stop();
+    const form = new RecordForm(a.page);
+    await form.open(base, "item-4-1", { site: "site-baihe" });
+    await form.record({ observed: "2021-07-16", percent: "40", note: NOTE });
+    await item.inHistory(NOTE).waitFor();
+    await badge.waitForPending(1);
+    server = await startServer({ port, dataDir });
+    await badge.waitFor("synced", 0, 90000);
+    const stored = JSON.parse(await (await fetch(base + PLAN, {
+      headers: { Authorization: `Bearer ${token}` },
+    })).text());
+    const mine = Object.values(stored.records).flat().find((v) => v.r && v.r.note === NOTE);
+    assert.ok(mine, "the server holds the record");
+    assert.equal(mine.w.n, "张三");
+    assert.ok(mine.w.i.startsWith("u-"), JSON.stringify(mine.w));
+
+    // The office's tablet shows it with the inspector's verified name.
+    await b.page.goto(officeLink);
+    const itemB = new ItemPage(b.page);
+    await itemB.open(base, "item-4-1");
+    await new SyncBadge(b.page).waitFor("synced");
+    const record = itemB.record(NOTE);
+    await record.waitFor();
+    const writer = record.getByTestId("writer");
+    assert.equal(await writer.getAttribute("data-verified"), "true");
+    assert.match(await writer.textContent(), /张三/);
+    assert.ok(await itemB.editButton.count() > 0, "the office edits the plan");
+
+    // A crafted PUT with the inspector's token that changes the plan: 403, nothing stored.
+    const res = await fetch(base + PLAN, { headers: { Authorization: `Bearer ${token}` } });
+    const etag = res.headers.get("etag");
+    const doc = JSON.parse(await res.text());
+    doc.entities["item-4-1"].zz_forged = { v: [{ s: 1, d: "evil", w: mine.w, v: "改计划" }] };
+    const put = await fetch(base + PLAN, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${token}`, "If-Match": etag },
+      body: JSON.stringify(doc),
+    });
+    assert.equal(put.status, 403);
+    assert.match(await put.text(), /only the office/);
+    const after = await fetch(base + PLAN, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(after.headers.get("etag"), etag, "the file is unchanged");
+
+    // Revoked: the inspector's tablet says so, and keeps its new record to export.
+    assert.match(user(dataDir, "revoke", "张三"), /revoked/);
+    await form.open(base, "item-4-1", { site: "site-baihe" });
+    await form.record({ observed: "2021-07-17", percent: "45", note: LATER });
+    await item.inHistory(LATER).waitFor();
+    await badge.waitFor("revoked", 1, 60000);
+    const banner = a.page.getByTestId("revoked");
+    await banner.waitFor();
+    const download = a.page.waitForEvent("download");
+    await banner.getByRole("button").click();
+    const saved = await download;
+    const path = await saved.path();
+    const exported = (await import("node:fs")).readFileSync(path, "utf8");
+    assert.ok(exported.includes(LATER), "the export holds the unsynced record");
+    await a.page.reload();
+    await item.inHistory(LATER).waitFor();
+  } finally {
+    await a.context.close();
+    await b.context.close();
+    await server.stop();
+  }
+});
