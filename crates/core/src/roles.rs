@@ -134,65 +134,45 @@ pub fn check_write(
                 .map_or("a shared token".to_owned(), |a| format!("account '{a}'"))
         ))
     };
-
-    for (id, versions) in &body.records {
-        let held: HashMap<(u64, &str), &RecordVersion> = known
-            .iter()
-            .filter_map(|d| d.records.get(id))
-            .flatten()
-            .map(|v| ((v.stamp, &*v.device), v))
-            .collect();
-        let first = known
-            .iter()
-            .filter_map(|d| d.records.get(id))
-            .flatten()
-            .chain(versions)
-            .min_by(|a, b| (a.stamp, &a.device).cmp(&(b.stamp, &b.device)));
-        let is_held = |v: &RecordVersion| held.get(&(v.stamp, &*v.device)) == Some(&v);
-        for v in versions.iter().filter(|v| !is_held(v)) {
-            let what = format!("version {} of record {id}", v.stamp);
-            if !signed_by(&v.signer) {
-                return Err(claimed(&v.signer, what));
-            }
-            if role == Role::Inspector {
-                let first = first.expect("the record has this version");
-                if !signed_by(&first.signer) {
-                    return Err(Refusal(format!(
-                        "record {id} was written by {}; an inspector corrects or deletes only its own records",
-                        who(&first.signer)
-                    )));
+    for added in additions(&known, body) {
+        match added {
+            Added::Version { id, version: v } => {
+                if !signed_by(&v.signer) {
+                    return Err(claimed(
+                        &v.signer,
+                        format!("version {} of record {id}", v.stamp),
+                    ));
+                }
+                if role == Role::Inspector {
+                    let first = known
+                        .iter()
+                        .filter_map(|d| d.records.get(id))
+                        .flatten()
+                        .chain(&body.records[id])
+                        .min_by(|a, b| (a.stamp, &a.device).cmp(&(b.stamp, &b.device)))
+                        .expect("the record has this version");
+                    if !signed_by(&first.signer) {
+                        return Err(Refusal(format!(
+                            "record {id} was written by {}; an inspector corrects or deletes only its own records",
+                            who(&first.signer)
+                        )));
+                    }
                 }
             }
-        }
-    }
-
-    for (id, fields) in &body.entities {
-        for (name, register) in fields {
-            let mut held: HashMap<(u64, &str), Vec<&Written>> = HashMap::new();
-            for w in known
-                .iter()
-                .filter_map(|d| d.register(id, name))
-                .flat_map(|r| r.values().iter().chain(r.history_slice()))
-            {
-                held.entry((w.stamp, &*w.device)).or_default().push(w);
-            }
-            let is_held = |w: &Written| {
-                held.get(&(w.stamp, &*w.device))
-                    .is_some_and(|ws| ws.contains(&w))
-            };
-            let added = register
-                .values()
-                .iter()
-                .chain(register.history_slice())
-                .filter(|w| !is_held(w));
-            for w in added {
-                let what = format!("the value of {id}.{name} written at {}", w.stamp);
+            Added::Value {
+                entity,
+                field,
+                written: w,
+            } => {
                 if !signed_by(&w.signer) {
-                    return Err(claimed(&w.signer, what));
+                    return Err(claimed(
+                        &w.signer,
+                        format!("the value of {entity}.{field} written at {}", w.stamp),
+                    ));
                 }
                 if !role.edits_plan() {
                     return Err(Refusal(format!(
-                        "{id}.{name} is part of the plan: only the office changes it, not an {} account",
+                        "{entity}.{field} is part of the plan: only the office changes it, not an {} account",
                         role.as_str()
                     )));
                 }
@@ -200,4 +180,86 @@ pub fn check_write(
         }
     }
     Ok(())
+}
+
+/// A write a body adds to what is known.
+#[derive(Debug)]
+pub enum Added<'a> {
+    Version {
+        id: &'a str,
+        version: &'a RecordVersion,
+    },
+    Value {
+        entity: &'a str,
+        field: &'a str,
+        written: &'a Written,
+    },
+}
+
+impl Added<'_> {
+    pub fn signer(&self) -> &Signer {
+        match self {
+            Added::Version { version, .. } => &version.signer,
+            Added::Value { written, .. } => &written.signer,
+        }
+    }
+}
+
+/// The record versions and field values (current or kept in a field's history) that
+/// `body` holds and none of the `known` documents holds with the same content.
+pub fn additions<'a>(known: &[&Doc], body: &'a Doc) -> Vec<Added<'a>> {
+    let mut out = Vec::new();
+    for (id, versions) in &body.records {
+        let held: HashMap<(u64, &str), &RecordVersion> = known
+            .iter()
+            .filter_map(|d| d.records.get(id))
+            .flatten()
+            .map(|v| ((v.stamp, &*v.device), v))
+            .collect();
+        for v in versions {
+            if held.get(&(v.stamp, &*v.device)) != Some(&v) {
+                out.push(Added::Version { id, version: v });
+            }
+        }
+    }
+    for (entity, fields) in &body.entities {
+        for (field, register) in fields {
+            let mut held: HashMap<(u64, &str), Vec<&Written>> = HashMap::new();
+            for w in known
+                .iter()
+                .filter_map(|d| d.register(entity, field))
+                .flat_map(|r| r.values().iter().chain(r.history_slice()))
+            {
+                held.entry((w.stamp, &*w.device)).or_default().push(w);
+            }
+            for w in register.values().iter().chain(register.history_slice()) {
+                let is_held = held
+                    .get(&(w.stamp, &*w.device))
+                    .is_some_and(|ws| ws.contains(&w));
+                if !is_held {
+                    out.push(Added::Value {
+                        entity,
+                        field,
+                        written: w,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Who wrote a version of a file, read from what it adds to the version before it: the
+/// server lets each write add only writes signed by its own account, so the signers of
+/// what a version adds are the account that wrote it (an unsigned addition: a shared
+/// token or an open server). `None` for the oldest version kept (nothing to compare).
+pub fn writers(before: Option<&Doc>, version: &Doc) -> Option<Vec<Signer>> {
+    let before = before?;
+    let mut signers: Vec<Signer> = additions(&[before], version)
+        .iter()
+        .map(|a| a.signer().clone())
+        .collect();
+    signers.sort();
+    signers.dedup();
+    Some(signers)
 }

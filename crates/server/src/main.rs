@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use jindu_core::roles::Role;
+use jindu_core::doc::Doc;
+use jindu_core::roles::{self, Role};
 use jindu_server::accounts;
 use jindu_server::postgres::PgStore;
 use jindu_server::s3::{EtagQuoting, S3Store};
@@ -365,11 +366,56 @@ async fn history(command: HistoryCommand, store: &dyn Store) {
             if versions.is_empty() {
                 println!("no kept versions of {}", path.as_str());
             }
+            // Who wrote each version of a plan document, read from what it added.
+            let plan_doc = jindu_server::guard::guarded_doc_id(&path).is_some();
+            let (list, _) = accounts::load(store).await.unwrap_or_default();
+            let mut before: Option<Doc> = None;
             for v in versions {
                 let when = chrono::DateTime::from_timestamp(v.written as i64, 0)
                     .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
                     .unwrap_or_default();
-                println!("{:>6}  {when}  {:>9} bytes  {}", v.number, v.bytes, v.etag);
+                let mut by = String::new();
+                if plan_doc {
+                    let doc = store
+                        .version(&path, v.number)
+                        .await
+                        .ok()
+                        .flatten()
+                        .and_then(|b| Doc::from_json(&b).ok());
+                    by = match (
+                        &doc,
+                        roles::writers(before.as_ref(), doc.as_ref().unwrap_or(&Doc::new(""))),
+                    ) {
+                        (None, _) => "  by ? (does not read)".to_owned(),
+                        (_, None) => "  by ? (the oldest kept)".to_owned(),
+                        (_, Some(signers)) if signers.is_empty() => {
+                            "  by nobody (nothing added)".to_owned()
+                        }
+                        (_, Some(signers)) => {
+                            let names: Vec<String> = signers
+                                .iter()
+                                .map(|s| {
+                                    if s.is_none() {
+                                        "a shared token or an open server (unverified)".to_owned()
+                                    } else {
+                                        let name = list
+                                            .accounts
+                                            .iter()
+                                            .find(|a| *a.id == *s.account)
+                                            .map_or(&*s.name, |a| &a.name);
+                                        format!("{name} ({})", s.account)
+                                    }
+                                })
+                                .collect();
+                            format!("  by {}", names.join(", "))
+                        }
+                    };
+                    before = doc.or(before);
+                }
+                println!(
+                    "{:>6}  {when}  {:>9} bytes  {}{by}",
+                    v.number, v.bytes, v.etag
+                );
             }
         }
         HistoryCommand::Restore { path, version } => {

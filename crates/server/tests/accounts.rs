@@ -249,6 +249,11 @@ async fn roles_are_enforced_on_every_write_and_revocation_holds_everywhere() {
     // inspector's tablet, which had learned it, uploads it back with a new record.
     let (ok, listed, err) = cli(&store, &["history", "list", "plans/xixing-2021.json"]);
     assert!(ok, "{err}");
+    // Each version names who wrote it: the inspector's, then the office's.
+    let lines: Vec<&str> = listed.lines().collect();
+    let n = lines.len();
+    assert!(lines[n - 2].contains("by 张三 (u-"), "{listed}");
+    assert!(lines[n - 1].contains("by 李科长 (u-"), "{listed}");
     let before_office = listed
         .lines()
         .rev()
