@@ -156,14 +156,7 @@ pub fn App() -> impl IntoView {
             }
         });
     }
-    let export_now = move |_| {
-        let (bytes, id) = state.with_doc_untracked(|doc| (doc.to_json(), doc.id.clone()));
-        settings::download(
-            &format!("jindu-{id}-backup.json"),
-            "application/json",
-            &bytes,
-        );
-    };
+    let export_now = move |_| settings::export_copy(state);
     let reload = move |_| {
         if let Some(w) = web_sys::window() {
             let _ = w.location().reload();

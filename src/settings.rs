@@ -27,6 +27,16 @@ pub fn chosen_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
 }
 
 /// Offers bytes as a download.
+/// Downloads the open plan as this tablet holds it (a backup another tablet can import).
+pub fn export_copy(state: AppState) {
+    let (bytes, id) = state.with_doc_untracked(|doc| (doc.to_json(), doc.id.clone()));
+    download(
+        &format!("jindu-{id}-backup.json"),
+        "application/json",
+        &bytes,
+    );
+}
+
 pub fn download(name: &str, mime: &str, bytes: &[u8]) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
@@ -55,6 +65,8 @@ pub fn SettingsPage() -> impl IntoView {
     let state = AppState::expect();
     let s0 = state.settings_untracked();
     let token_draft = RwSignal::new(String::new());
+    let exported = RwSignal::new(false);
+    let sign_out_refused = RwSignal::new(false);
     let used = RwSignal::new(storage::used());
     let message: RwSignal<Option<String>> = RwSignal::new(None);
     let new_plan_error: RwSignal<Option<String>> = RwSignal::new(None);
@@ -130,6 +142,15 @@ pub fn SettingsPage() -> impl IntoView {
             <div class="card">
                 {move || state.account().map(|a| {
                     let t = state.t();
+                    let sign_out = move |_| {
+                        if !state.sign_out(exported.get_untracked()) {
+                            sign_out_refused.set(true);
+                        }
+                    };
+                    let export = move |_| {
+                        export_copy(state);
+                        exported.set(true);
+                    };
                     let role = match a.role.as_str() {
                         "office" => t.role_office,
                         "inspector" => t.role_inspector,
@@ -140,6 +161,13 @@ pub fn SettingsPage() -> impl IntoView {
                             <span>{t.account}</span>
                             <strong data-role=a.role.clone()>{a.name.clone()}" · "{role}</strong>
                             <small class="muted">{t.account_note}</small>
+                            <button on:click=sign_out>{t.sign_out}</button>
+                            <Show when=move || sign_out_refused.get()>
+                                <p class="banner error" role="alert" data-testid="sign-out-refused">
+                                    {t.sign_out_unsynced}" "
+                                    <button on:click=export>{t.export_own_copy}</button>
+                                </p>
+                            </Show>
                         </div>
                     }
                 })}

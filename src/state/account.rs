@@ -48,6 +48,20 @@ impl AppState {
         self.sign_tablet();
     }
 
+    /// Signs out: forgets the token and the account. Refused (returns false) while
+    /// edits wait to be synced, unless `exported` says a copy was exported first.
+    pub fn sign_out(&self, exported: bool) -> bool {
+        if self.status().pending() > 0 && !exported {
+            return false;
+        }
+        self.save_settings(|s| {
+            s.token.clear();
+            s.account = None;
+        });
+        self.sign_tablet();
+        true
+    }
+
     /// Asks the server which account the token belongs to, and keeps the answer. A 404
     /// means no accounts there; no answer (offline) keeps what was kept.
     pub fn refresh_account(&self) {

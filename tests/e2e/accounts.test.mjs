@@ -43,6 +43,8 @@ test("an inspector's account signs its records and loses nothing when revoked", 
     // The inspector's tablet opens its link: the name and role come from the server.
     await a.page.goto(inspectorLink);
     const settings = new Settings(a.page);
+    // The app stored the link's token (it starts after the page's load event).
+    await settings.configured.waitFor();
     await settings.open(base);
     const account = a.page.getByTestId("account");
     await account.waitFor();
@@ -78,6 +80,7 @@ test("an inspector's account signs its records and loses nothing when revoked", 
 
     // The office's tablet shows it with the inspector's verified name.
     await b.page.goto(officeLink);
+    await new Settings(b.page).configured.waitFor();
     const itemB = new ItemPage(b.page);
     await itemB.open(base, "item-4-1");
     const badgeB = new SyncBadge(b.page);
@@ -126,6 +129,22 @@ test("an inspector's account signs its records and loses nothing when revoked", 
     const exported = (await import("node:fs")).readFileSync(path, "utf8");
     assert.ok(exported.includes(LATER), "the export holds the unsynced record");
     await a.page.reload();
+    await item.inHistory(LATER).waitFor();
+
+    // Signing out is refused while a record is unsynced, until a copy is exported.
+    await settings.open(base);
+    await account.waitFor();
+    await account.getByRole("button", { name: settings.t.sign_out }).click();
+    const refusedOut = a.page.getByTestId("sign-out-refused");
+    await refusedOut.waitFor();
+    assert.equal(await account.count(), 1, "still signed in");
+    const again = a.page.waitForEvent("download");
+    await refusedOut.getByRole("button").click();
+    await again;
+    await account.getByRole("button", { name: settings.t.sign_out }).click();
+    await settings.author.waitFor();
+    assert.equal(await account.count(), 0, "signed out once exported");
+    await item.open(base, "item-4-1");
     await item.inHistory(LATER).waitFor();
   } finally {
     await a.context.close();

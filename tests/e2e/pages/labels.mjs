@@ -21,6 +21,7 @@ export const LABELS = {
     configured: "已通过设置链接完成配置",
     new_plan: "新建计划",
     new_plan_copy: "复制当前计划的结构",
+    sign_out: "退出账号",
   },
   en: {
     save: "Save",
@@ -36,6 +37,7 @@ export const LABELS = {
     configured: "Configured from the setup link",
     new_plan: "New plan",
     new_plan_copy: "Copy the current plan's structure",
+    sign_out: "Sign out",
   },
 };
 
