@@ -99,7 +99,10 @@ pub fn SyncBadge() -> impl IntoView {
             // The server's own words (often English) follow the badge's, which say the
             // edits are kept and retried.
             Verdict::ServerFault { pending, reason } => {
-                format!("{} · {} {pending} · {reason}", t.sync_server_fault, t.sync_pending)
+                format!(
+                    "{} · {} {pending} · {reason}",
+                    t.sync_server_fault, t.sync_pending
+                )
             }
             Verdict::Rewritten { reason, .. } => format!("{}: {reason}", t.sync_rewritten),
             Verdict::StorageFull { reason, .. } => format!("{}: {reason}", t.sync_storage_full),
