@@ -96,7 +96,14 @@ pub fn SyncBadge() -> impl IntoView {
             Verdict::Error { reason, .. } => format!("{}: {reason}", t.sync_error),
             Verdict::Refused { reason, .. } => format!("{}: {reason}", t.sync_refused),
             Verdict::Revoked { .. } => t.sync_revoked.to_string(),
-            Verdict::ServerFault { reason, .. } => format!("{}: {reason}", t.sync_server_fault),
+            // The server's own words (often English) follow the badge's, which say the
+            // edits are kept and retried.
+            Verdict::ServerFault { pending, reason } => {
+                format!(
+                    "{} · {} {pending} · {reason}",
+                    t.sync_server_fault, t.sync_pending
+                )
+            }
             Verdict::Rewritten { reason, .. } => format!("{}: {reason}", t.sync_rewritten),
             Verdict::StorageFull { reason, .. } => format!("{}: {reason}", t.sync_storage_full),
         }

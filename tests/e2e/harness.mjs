@@ -21,7 +21,9 @@ export function tempDir(tag) {
 }
 
 /**
- * Starts jindu-server; resolves once it prints its address. With JINDU_E2E_PG set (a
+ * Starts jindu-server; resolves once it prints its address. It serves the built app from
+ * `staticDir` (default DIST); `staticDir: null` gives no `--static-dir`, so the binary
+ * serves the app built into it (the one-file deployment). With JINDU_E2E_PG set (a
  * PostgreSQL server's URL) it starts two instances over one database instead (one
  * database per data directory) behind a small balancer, and each tablet profile talks
  * to its own instance: the same tests then run against several servers.
@@ -30,9 +32,10 @@ export function startServer(options = {}) {
   return process.env.JINDU_E2E_PG ? startInstances(options) : startOne(options);
 }
 
-function startOne({ dataDir = tempDir("data"), port = 0, args = [] } = {}) {
+function startOne({ dataDir = tempDir("data"), port = 0, args = [], staticDir = DIST } = {}) {
+  const app = staticDir === null ? [] : ["--static-dir", staticDir];
   return new Promise((resolveStart, reject) => {
-    const child = spawn(SERVER_BIN, ["--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--static-dir", DIST, ...args], {
+    const child = spawn(SERVER_BIN, ["--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, ...app, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -70,11 +73,11 @@ function databaseFor(dataDir) {
 const TABLET_UA = /JinduTablet\/(\d+)/;
 
 /** Two instances over one PostgreSQL database behind a balancer on `port`. */
-async function startInstances({ dataDir = tempDir("data"), port = 0, args = [] } = {}) {
+async function startInstances({ dataDir = tempDir("data"), port = 0, args = [], staticDir = DIST } = {}) {
   const store = databaseFor(dataDir);
   const instances = [];
   for (let i = 0; i < 2; i++) {
-    instances.push(await startOne({ dataDir: tempDir(`instance${i}`), args: ["--store", store, ...args] }));
+    instances.push(await startOne({ dataDir: tempDir(`instance${i}`), staticDir, args: ["--store", store, ...args] }));
   }
   const served = [0, 0];
   const sockets = new Set();

@@ -8,8 +8,10 @@
 //! One round: GET the file; merge it in; PUT the merged document back with `If-Match`
 //! only when the file lacks something this device holds (or create it with
 //! `If-None-Match: *` when absent). A 412 means somebody wrote in between: wait a
-//! jittered back-off and start over. Timeouts, 5xx and network errors end the round as
-//! offline, 401/403 stop syncing with the reason, and nothing is ever reported as synced
+//! jittered back-off and start over. Timeouts, 429, 502–504 and network errors end the
+//! round as offline; any other 5xx (a 500: the server failed at something of its own)
+//! as a server fault, retried the same way but shown apart. 401/403 stop syncing with
+//! the reason, and nothing is ever reported as synced
 //! unless a reply confirmed it. A fetched file that rewrote content this replica holds
 //! (a version's stamp and device with other content) is never merged: the round stops
 //! with [`SyncError::Rewritten`] and the replica stays as it was.
@@ -108,6 +110,9 @@ pub enum Outcome {
     Synced { etag: String },
     /// The endpoint could not be reached or kept failing; try again later.
     Offline { reason: String },
+    /// The endpoint was reached and failed at something of its own (a 500): try again
+    /// later, as when offline, but a person at the server may have to act.
+    ServerFault { reason: String },
     /// Syncing this document stopped; the reason says what a person must do.
     Stopped(SyncError),
 }
@@ -155,6 +160,11 @@ pub struct SyncState {
     pub stopped: Option<SyncError>,
     /// The last round's failure to reach the endpoint, if it failed.
     pub offline: Option<String>,
+    /// Whether the failure in `offline` was the server's own fault (a 500) rather than
+    /// a failure to reach it: retried the same way, shown apart. (Absent in states
+    /// stored before it existed.)
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub server_fault: bool,
     /// How far ahead the furthest remote stamp was, when one was too far to adopt.
     pub skewed_ahead_ms: Option<u64>,
     /// The storage write counter when this state was stored: the edits in journal lines
@@ -198,9 +208,11 @@ impl SyncState {
             None => {}
         }
         if let Some(reason) = &self.offline {
-            return Verdict::Offline {
-                pending,
-                reason: reason.clone(),
+            let reason = reason.clone();
+            return if self.server_fault {
+                Verdict::ServerFault { pending, reason }
+            } else {
+                Verdict::Offline { pending, reason }
             };
         }
         match (pending, self.last_synced_ms) {
@@ -336,11 +348,20 @@ impl SyncRound {
                     state.etag = Some(etag.clone());
                     state.last_synced_ms = Some(wall_ms);
                     state.offline = None;
+                    state.server_fault = false;
                 }
-                Outcome::Offline { reason } => state.offline = Some(reason.clone()),
+                Outcome::Offline { reason } => {
+                    state.offline = Some(reason.clone());
+                    state.server_fault = false;
+                }
+                Outcome::ServerFault { reason } => {
+                    state.offline = Some(reason.clone());
+                    state.server_fault = true;
+                }
                 Outcome::Stopped(e) => {
                     state.stopped = Some(e.clone());
                     state.offline = None;
+                    state.server_fault = false;
                 }
             }
         }
@@ -371,7 +392,11 @@ impl SyncRound {
                     words.chars().take(300).collect()
                 }));
             }
-            408 | 429 | 500..=599 => return offline(format!("the endpoint answered {status}")),
+            // Not reachable for now: a timeout, too many requests, or a gateway or store
+            // that is down (the server answers 503 while its database fails over).
+            408 | 429 | 502..=504 => return offline(format!("the endpoint answered {status}")),
+            // Reached, and failed at something of its own: retried like offline, but said.
+            500..=599 => return server_fault(status, &body),
             // Somebody wrote in between (or, from a confused proxy, a GET was refused):
             // wait and start over from a fresh GET.
             412 => {
@@ -509,6 +534,17 @@ fn carried(replica: &Replica, state: &SyncState) -> Vec<Pending> {
 
 fn offline(reason: String) -> Step {
     Step::Finished(Outcome::Offline { reason })
+}
+
+fn server_fault(status: u16, body: &[u8]) -> Step {
+    let words = String::from_utf8_lossy(body);
+    let words: String = words.trim().chars().take(300).collect();
+    let reason = if words.is_empty() {
+        format!("the endpoint answered {status}")
+    } else {
+        format!("the endpoint answered {status}: {words}")
+    };
+    Step::Finished(Outcome::ServerFault { reason })
 }
 
 fn stopped(e: SyncError) -> Step {

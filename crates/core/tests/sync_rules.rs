@@ -169,11 +169,17 @@ fn a_put_reply_without_an_etag_is_confirmed_by_re_reading() {
 }
 
 #[test]
-fn timeouts_5xx_and_network_errors_are_offline_and_401_403_stop() {
+fn timeouts_unavailability_and_network_errors_are_offline_500_a_fault_401_403_stop() {
     for (reply, name) in [
         (Reply::Failed("timeout".into()), "offline"),
+        (Reply::status(408, None, ""), "offline"),
+        (Reply::status(429, None, ""), "offline"),
+        (Reply::status(502, None, ""), "offline"),
         (Reply::status(503, None, ""), "offline"),
-        (Reply::status(500, None, ""), "offline"),
+        (Reply::status(504, None, ""), "offline"),
+        (Reply::status(500, None, "storage error"), "server-fault"),
+        (Reply::status(501, None, ""), "server-fault"),
+        (Reply::status(507, None, ""), "server-fault"),
         (Reply::status(401, None, ""), "error"),
         (
             Reply::status(403, None, "an inspector corrects only its own records"),
@@ -538,4 +544,82 @@ fn an_imported_backup_that_rewrote_a_record_is_refused_and_the_replica_kept() {
     // A backup that only adds is still merged.
     r.merge_remote(&another_devices_record().doc, NOW).unwrap();
     assert_ne!(r.doc, doc);
+}
+
+#[test]
+fn a_server_fault_keeps_the_edits_retries_like_offline_and_clears_when_synced() {
+    // On the PUT: the GET worked, the write failed at the server.
+    let (mut r, mut s) = replica_with_edit();
+    let (mut round, _) = started(&r, &s);
+    let Step::Send(Request::Put { body, .. }) = round.on_reply(&mut r, &mut s, seed_reply(), NOW)
+    else {
+        panic!("expected a PUT")
+    };
+    let step = round.on_reply(
+        &mut r,
+        &mut s,
+        Reply::status(500, None, "storage error\n"),
+        NOW,
+    );
+    assert_eq!(
+        step,
+        Step::Finished(Outcome::ServerFault {
+            reason: "the endpoint answered 500: storage error".into()
+        })
+    );
+    assert_eq!(
+        s.status(),
+        Verdict::ServerFault {
+            pending: 1,
+            reason: "the endpoint answered 500: storage error".into()
+        }
+    );
+    assert!(!s.status().needs_a_person(), "retried by itself");
+    assert_eq!(s.stopped, None, "not stopped: the next round tries again");
+    // The next round starts as any other and, answered, says synced.
+    let mut again = SyncRound::new(Policy::default(), 2);
+    assert!(matches!(
+        again.start(&r, &s),
+        Step::Send(Request::Get { .. })
+    ));
+    again.on_reply(&mut r, &mut s, seed_reply(), NOW);
+    let step = again.on_reply(
+        &mut r,
+        &mut s,
+        Reply::status(200, Some("\"e2\""), body),
+        NOW,
+    );
+    assert!(
+        matches!(step, Step::Finished(Outcome::Synced { .. })),
+        "{step:?}"
+    );
+    assert_eq!((s.status().name(), s.server_fault), ("synced", false));
+
+    // A fault then a network error: offline, not a fault any more.
+    let (mut r, mut s) = replica_with_edit();
+    let (mut round, _) = started(&r, &s);
+    round.on_reply(&mut r, &mut s, Reply::status(500, None, ""), NOW);
+    assert_eq!(s.status().name(), "server-fault");
+    let mut again = SyncRound::new(Policy::default(), 3);
+    again.start(&r, &s);
+    again.on_reply(&mut r, &mut s, Reply::Failed("network".into()), NOW);
+    assert_eq!(s.status().name(), "offline");
+}
+
+#[test]
+fn the_server_fault_flag_is_stored_only_when_set_and_old_states_read() {
+    // A state stored before the flag existed reads as no fault.
+    let old = r#"{"etag":"\"e1\"","last_synced_ms":null,"pending":[],"stopped":null,"offline":"the endpoint answered 500","skewed_ahead_ms":null}"#;
+    let s: SyncState = serde_json::from_str(old).unwrap();
+    assert!(!s.server_fault);
+    assert_eq!(s.status().name(), "offline");
+    // Without a fault the stored form is what it was; with one it round-trips.
+    assert!(!serde_json::to_string(&s).unwrap().contains("server_fault"));
+    let faulty = SyncState {
+        server_fault: true,
+        ..s
+    };
+    let back: SyncState = serde_json::from_str(&serde_json::to_string(&faulty).unwrap()).unwrap();
+    assert_eq!(back, faulty);
+    assert_eq!(back.status().name(), "server-fault");
 }

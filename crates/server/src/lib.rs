@@ -28,7 +28,8 @@
 //! - Bodies over the limit → 413. CORS only for configured origins, exposing `ETag` and
 //!   `Date`.
 //! - `GET /healthz` → 200 `ok`. Anything else is the built app, with `index.html` for
-//!   deep links.
+//!   deep links: from `--static-dir`, else the one compiled into the binary (`embedded`),
+//!   else 404.
 //!
 //! Layout: `files` holds the two file handlers, thin over a [`store::Store`]; they ask
 //! `auth` what the request may do and `guard` whether a plan document may be written,
@@ -37,6 +38,7 @@
 
 pub mod accounts;
 mod auth;
+pub mod embedded;
 mod error;
 mod files;
 pub mod guard;
@@ -83,6 +85,8 @@ pub struct Config {
     pub allow_origins: Vec<String>,
     /// The built app, served for every path outside `/files/` and `/healthz`.
     pub static_dir: Option<PathBuf>,
+    /// Without `static_dir`, serve the app compiled into the binary (when it has one).
+    pub embedded_app: bool,
     /// Reverse proxies whose `X-Forwarded-For` names the client (for the limit on
     /// failed sign-ins).
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -148,6 +152,8 @@ pub fn app(state: AppState) -> Router {
             .precompressed_gzip()
             .fallback(index);
         router = router.fallback_service(assets);
+    } else if config.embedded_app && embedded::present() {
+        router = router.fallback(embedded::serve);
     }
     // Let browsers revalidate the app shell; the service worker keeps it offline.
     router = router.layer(SetResponseHeaderLayer::if_not_present(

@@ -15,10 +15,14 @@ use jindu_server::{
     app, is_loopback, new_token, seed_store, setup_link, AppState, Config, DEFAULT_MAX_BODY,
 };
 
+/// `--version`: the server's and the embedded app's (see `embedded::version`).
+static VERSION: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(jindu_server::embedded::version);
+
 #[derive(Parser)]
 #[command(
     name = "jindu-server",
-    version,
+    version = VERSION.as_str(),
     about = "Jindu's shared-file endpoint and web server"
 )]
 struct Cli {
@@ -131,7 +135,8 @@ struct ServeArgs {
     /// `unquoted` (Ceph RGW 16).
     #[arg(long, env = "JINDU_S3_ETAG", default_value = "quoted", global = true)]
     s3_etag: EtagQuoting,
-    /// The built app to serve (index.html is the fallback for deep links).
+    /// The built app to serve (index.html is the fallback for deep links); without it,
+    /// the app built into this binary, if any (see --version).
     #[arg(long, env = "JINDU_STATIC_DIR", global = true)]
     static_dir: Option<PathBuf>,
     /// A token that may read and write (repeatable; comma-separated in the variable).
@@ -474,15 +479,24 @@ async fn serve(args: ServeArgs, store: Arc<dyn Store>) {
         max_body: args.max_body,
         allow_origins: args.allow_origins.clone(),
         static_dir: args.static_dir.clone(),
+        embedded_app: args.static_dir.is_none(),
         trusted_proxies: args.trusted_proxies.clone(),
     };
-    if let Some(dir) = &config.static_dir {
-        if !dir.join("index.html").exists() {
-            fail(format!(
-                "{} has no index.html: build the app first",
-                dir.display()
-            ));
-        }
+    match &config.static_dir {
+        Some(dir) if !dir.join("index.html").exists() => fail(format!(
+            "{} has no index.html: build the app first",
+            dir.display()
+        )),
+        // To stderr: the first line on stdout is the address (scripts and tests read it).
+        Some(dir) => eprintln!("Serving the app from {}", dir.display()),
+        None => match jindu_server::embedded::build() {
+            Some(app) => eprintln!("Serving the app built into this binary ({app})"),
+            None => eprintln!(
+                "No app is built into this binary (the server was built before the app): \
+                 serving the API only; give --static-dir DIR, or build the app and then \
+                 the server"
+            ),
+        },
     }
     let router = app(AppState::new(store, config));
     let listener = std::net::TcpListener::bind(args.listen)

@@ -14,6 +14,7 @@ export const LABELS = {
     no_records: "暂无记录",
     // The sync badge.
     sync_now: "立即同步",
+    sync_server_fault: "服务器故障，将自动重试",
     // The overview.
     overdue: "已逾期",
     at_risk: "有风险",
@@ -32,6 +33,7 @@ export const LABELS = {
     keep_this: "Keep this",
     no_records: "No records yet",
     sync_now: "Sync now",
+    sync_server_fault: "Server fault, retrying",
     overdue: "Overdue",
     at_risk: "At risk",
     configured: "Configured from the setup link",

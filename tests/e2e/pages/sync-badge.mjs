@@ -32,6 +32,11 @@ export class SyncBadge {
     return { state, pending: Number(pending), last: Number(last) };
   }
 
+  /** The words the badge says for a state (`sync_server_fault`, …). */
+  says(key) {
+    return this.t[key];
+  }
+
   /** The badge's words (a refusal's reason among them). */
   async text() {
     return this.root.textContent();

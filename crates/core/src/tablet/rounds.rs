@@ -23,6 +23,7 @@ impl Tablet {
     /// Says the endpoint cannot be reached (the browser knows it has no network).
     pub fn mark_offline(&mut self, reason: &str) {
         self.sync.offline = Some(reason.to_owned());
+        self.sync.server_fault = false;
     }
 
     /// Clears a stopped sync (after the user changed the token or endpoint, or the
@@ -77,6 +78,7 @@ impl Tablet {
         self.sync.last_synced_ms = s.last_synced_ms;
         self.sync.stopped = s.stopped;
         self.sync.offline = s.offline;
+        self.sync.server_fault = s.server_fault;
         self.sync.skewed_ahead_ms = s.skewed_ahead_ms;
         self.replica.clock.last = self.replica.clock.last.max(ended.clock);
         let mut absorbed = match self.replica.doc.merge_changes(&ended.learned) {

@@ -12,14 +12,15 @@
 //! | [`Verdict::Error`] | `error` | syncing stopped for a reason a person must deal with (wrong token, newer format, a refused document) |
 //! | [`Verdict::Refused`] | `refused` | the server refused an upload by a role rule (an inspector changing the plan): the refused edits are kept and shown, never retried in a loop |
 //! | [`Verdict::Revoked`] | `revoked` | the server no longer accepts this tablet's token: access revoked; unsynced records stay exportable |
-//! | [`Verdict::ServerFault`] | `server-fault` | the server answered with a fault of its own (not "offline"): the tablet keeps its edits and says so |
+//! | [`Verdict::ServerFault`] | `server-fault` | the server answered with a fault of its own (a 500, not "offline"): the tablet keeps its edits, says so and retries by itself |
 //! | [`Verdict::Rewritten`] | `rewritten` | the shared file changed content this tablet holds under the same stamp: the tablet keeps its copy and stops uploading to that file |
 //! | [`Verdict::StorageFull`] | `storage-full` | the browser refused to store an edit: that edit was not saved, nothing else was lost |
 //!
 //! The engine reports a 403 as `refused` (with the server's words) and a 401 for a
 //! token that worked before as `revoked` (a 401 for a token that never worked is a
-//! wrong token: `error`). `ServerFault` is named for the hardening work; today's engine
-//! reports server faults as `offline`.
+//! wrong token: `error`). A 500 (any 5xx but 502–504, which say the server or its store
+//! is unreachable for now) is `server-fault`; 502–504, 408, 429 and network errors are
+//! `offline`. Both are retried with the same back-off.
 
 use serde::Serialize;
 
@@ -73,7 +74,10 @@ impl Verdict {
     pub fn needs_a_person(&self) -> bool {
         !matches!(
             self,
-            Verdict::Synced { .. } | Verdict::Pending { .. } | Verdict::Offline { .. }
+            Verdict::Synced { .. }
+                | Verdict::Pending { .. }
+                | Verdict::Offline { .. }
+                | Verdict::ServerFault { .. }
         )
     }
 }
@@ -116,10 +120,13 @@ mod tests {
         let names: std::collections::BTreeSet<_> = all.iter().map(Verdict::name).collect();
         assert_eq!(names.len(), all.len());
         assert_eq!(all[0].pending(), 0);
-        assert!(all
+        assert!(all.iter().skip(2).all(|v| v.pending() == 1));
+        // Offline and a server fault retry by themselves; the rest wait for a person.
+        let retried: Vec<_> = all
             .iter()
-            .skip(3)
-            .all(|v| v.pending() == 1 && v.needs_a_person()));
-        assert!(!all[2].needs_a_person());
+            .filter(|v| !v.needs_a_person())
+            .map(Verdict::name)
+            .collect();
+        assert_eq!(retried, ["synced", "pending", "offline", "server-fault"]);
     }
 }

@@ -109,7 +109,8 @@ mod tests {
                 stamp: (1 << 60) + 7,
             }],
             stopped: Some(SyncError::Unexpected(418)),
-            offline: Some("no network".into()),
+            offline: Some("the endpoint answered 500".into()),
+            server_fault: true,
             skewed_ahead_ms: None,
             generation: 0,
         };
