@@ -157,6 +157,7 @@ pub fn App() -> impl IntoView {
         });
     }
     let export_now = move |_| settings::export_copy(state);
+    let drop_failed = RwSignal::new(None::<String>);
     let reload = move |_| {
         if let Some(w) = web_sys::window() {
             let _ = w.location().reload();
@@ -206,10 +207,17 @@ pub fn App() -> impl IntoView {
                         Verdict::Revoked { .. } => ("revoked", t.revoked_keep, String::new()),
                         _ => return None,
                     };
+                    let drop = move |_| {
+                        state.drop_refused_plan_changes(move |r| drop_failed.set(r.err()));
+                    };
                     Some(view! {
                         <p class="banner error" role="alert" data-testid=testid>
                             {words}" "{reason}" "
                             <button on:click=export_now>{t.export_own_copy}</button>
+                            {(testid == "refused").then(|| view! {
+                                <button on:click=drop>{t.drop_refused}</button>
+                            })}
+                            {move || drop_failed.get().map(|e| format!(" {}: {e}", t.drop_failed))}
                         </p>
                     })
                 }}

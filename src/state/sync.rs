@@ -83,6 +83,48 @@ impl AppState {
             .set_value(set_timeout_with_handle(move || this.sync_now(), delay).ok());
     }
 
+    /// After a refusal by the role rule, on the user's request: fetches the plan as the
+    /// server holds it, keeps every record this tablet holds and drops its refused plan
+    /// changes, then syncs. Says why when it could not.
+    pub fn drop_refused_plan_changes(&self, done: impl FnOnce(Result<(), String>) + 'static) {
+        let this = *self;
+        let (base, token) = self
+            .settings
+            .with_untracked(|s| (endpoint_base(s.endpoint.as_deref()), s.token.clone()));
+        let plan = self.tablet.with_untracked(|t| t.doc().id.clone());
+        spawn_local(async move {
+            let endpoint = FetchEndpoint {
+                url: format!("{base}{}", index::plan_path(&plan)),
+                token,
+            };
+            let reply = endpoint
+                .send(jindu_core::sync::Request::Get {
+                    if_none_match: None,
+                })
+                .await;
+            let server = match reply {
+                Reply::Http {
+                    status: 200, body, ..
+                } => jindu_core::doc::Doc::from_json(&body).map_err(|e| e.to_string()),
+                Reply::Http { status, .. } => Err(format!("HTTP {status}")),
+                Reply::Failed(e) => Err(e),
+            };
+            let result = server.and_then(|server| {
+                let mut dropped = Err(String::new());
+                this.tablet.update(|t| {
+                    dropped = t
+                        .drop_plan_changes(&mut Local, &server)
+                        .map_err(|e| e.to_string());
+                });
+                dropped.map(|absorbed| this.absorb(&absorbed))
+            });
+            if result.is_ok() {
+                this.sync_now();
+            }
+            done(result);
+        });
+    }
+
     /// Clears a stopped sync (after the user changed the token or endpoint) and syncs.
     pub fn retry_sync(&self) {
         self.tablet.update(|t| t.clear_stop(&mut Local));

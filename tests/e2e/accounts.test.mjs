@@ -10,6 +10,8 @@ import { Settings } from "./pages/settings.mjs";
 import { ItemPage } from "./pages/item-page.mjs";
 import { RecordForm } from "./pages/record-form.mjs";
 import { SyncBadge } from "./pages/sync-badge.mjs";
+import { EntityEditor } from "./pages/entity-editor.mjs";
+import { labels } from "./pages/labels.mjs";
 
 const PLAN = "/files/plans/xixing-2021.json";
 const NOTE = "账号检查：白鹤苑电梯井道施工中";
@@ -149,6 +151,62 @@ test("an inspector's account signs its records and loses nothing when revoked", 
   } finally {
     await a.context.close();
     await b.context.close();
+    await server.stop();
+  }
+});
+
+test("a tablet whose role changed offline is refused, and drops only its plan changes", async () => {
+  if (process.env.JINDU_E2E_PG) return;
+  let server = await startServer();
+  const { base, port, dataDir } = server;
+  const link = addUser(dataDir, base, "王五", "office");
+  const t = await openProfile("role-changed");
+  try {
+    await t.page.goto(link);
+    await new Settings(t.page).configured.waitFor();
+    const item = new ItemPage(t.page);
+    await item.open(base, "item-4-1");
+    await item.editButton.first().waitFor();
+    await waitForServiceWorker(t.page);
+    const badge = new SyncBadge(t.page);
+    await badge.waitFor("synced");
+
+    // Offline, as the office: a plan change and a record.
+    await server.stop();
+    const editor = new EntityEditor(t.page);
+    await editor.open(base, "item-4-1");
+    await editor.setContent("离线时改的计划内容");
+    const form = new RecordForm(t.page);
+    await form.open(base, "item-4-1", { site: "site-baihe" });
+    await form.record({ observed: "2021-07-18", percent: "50", note: "角色变更前的记录" });
+    await badge.waitForPending(2);
+
+    // Meanwhile the account became an inspector's: the upload is refused, nothing lost.
+    user(dataDir, "role", "王五", "inspector");
+    server = await startServer({ port, dataDir });
+    await badge.waitFor("refused", 2, 90000);
+    const banner = t.page.getByTestId("refused");
+    await banner.waitFor();
+    assert.match(await banner.textContent(), /only the office/);
+    const before = await (await fetch(base + PLAN, {
+      headers: { Authorization: `Bearer ${new URL(link).hash.match(/token=([^&]+)/)[1]}` },
+    })).text();
+    assert.ok(!before.includes("角色变更前的记录"));
+
+    // Drop the refused plan changes: the record stays and syncs, the plan change goes.
+    await banner.getByRole("button", { name: labels("zh").drop_refused }).click();
+    await badge.waitFor("synced", 0, 60000);
+    const token = new URL(link).hash.match(/token=([^&]+)/)[1];
+    const after = await (await fetch(base + PLAN, {
+      headers: { Authorization: `Bearer ${token}` },
+    })).text();
+    assert.ok(after.includes("角色变更前的记录"), "the record reached the server");
+    assert.ok(!after.includes("离线时改的计划内容"), "the refused plan change did not");
+    await item.open(base, "item-4-1");
+    await item.inHistory("角色变更前的记录").waitFor();
+    assert.ok(!(await item.content.textContent()).includes("离线时改的计划内容"));
+  } finally {
+    await t.context.close();
     await server.stop();
   }
 });

@@ -212,6 +212,21 @@ pub async fn revoke(store: &dyn Store, name: &str) -> Result<Account, AccountErr
     .await
 }
 
+/// Changes an account's role (its token stays): from the next request on, every server
+/// over the store judges its writes by the new role.
+pub async fn set_role(store: &dyn Store, name: &str, role: Role) -> Result<Account, AccountError> {
+    update(store, |list| {
+        let a = list
+            .accounts
+            .iter_mut()
+            .find(|a| a.name == name)
+            .ok_or_else(|| AccountError::Unknown(name.to_owned()))?;
+        a.role = role;
+        Ok(a.clone())
+    })
+    .await
+}
+
 /// Gives an account a new token (the old one dead); a revoked account comes back.
 pub async fn rotate(store: &dyn Store, name: &str) -> Result<(Account, String), AccountError> {
     let token = new_token();

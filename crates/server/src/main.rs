@@ -73,6 +73,8 @@ enum UserCommand {
     List,
     /// Revoke an account: its token stops working on every server at once.
     Revoke { name: String },
+    /// Change an account's role (office, inspector or viewer); its token stays.
+    Role { name: String, role: String },
     /// Give an account a new token and setup link; the old token stops working.
     Rotate {
         name: String,
@@ -254,6 +256,14 @@ async fn main() {
     }
 }
 
+fn parse_role(role: &str) -> Role {
+    Role::parse(role).unwrap_or_else(|| {
+        fail(format!(
+            "unknown role '{role}': use office, inspector or viewer"
+        ))
+    })
+}
+
 async fn user(command: UserCommand, args: &ServeArgs, store: &dyn Store) {
     let base = |url: Option<String>| {
         url.unwrap_or_else(|| {
@@ -275,17 +285,19 @@ async fn user(command: UserCommand, args: &ServeArgs, store: &dyn Store) {
         println!("  {}", setup_link(base, token));
     };
     match command {
+        UserCommand::Role { name, role } => {
+            let a = accounts::set_role(store, &name, parse_role(&role))
+                .await
+                .unwrap_or_else(|e| fail(e));
+            println!("{} ({}) is now {}", a.name, a.id, a.role.as_str());
+        }
         UserCommand::Add {
             name,
             role,
             plans,
             url,
         } => {
-            let role = Role::parse(&role).unwrap_or_else(|| {
-                fail(format!(
-                    "unknown role '{role}': use office, inspector or viewer"
-                ))
-            });
+            let role = parse_role(&role);
             let (account, token) = accounts::add(store, &name, role, plans)
                 .await
                 .unwrap_or_else(|e| fail(e));

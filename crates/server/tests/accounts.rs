@@ -310,6 +310,17 @@ async fn roles_are_enforced_on_every_write_and_revocation_holds_everywhere() {
         token: fresh.to_owned(),
     };
     assert_eq!(rotated.get(&s2, PLAN).await.status(), StatusCode::OK);
+    // A role changed: the office's next write of the plan is refused.
+    let (ok, out, err) = cli(&store, &["user", "role", "李科长", "inspector"]);
+    assert!(ok && out.contains("now inspector"), "{out}{err}");
+    let (mut t, etag) = rotated.replica(&s, "t-office").await;
+    retitle(&mut t);
+    refused(
+        rotated.put(&s, PLAN, &etag, t.doc.to_json()).await,
+        StatusCode::FORBIDDEN,
+        "only the office changes it",
+    )
+    .await;
     let (ok, listed, _) = cli(&store, &["user", "list"]);
     assert!(
         ok && listed.contains("张三") && listed.contains("revoked"),

@@ -23,6 +23,8 @@ export const LABELS = {
     new_plan: "新建计划",
     new_plan_copy: "复制当前计划的结构",
     sign_out: "退出账号",
+    // The banner of a tablet the server refused.
+    drop_refused: "放弃被拒绝的计划修改（保留记录）",
   },
   en: {
     save: "Save",
@@ -40,6 +42,7 @@ export const LABELS = {
     new_plan: "New plan",
     new_plan_copy: "Copy the current plan's structure",
     sign_out: "Sign out",
+    drop_refused: "Drop the refused plan changes (keep the records)",
   },
 };
 

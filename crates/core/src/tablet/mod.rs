@@ -24,6 +24,7 @@
 
 mod changes;
 pub mod persist;
+mod refused;
 mod rounds;
 mod store;
 mod verdict;

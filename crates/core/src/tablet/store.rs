@@ -178,6 +178,12 @@ impl Tablet {
     /// When a write fails, what was stored stays as it was.
     pub fn fold(&mut self, kv: &mut impl KeyValue) -> Result<Absorbed, StorageError> {
         let caught_up = self.catch_up(kv);
+        self.write_whole(kv).map(|()| caught_up)
+    }
+
+    /// Writes the snapshot, the sync state and the clock, and clears the journal: what
+    /// is stored becomes exactly what the tablet holds.
+    pub(super) fn write_whole(&mut self, kv: &mut impl KeyValue) -> Result<(), StorageError> {
         let id = self.replica.doc.id.clone();
         let result = self
             .bump(kv)
@@ -190,7 +196,7 @@ impl Tablet {
                 self.storage_error = None;
                 self.journalled = false;
                 self.unsaved = false;
-                Ok(caught_up)
+                Ok(())
             }
             Err(e) => {
                 self.storage_error = Some(e.0.clone());
