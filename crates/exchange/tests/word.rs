@@ -181,9 +181,17 @@ fn words_numbering_is_kept_as_text() {
     assert_eq!(rows[1][2], "(1) 新建口袋公园3处");
     assert_eq!(rows[2][2], "(2) 改造公厕5座");
     assert_eq!(
-        rows[2][3], "城建办",
-        "the merged department labels its rows"
+        rows[2][3], "",
+        "merged down: empty below, as a spreadsheet reads it"
     );
+    // The merged department labels both items, which share its cell.
+    let Ok(Imported::Proposal(p)) = read_file(&bytes, "p", 2024) else {
+        panic!("a proposal")
+    };
+    let items = &p.categories[0].items;
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[1].departments, vec!["城建办".to_owned()]);
+    assert!(!items[0].departments_shared && items[1].departments_shared);
 }
 
 fn refused(bytes: &[u8]) -> ExchangeError {

@@ -52,6 +52,10 @@ fn the_seed_docx_gives_the_built_in_plans_categories_items_departments_and_deadl
         assert_eq!(n, plan.display_number(b));
         assert_eq!(a.content, b.content, "{n}");
         assert_eq!(a.departments, b.departments, "{n}: merged department cells");
+        assert_eq!(
+            a.departments_shared, b.departments_shared,
+            "{n}: a department cell merged over several items is shared by them"
+        );
         let (want, got) = (a.deadline.as_ref(), b.deadline.as_ref());
         assert_eq!(want.map(|d| d.date), got.map(|d| d.date), "{n}");
         assert_eq!(want.map(|d| d.precision), got.map(|d| d.precision), "{n}");

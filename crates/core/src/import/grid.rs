@@ -4,9 +4,11 @@
 //! A Word document (`w:vMerge`, `w:gridSpan`) and an HTML table pasted from Word or WPS
 //! (`rowspan`, `colspan`) both come down to rows of cells that each cover some rows and
 //! columns. They are laid out as HTML lays out a table: each cell takes the first column
-//! of its row not yet covered by a cell above. A cell merged down is copied into each
-//! row it covers, as a spreadsheet's merged cells are read, so that a category or
-//! department cell merged over several items labels each of them. A cell merged across
+//! of its row not yet covered by a cell above. A cell merged down holds its text in its
+//! first row and leaves the rows below empty, as a spreadsheet's merged cells are read:
+//! an empty category cell continues the category above, and an empty department cell
+//! makes the item share the department cell above (`departments_shared`, the span the
+//! report merges again). A cell merged across
 //! is read once, in its first column: across, a merge is a note or section row over the
 //! whole table, or one cell standing for two, and copied it would read as a category and
 //! an item, or as departments.
@@ -46,7 +48,12 @@ pub fn grid(rows: &[Vec<SpanCell>]) -> Vec<Vec<String>> {
                 col += 1;
             }
             let (down, across) = (cell.rows.max(1), cell.cols.max(1));
-            for row in out.iter_mut().take((r + down).min(height)).skip(r) {
+            for (d, row) in out
+                .iter_mut()
+                .take((r + down).min(height))
+                .skip(r)
+                .enumerate()
+            {
                 if row.len() < col + across {
                     row.resize(col + across, None);
                 }
@@ -54,7 +61,7 @@ pub fn grid(rows: &[Vec<SpanCell>]) -> Vec<Vec<String>> {
                     // A slot already covered (overlapping spans in a malformed table)
                     // keeps the first cell's text.
                     slot.get_or_insert_with(|| {
-                        if k == 0 {
+                        if k == 0 && d == 0 {
                             cell.text.clone()
                         } else {
                             String::new()
@@ -103,7 +110,7 @@ mod tests {
     }
 
     #[test]
-    fn merged_cells_label_every_slot_they_cover() {
+    fn a_merged_cell_holds_its_text_in_its_first_slot_only() {
         let rows = vec![
             vec![
                 c("序号", 1, 1),
@@ -118,8 +125,9 @@ mod tests {
         ];
         let g = grid(&rows);
         assert_eq!(g[1], vec!["1", "甲", "一", "办"]);
-        assert_eq!(g[2], vec!["1", "甲", "二", "办"]);
-        assert_eq!(g[3], vec!["2", "乙", "三", "办"]);
+        // Merged down: empty below, as a spreadsheet's merged cells read.
+        assert_eq!(g[2], vec!["", "", "二", ""]);
+        assert_eq!(g[3], vec!["2", "乙", "三", ""]);
         assert_eq!(
             g[4],
             vec!["备注", "", "", ""],
@@ -130,7 +138,7 @@ mod tests {
     #[test]
     fn short_rows_are_padded_and_spans_stop_at_the_last_row() {
         let g = grid(&[vec![c("a", 5, 1), c("b", 1, 2)], vec![]]);
-        assert_eq!(g, vec![vec!["a", "b", ""], vec!["a", "", ""]]);
+        assert_eq!(g, vec![vec!["a", "b", ""], vec!["", "", ""]]);
         assert!(grid(&[]).is_empty());
     }
 
