@@ -213,6 +213,8 @@ pub fn SettingsPage() -> impl IntoView {
                         {move || { let cur = state.with_settings(|s| s.plan.clone()); plans().into_iter().map(|(id, title)| { let sel = id == cur; view! { <option value=id.clone() selected=sel>{format!("{title} ({id})")}</option> } }).collect::<Vec<_>>() }}
                     </select>
                 </label>
+                // Creating a plan is the office's (the server refuses anyone else's).
+                <Show when=move || state.creates_plans()>
                 <p><leptos_router::components::A href="/import" attr:class="button">{move || state.t().import_plan}</leptos_router::components::A></p>
                 <form class="new-plan" on:submit=create>
                     <h3>{move || state.t().new_plan}</h3>
@@ -222,6 +224,7 @@ pub fn SettingsPage() -> impl IntoView {
                     {move || new_plan_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                     <button type="submit">{move || state.t().new_plan}</button>
                 </form>
+                </Show>
             </div>
             <div class="card">
                 <dl class="facts">

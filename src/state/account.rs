@@ -21,6 +21,12 @@ impl AppState {
         self.settings.with(|s| s.account.clone())
     }
 
+    /// Whether this tablet may create plans: without accounts anyone may; with one,
+    /// only the office (tracked).
+    pub fn creates_plans(&self) -> bool {
+        self.account().is_none_or(|a| a.role == "office")
+    }
+
     /// The name written into records: the account's, else the typed one.
     pub fn author_name(&self) -> String {
         self.settings.with_untracked(|s| {

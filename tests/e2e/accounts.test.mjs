@@ -54,6 +54,7 @@ test("an inspector's account signs its records and loses nothing when revoked", 
     assert.equal(await account.locator("[data-role]").getAttribute("data-role"), "inspector");
     assert.equal(await settings.modes.count(), 0, "no office/inspector switch with an account");
     assert.equal(await settings.author.count(), 0, "no typed name with an account");
+    assert.equal(await settings.newPlanButton.count(), 0, "no new plan for an inspector");
     // No plan editing for an inspector.
     const item = new ItemPage(a.page);
     await item.open(base, "item-4-1");
