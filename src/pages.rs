@@ -820,6 +820,9 @@ fn RecordRow(record: RecordView, what: String) -> impl IntoView {
                 {status.map(|s| view! { <span class="chip">{move || state.t().record_status(s)}</span> })}
             </p>
             <p class="note">{r.note.clone()}</p>
+            {(!r.problem.is_empty()).then(|| { let v = r.problem.clone(); view! { <p class="problem" data-testid="record-problem"><strong>{move || state.t().problem}</strong>"：" {v}</p> } })}
+            {(!r.next_step.is_empty()).then(|| { let v = r.next_step.clone(); view! { <p class="next-step" data-testid="record-next-step"><strong>{move || state.t().next_step}</strong>"：" {v}</p> } })}
+            {r.expected.clone().map(|e| { let shown = if e.text.is_empty() { e.date.to_string() } else { e.text.clone() }; view! { <p class="expected" data-testid="record-expected"><strong>{move || state.t().expected}</strong>"：" {shown}</p> } })}
             {mine.then(|| view! {
                 <div class="actions">
                     <A href=correct_href attr:class="button">{move || state.t().correct}</A>

@@ -4,8 +4,9 @@
 //! Inputs are uncontrolled (set once, read on input), so a pinyin composition is never
 //! interrupted by a re-render.
 
+use chrono::NaiveDate;
 use jindu_core::edit::Edit;
-use jindu_core::model::{Record, RecordStatus};
+use jindu_core::model::{DateSpec, Precision, Record, RecordStatus};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -34,6 +35,11 @@ struct Form {
     percent: String,
     status: String,
     note: String,
+    problem: String,
+    next_step: String,
+    /// 预计完成 as the date input holds it (YYYY-MM-DD), and as the record held it.
+    expected: String,
+    expected_was: Option<DateSpec>,
 }
 
 fn status_code(s: Option<RecordStatus>) -> &'static str {
@@ -43,6 +49,8 @@ fn status_code(s: Option<RecordStatus>) -> &'static str {
         Some(RecordStatus::InProgress) => "in_progress",
         Some(RecordStatus::Done) => "done",
         Some(RecordStatus::Delayed) => "delayed",
+        Some(RecordStatus::Rectifying) => "rectifying",
+        Some(RecordStatus::Accepted) => "accepted",
     }
 }
 
@@ -52,6 +60,8 @@ fn status_of(code: &str) -> Option<RecordStatus> {
         "in_progress" => Some(RecordStatus::InProgress),
         "done" => Some(RecordStatus::Done),
         "delayed" => Some(RecordStatus::Delayed),
+        "rectifying" => Some(RecordStatus::Rectifying),
+        "accepted" => Some(RecordStatus::Accepted),
         _ => None,
     }
 }
@@ -88,6 +98,14 @@ pub fn RecordPage() -> impl IntoView {
             percent: r.percent.map(num).unwrap_or_default(),
             status: status_code(r.status).into(),
             note: r.note.clone(),
+            problem: r.problem.clone(),
+            next_step: r.next_step.clone(),
+            expected: r
+                .expected
+                .as_ref()
+                .map(|e| e.date.to_string())
+                .unwrap_or_default(),
+            expected_was: r.expected.clone(),
         },
         None => Form {
             observed: today,
@@ -207,6 +225,21 @@ pub fn RecordPage() -> impl IntoView {
             let Ok(percent) = number("percent", &f.percent) else {
                 return;
             };
+            // 预计完成: a date picked on the form is a day; one the record held as words
+            // (6月25日左右, 9月中下旬) stays as it was while its date is not changed.
+            let expected = match f.expected.trim() {
+                "" => None,
+                s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                    Ok(d) => Some(match &f.expected_was {
+                        Some(was) if was.date == d => was.clone(),
+                        _ => DateSpec::day(d, "", Precision::Day),
+                    }),
+                    Err(_) => {
+                        error.set(Some((Some("expected".into()), format!("expected: '{s}'"))));
+                        return;
+                    }
+                },
+            };
             let record = Record {
                 observed,
                 author: who,
@@ -220,6 +253,9 @@ pub fn RecordPage() -> impl IntoView {
                 percent,
                 status: status_of(&f.status),
                 note: f.note.trim().to_owned(),
+                problem: f.problem.trim().to_owned(),
+                next_step: f.next_step.trim().to_owned(),
+                expected,
                 // A version written on the form is the inspector's, even when it
                 // corrects an imported record.
                 imported: false,
@@ -300,7 +336,7 @@ pub fn RecordPage() -> impl IntoView {
                 </div>
                 <fieldset class="field status-choices">
                     <legend>{move || state.t().status}</legend>
-                    {[("not_started", RecordStatus::NotStarted), ("in_progress", RecordStatus::InProgress), ("done", RecordStatus::Done), ("delayed", RecordStatus::Delayed)].into_iter().map(|(code, s)| {
+                    {[("not_started", RecordStatus::NotStarted), ("in_progress", RecordStatus::InProgress), ("done", RecordStatus::Done), ("delayed", RecordStatus::Delayed), ("rectifying", RecordStatus::Rectifying), ("accepted", RecordStatus::Accepted)].into_iter().map(|(code, s)| {
                         let checked = initial.status == code;
                         view! {
                             <label class="choice">
@@ -315,9 +351,24 @@ pub fn RecordPage() -> impl IntoView {
                     <textarea name="note" rows="4" on:input=set(|f, v| f.note = v)>{initial.note.clone()}</textarea>
                     {field_error("note")}
                 </label>
+                <label class="field">
+                    <span>{move || state.t().problem}</span>
+                    <textarea name="problem" rows="2" on:input=set(|f, v| f.problem = v)>{initial.problem.clone()}</textarea>
+                    {field_error("problem")}
+                </label>
+                <label class="field">
+                    <span>{move || state.t().next_step}</span>
+                    <textarea name="next_step" rows="2" on:input=set(|f, v| f.next_step = v)>{initial.next_step.clone()}</textarea>
+                    {field_error("next_step")}
+                </label>
+                <label class="field">
+                    <span>{move || state.t().expected}</span>
+                    <input name="expected" type="date" value=initial.expected.clone() on:input=set(|f, v| f.expected = v) />
+                    {field_error("expected")}
+                </label>
                 {move || error.with(|e| match e {
                     Some((None, msg)) => Some(view! { <p class="error" role="alert">{msg.clone()}</p> }),
-                    Some((Some(f), msg)) if !["observed", "by", "site", "target", "stage", "package", "milestone", "figure", "percent", "note"].contains(&f.as_str()) => Some(view! { <p class="error" role="alert">{msg.clone()}</p> }),
+                    Some((Some(f), msg)) if !["observed", "by", "site", "target", "stage", "package", "milestone", "figure", "percent", "note", "problem", "next_step", "expected"].contains(&f.as_str()) => Some(view! { <p class="error" role="alert">{msg.clone()}</p> }),
                     _ => None,
                 })}
                 <div class="actions">

@@ -272,6 +272,8 @@ pub fn validate_record(plan: &Plan, r: &Record) -> Result<(), EditError> {
     check_ref(plan, "item", Kind::Item, &r.item)?;
     check_text("by", &r.author, MAX_NAME, true)?;
     check_text("note", &r.note, MAX_TEXT, false)?;
+    check_text("problem", &r.problem, MAX_TEXT, false)?;
+    check_text("next_step", &r.next_step, MAX_TEXT, false)?;
     check_date(plan, "observed", r.observed)?;
     if let Some(p) = r.percent {
         if !(0.0..=100.0).contains(&p) {

@@ -123,7 +123,7 @@ pub fn latest<'a>(
 }
 
 fn is_done(r: &RecordView) -> bool {
-    r.record.status == Some(RecordStatus::Done)
+    r.record.status.is_some_and(RecordStatus::is_done)
 }
 
 /// A target's progress as of a date.
@@ -265,7 +265,7 @@ pub fn site_progress(plan: &Plan, item: &str, site: &str, as_of: NaiveDate) -> P
             && (r.record.percent.is_some()
                 || matches!(
                     r.record.status,
-                    Some(RecordStatus::Done | RecordStatus::NotStarted)
+                    Some(RecordStatus::Done | RecordStatus::Accepted | RecordStatus::NotStarted)
                 ))
     });
     if let Some(r) = reported {

@@ -286,6 +286,17 @@ pub enum RecordStatus {
     InProgress,
     Done,
     Delayed,
+    /// 整改中: being rectified after a check; counts as in progress, not done.
+    Rectifying,
+    /// 已验收: accepted on inspection; counts as done.
+    Accepted,
+}
+
+impl RecordStatus {
+    /// Whether the work counts as done (已完成, 已验收).
+    pub fn is_done(self) -> bool {
+        matches!(self, RecordStatus::Done | RecordStatus::Accepted)
+    }
 }
 
 /// What an inspector saw: the body of a progress record version.
@@ -316,6 +327,15 @@ pub struct Record {
     pub status: Option<RecordStatus>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// 存在问题: why the work is behind or what is wrong.
+    #[serde(rename = "prob", default, skip_serializing_if = "String::is_empty")]
+    pub problem: String,
+    /// 下步措施: what comes next.
+    #[serde(rename = "next", default, skip_serializing_if = "String::is_empty")]
+    pub next_step: String,
+    /// 预计完成: when the work is expected done (a day, 左右, 上/中/下旬, a month).
+    #[serde(rename = "exp", default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<DateSpec>,
     /// Read from a plan table's progress column when the plan was imported, not
     /// observed on a tablet.
     #[serde(rename = "imp", default, skip_serializing_if = "std::ops::Not::not")]
@@ -339,6 +359,9 @@ impl Record {
             percent: None,
             status: None,
             note: String::new(),
+            problem: String::new(),
+            next_step: String::new(),
+            expected: None,
             imported: false,
         }
     }

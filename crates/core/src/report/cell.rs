@@ -36,6 +36,8 @@ fn status_word(s: RecordStatus) -> &'static str {
         RecordStatus::InProgress => "进行中",
         RecordStatus::Done => "已完成",
         RecordStatus::Delayed => "滞后",
+        RecordStatus::Rectifying => "整改中",
+        RecordStatus::Accepted => "已验收",
     }
 }
 
@@ -272,7 +274,7 @@ fn milestones(
         };
         if let Some(w) = words(r) {
             cell.own_words(w);
-        } else if r.record.status == Some(RecordStatus::Done) {
+        } else if r.record.status.is_some_and(RecordStatus::is_done) {
             met.push(m.text.clone());
         } else if m.effective_due() < as_of {
             missed.push(m.text.clone());
