@@ -198,48 +198,44 @@ pub async fn add(
     Ok((account, token))
 }
 
-/// Revokes an account: its token stops working on every instance from the next request.
-pub async fn revoke(store: &dyn Store, name: &str) -> Result<Account, AccountError> {
+/// Changes the account named `name` with `change` and returns it as stored.
+async fn change_account(
+    store: &dyn Store,
+    name: &str,
+    change: impl Fn(&mut Account),
+) -> Result<Account, AccountError> {
     update(store, |list| {
         let a = list
             .accounts
             .iter_mut()
             .find(|a| a.name == name)
             .ok_or_else(|| AccountError::Unknown(name.to_owned()))?;
-        a.revoked = true;
+        change(a);
         Ok(a.clone())
     })
     .await
+}
+
+/// Revokes an account: its token stops working on every instance from the next request.
+pub async fn revoke(store: &dyn Store, name: &str) -> Result<Account, AccountError> {
+    change_account(store, name, |a| a.revoked = true).await
 }
 
 /// Changes an account's role (its token stays): from the next request on, every server
 /// over the store judges its writes by the new role.
 pub async fn set_role(store: &dyn Store, name: &str, role: Role) -> Result<Account, AccountError> {
-    update(store, |list| {
-        let a = list
-            .accounts
-            .iter_mut()
-            .find(|a| a.name == name)
-            .ok_or_else(|| AccountError::Unknown(name.to_owned()))?;
-        a.role = role;
-        Ok(a.clone())
-    })
-    .await
+    change_account(store, name, |a| a.role = role).await
 }
 
 /// Gives an account a new token (the old one dead); a revoked account comes back.
 pub async fn rotate(store: &dyn Store, name: &str) -> Result<(Account, String), AccountError> {
     let token = new_token();
-    let account = update(store, |list| {
-        let a = list
-            .accounts
-            .iter_mut()
-            .find(|a| a.name == name)
-            .ok_or_else(|| AccountError::Unknown(name.to_owned()))?;
-        a.token_sha256 = token_hash(&token);
-        a.issued = now();
+    let hash = token_hash(&token);
+    let issued = now();
+    let account = change_account(store, name, |a| {
+        a.token_sha256 = hash.clone();
+        a.issued = issued;
         a.revoked = false;
-        Ok(a.clone())
     })
     .await?;
     Ok((account, token))
