@@ -16,8 +16,6 @@
 //! unsigned writes. A new file (no stored version) may carry earlier writers' records:
 //! an office importing or copying a plan; only the office creates files.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::doc::{Doc, RecordVersion, Signer, Written};
@@ -118,17 +116,10 @@ pub fn check_write(
     let known: Vec<&Doc> = std::iter::once(stored).chain(kept).collect();
     let mine = writer.account.unwrap_or("");
     let signed_by = |s: &Signer| &*s.account == mine;
-    let who = |s: &Signer| {
-        if s.is_none() {
-            "no account".to_owned()
-        } else {
-            format!("account '{}'", s.account)
-        }
-    };
     let claimed = |s: &Signer, what: String| {
         Refusal(format!(
             "{what} is signed by {}, but this write is made by {}: nobody signs for someone else",
-            who(s),
+            s,
             writer
                 .account
                 .map_or("a shared token".to_owned(), |a| format!("account '{a}'"))
@@ -154,7 +145,7 @@ pub fn check_write(
                     if !signed_by(&first.signer) {
                         return Err(Refusal(format!(
                             "record {id} was written by {}; an inspector corrects or deletes only its own records",
-                            who(&first.signer)
+                            first.signer
                         )));
                     }
                 }
@@ -210,33 +201,29 @@ impl Added<'_> {
 pub fn additions<'a>(known: &[&Doc], body: &'a Doc) -> Vec<Added<'a>> {
     let mut out = Vec::new();
     for (id, versions) in &body.records {
-        let held: HashMap<(u64, &str), &RecordVersion> = known
-            .iter()
-            .filter_map(|d| d.records.get(id))
-            .flatten()
-            .map(|v| ((v.stamp, &*v.device), v))
-            .collect();
-        for v in versions {
-            if held.get(&(v.stamp, &*v.device)) != Some(&v) {
-                out.push(Added::Version { id, version: v });
-            }
+        // A record's versions are sorted by (stamp, device) in every document read.
+        let held = |v: &RecordVersion| {
+            known.iter().any(|d| {
+                d.records.get(id).is_some_and(|vs| {
+                    vs.binary_search_by(|m| (m.stamp, &m.device).cmp(&(v.stamp, &v.device)))
+                        .is_ok_and(|i| vs[i] == *v)
+                })
+            })
+        };
+        for v in versions.iter().filter(|v| !held(v)) {
+            out.push(Added::Version { id, version: v });
         }
     }
     for (entity, fields) in &body.entities {
         for (field, register) in fields {
-            let mut held: HashMap<(u64, &str), Vec<&Written>> = HashMap::new();
-            for w in known
+            // A register holds a few values and at most a short history.
+            let held: Vec<&Written> = known
                 .iter()
                 .filter_map(|d| d.register(entity, field))
                 .flat_map(|r| r.values().iter().chain(r.history_slice()))
-            {
-                held.entry((w.stamp, &*w.device)).or_default().push(w);
-            }
+                .collect();
             for w in register.values().iter().chain(register.history_slice()) {
-                let is_held = held
-                    .get(&(w.stamp, &*w.device))
-                    .is_some_and(|ws| ws.contains(&w));
-                if !is_held {
+                if !held.contains(&w) {
                     out.push(Added::Value {
                         entity,
                         field,

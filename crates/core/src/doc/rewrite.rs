@@ -8,7 +8,7 @@
 //! receiving document unchanged, the server refuses the write, and a tablet stops
 //! syncing that file instead of taking either copy.
 
-use super::{Doc, RecordVersion, Register, Signer, Versions, Written};
+use super::{Doc, RecordVersion, Register, Versions, Written};
 use crate::hlc::stamp_ms;
 
 /// How many characters of each content a [`Rewrite`] shows.
@@ -165,7 +165,7 @@ impl Rewrite {
             if ours.signer == theirs.signer {
                 v.body.json().to_owned()
             } else {
-                format!("{} signed by {}", v.body.json(), signed(&v.signer))
+                format!("{} signed by {}", v.body.json(), v.signer)
             }
         };
         Rewrite::new(
@@ -182,7 +182,7 @@ impl Rewrite {
         // The author is part of the content: show it when it is what differs.
         let content = |w: &Written| {
             if ours.signer != theirs.signer {
-                format!("{} signed by {}", w.value, signed(&w.signer))
+                format!("{} signed by {}", w.value, w.signer)
             } else if ours.author == theirs.author {
                 w.value.to_string()
             } else {
@@ -197,15 +197,6 @@ impl Rewrite {
             &content(ours),
             &content(theirs),
         )
-    }
-}
-
-/// Which account signed a write, in words.
-fn signed(s: &Signer) -> String {
-    if s.is_none() {
-        "no account".to_owned()
-    } else {
-        format!("account {}", s.account)
     }
 }
 

@@ -71,3 +71,14 @@ impl Signer {
         self.account.is_empty()
     }
 }
+
+/// Who signed, in words for refusals: `account 'u-…'`, or `no account`.
+impl std::fmt::Display for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        if self.is_none() {
+            f.write_str("no account")
+        } else {
+            write!(f, "account '{}'", self.account)
+        }
+    }
+}
