@@ -775,7 +775,7 @@ fn RecordRow(record: RecordView, what: String) -> impl IntoView {
     // With an account, a record is this tablet's when its account signed it (and the
     // office may correct any); without, when it carries this tablet's name.
     let mine = match state.with_settings_untracked(|s| s.account.clone()) {
-        Some(a) => *record.signer.account == *a.id || a.role == "office",
+        Some(a) => *record.signer.account == *a.id || a.is_office(),
         None => record.record.author == state.author_name() && !record.record.author.is_empty(),
     };
     let verified = !record.signer.is_none();

@@ -53,6 +53,13 @@ pub struct Account {
     pub plans: Vec<String>,
 }
 
+impl Account {
+    /// Whether the account is the office's (edits and creates plans).
+    pub fn is_office(&self) -> bool {
+        self.role == "office"
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {

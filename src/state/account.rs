@@ -12,7 +12,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::AppState;
-use crate::net::{endpoint_base, FetchEndpoint};
 use crate::storage::Account;
 
 impl AppState {
@@ -24,7 +23,7 @@ impl AppState {
     /// Whether this tablet may create plans: without accounts anyone may; with one,
     /// only the office (tracked).
     pub fn creates_plans(&self) -> bool {
-        self.account().is_none_or(|a| a.role == "office")
+        self.account().is_none_or(|a| a.is_office())
     }
 
     /// The name written into records: the account's, else the typed one.
@@ -72,14 +71,9 @@ impl AppState {
     /// means no accounts there; no answer (offline) keeps what was kept.
     pub fn refresh_account(&self) {
         let this = *self;
-        let (base, token) = self
-            .settings
-            .with_untracked(|s| (endpoint_base(s.endpoint.as_deref()), s.token.clone()));
+        // A dot name is never a file: `.me` beside the files, under the same base.
+        let endpoint = self.endpoint_file(".me");
         spawn_local(async move {
-            let endpoint = FetchEndpoint {
-                url: format!("{base}.me"),
-                token,
-            };
             let reply = endpoint
                 .send(Request::Get {
                     if_none_match: None,

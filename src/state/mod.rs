@@ -278,7 +278,7 @@ impl AppState {
     /// accounts, else the office/inspector switch.
     pub fn is_office(&self) -> bool {
         self.settings.with(|s| match &s.account {
-            Some(a) => a.role == "office",
+            Some(a) => a.is_office(),
             None => s.office,
         })
     }

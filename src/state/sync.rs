@@ -88,15 +88,9 @@ impl AppState {
     /// changes, then syncs. Says why when it could not.
     pub fn drop_refused_plan_changes(&self, done: impl FnOnce(Result<(), String>) + 'static) {
         let this = *self;
-        let (base, token) = self
-            .settings
-            .with_untracked(|s| (endpoint_base(s.endpoint.as_deref()), s.token.clone()));
         let plan = self.tablet.with_untracked(|t| t.doc().id.clone());
+        let endpoint = self.endpoint_file(&index::plan_path(&plan));
         spawn_local(async move {
-            let endpoint = FetchEndpoint {
-                url: format!("{base}{}", index::plan_path(&plan)),
-                token,
-            };
             let reply = endpoint
                 .send(jindu_core::sync::Request::Get {
                     if_none_match: None,
@@ -123,6 +117,15 @@ impl AppState {
             }
             done(result);
         });
+    }
+
+    /// The endpoint's file at `path` (relative to the endpoint base), with this tablet's
+    /// token.
+    pub(super) fn endpoint_file(&self, path: &str) -> FetchEndpoint {
+        self.settings.with_untracked(|s| FetchEndpoint {
+            url: format!("{}{path}", endpoint_base(s.endpoint.as_deref())),
+            token: s.token.clone(),
+        })
     }
 
     /// Clears a stopped sync (after the user changed the token or endpoint) and syncs.
