@@ -290,16 +290,19 @@ fn sync_step(rng: &mut Rng, d: &mut Device, i: usize, store: &mut Store, t: i64,
     }
     if let Step::Finished(outcome) = &next {
         if let Outcome::Stopped(e) = outcome {
-            let SyncError::Refused(_) = e else {
-                panic!("{}: syncing stopped: {e}", d.name);
-            };
-            refused(d, i, t);
-            return;
+            assert!(
+                matches!(e, SyncError::Refused(_)),
+                "{}: syncing stopped: {e}",
+                d.name
+            );
         }
+        // Ended: what the round learned is stored, and the truth follows it.
         d.tabs[i].known.extend(d.kv_known.iter().cloned());
         end_round(d, i);
-        let tab = &mut d.tabs[i];
-        d.kv_known.extend(tab.known.iter().cloned());
+        d.kv_known.extend(d.tabs[i].known.iter().cloned());
+        if let Outcome::Stopped(_) = outcome {
+            refused(d, i);
+        }
     } else {
         d.tabs[i].round.as_mut().unwrap().next = next;
     }
@@ -308,17 +311,13 @@ fn sync_step(rng: &mut Rng, d: &mut Device, i: usize, store: &mut Store, t: i64,
 /// A tab whose upload the role rule refused: it stops, keeps every edit, and does not
 /// try again by itself. Then the office gives the device's account the office role (as
 /// it would after the tablet's user asks), and the tablet is told to sync again.
-fn refused(d: &mut Device, i: usize, t: i64) {
+fn refused(d: &mut Device, i: usize) {
     assert_eq!(
         d.who.role,
         Role::Inspector,
         "{}: the office was refused",
         d.name
     );
-    // Ended as every round is: what it learned is stored, and the truth follows it.
-    d.tabs[i].known.extend(d.kv_known.iter().cloned());
-    end_round(d, i);
-    d.kv_known.extend(d.tabs[i].known.iter().cloned());
     let tab = &mut d.tabs[i];
     assert_eq!(tab.tablet.verdict().name(), "refused");
     for p in &tab.made {
@@ -343,7 +342,6 @@ fn refused(d: &mut Device, i: usize, t: i64) {
             "{name}: refused and not stored: {p:?}"
         );
     }
-    let _ = t;
     d.who.role = Role::Office;
     for tab in &mut d.tabs {
         tab.tablet.clear_stop(&mut d.kv);
