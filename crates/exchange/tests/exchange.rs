@@ -130,19 +130,7 @@ fn the_seeds_own_table_reads_as_its_categories_items_deadlines_and_quantities() 
         .collect();
     assert_eq!(&piles[..3], &[(10.0, "处"), (200.0, "个"), (10.0, "处")]);
     assert_eq!(item(1, 3).departments, vec!["公共管理办"]);
-    let doc = p
-        .into_doc(
-            "imported",
-            "导入的计划",
-            &jindu_core::import::Importer {
-                author: "王芳",
-                device: "tablet",
-                wall_ms: 1_625_000_000_000,
-                today: chrono::NaiveDate::from_ymd_opt(2021, 7, 1).unwrap(),
-            },
-            &mut jindu_core::hlc::Clock::default(),
-        )
-        .unwrap();
+    let doc = imported_doc(p, "导入的计划");
     let plan = Plan::from_doc(&doc);
     assert_eq!(plan.items.len(), 17);
     assert!(plan.unreadable.is_empty());
@@ -354,19 +342,7 @@ fn a_seed_layout_workbook_without_the_data_sheet_keeps_its_department_merges() {
     else {
         panic!("no 数据 sheet: a proposal")
     };
-    let doc = p
-        .into_doc(
-            "imported",
-            "导入",
-            &jindu_core::import::Importer {
-                author: "王芳",
-                device: "tablet",
-                wall_ms: 1_625_000_000_000,
-                today: chrono::NaiveDate::from_ymd_opt(2021, 7, 1).unwrap(),
-            },
-            &mut jindu_core::hlc::Clock::default(),
-        )
-        .unwrap();
+    let doc = imported_doc(p, "导入");
     let imported = Plan::from_doc(&doc);
     let seed = Plan::from_doc(&seed::xixing_2021());
     let shared = |plan: &Plan| {
@@ -376,4 +352,20 @@ fn a_seed_layout_workbook_without_the_data_sheet_keeps_its_department_merges() {
             .collect::<Vec<_>>()
     };
     assert_eq!(shared(&imported), shared(&seed));
+}
+
+/// The plan a proposal becomes, imported by 王芳 on 1 July 2021.
+fn imported_doc(p: jindu_core::import::Proposal, title: &str) -> jindu_core::doc::Doc {
+    p.into_doc(
+        "imported",
+        title,
+        &jindu_core::import::Importer {
+            author: "王芳",
+            device: "tablet",
+            wall_ms: 1_625_000_000_000,
+            today: chrono::NaiveDate::from_ymd_opt(2021, 7, 1).unwrap(),
+        },
+        &mut jindu_core::hlc::Clock::default(),
+    )
+    .unwrap()
 }
