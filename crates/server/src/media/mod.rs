@@ -107,7 +107,7 @@ pub(crate) async fn put_media(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim() == "*");
-    match state.store.create(&file, Vec::from(body)).await {
+    match state.store.create(&file, body).await {
         Ok(_) => {
             let mut res = StatusCode::CREATED.into_response();
             res.headers_mut().insert(header::ETAG, etag_value(&media));
