@@ -10,6 +10,7 @@
 //! creating and importing plans, the built-in plan and index).
 
 mod account;
+mod media;
 mod plans;
 mod sync;
 
@@ -66,6 +67,10 @@ pub struct AppState {
     offline_rounds: StoredValue<u32>,
     /// The one scheduled retry, replaced rather than stacked.
     retry: StoredValue<Option<TimeoutHandle>>,
+    /// Photos waiting for upload and what the device keeps.
+    media: RwSignal<crate::media::Status>,
+    /// Set while an upload pass runs.
+    uploading: StoredValue<bool>,
 }
 
 impl AppState {
@@ -95,6 +100,8 @@ impl AppState {
             as_of: RwSignal::new(None),
             offline_rounds: StoredValue::new(0),
             retry: StoredValue::new(None),
+            media: RwSignal::new(Default::default()),
+            uploading: StoredValue::new(false),
         };
         provide_context(state);
         state.sign_tablet();
