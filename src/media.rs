@@ -146,6 +146,24 @@ pub enum Shown {
     Offline,
 }
 
+/// Asks the worker for the photo or thumbnail `hash` of `plan`.
+async fn fetch(
+    base: &str,
+    token: Option<&str>,
+    plan: &str,
+    hash: &str,
+) -> Result<wasm_bindgen::JsValue, String> {
+    let token = token.map_or(wasm_bindgen::JsValue::NULL, Into::into);
+    let req = request(&[
+        ("op", "get".into()),
+        ("base", base.into()),
+        ("token", token),
+        ("plan", plan.into()),
+        ("hash", hash.into()),
+    ]);
+    ask(URL, MODULE, &req).await
+}
+
 /// The photo or thumbnail `hash` of `plan`: kept on this device, else fetched and kept.
 pub async fn show(
     base: &str,
@@ -153,21 +171,7 @@ pub async fn show(
     plan: &str,
     hash: &str,
 ) -> Result<Shown, String> {
-    let a = ask(
-        URL,
-        MODULE,
-        &request(&[
-            ("op", "get".into()),
-            ("base", base.into()),
-            (
-                "token",
-                token.map_or(wasm_bindgen::JsValue::NULL, Into::into),
-            ),
-            ("plan", plan.into()),
-            ("hash", hash.into()),
-        ]),
-    )
-    .await?;
+    let a = fetch(base, token, plan, hash).await?;
     let blob = get(&a, "blob");
     if let Some(blob) = blob.dyn_ref::<web_sys::Blob>() {
         return web_sys::Url::create_object_url_with_blob(blob)
@@ -178,4 +182,15 @@ pub async fn show(
         return Ok(Shown::Missing);
     }
     Ok(Shown::Offline)
+}
+
+/// The bytes of the photo or thumbnail `hash` (kept here, else fetched and kept); `None`
+/// when neither this device nor the server has it now.
+pub async fn bytes(base: &str, token: Option<&str>, plan: &str, hash: &str) -> Option<Vec<u8>> {
+    let a = fetch(base, token, plan, hash).await.ok()?;
+    let blob = get(&a, "blob").dyn_into::<web_sys::Blob>().ok()?;
+    let buffer = wasm_bindgen_futures::JsFuture::from(blob.array_buffer())
+        .await
+        .ok()?;
+    Some(js_sys::Uint8Array::new(&buffer).to_vec())
 }

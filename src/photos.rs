@@ -234,3 +234,30 @@ pub fn distance_words(
         format!("{} {:.0} {}", t.from_site, d, t.metres)
     })
 }
+
+/// The print view's evidence annex: per item, the period's photos with their captions.
+#[component]
+pub fn EvidenceAnnex(
+    period: jindu_core::report::Period,
+    as_of: chrono::NaiveDate,
+) -> impl IntoView {
+    let state = AppState::expect();
+    let photos = state.with_plan(|p| jindu_core::report::evidence::annex(p, &period, as_of));
+    view! {
+        <section class="evidence-annex" data-testid="evidence-annex" aria-labelledby="annex-title">
+            <h2 id="annex-title">{move || state.t().evidence_annex}</h2>
+            {photos.is_empty().then(|| view! { <p class="muted">{move || state.t().no_photos}</p> })}
+            <ul class="annex-photos">
+                {photos.into_iter().map(|p| {
+                    let caption = format!("{} {}", p.caption(), p.item.chars().take(30).collect::<String>());
+                    view! {
+                        <li class="annex-photo" data-testid="annex-photo">
+                            <MediaImage hash=p.photo.photo.clone() alt=caption.clone() full=true />
+                            <p class="caption">{caption}</p>
+                        </li>
+                    }
+                }).collect::<Vec<_>>()}
+            </ul>
+        </section>
+    }
+}
