@@ -58,11 +58,26 @@ impl AppState {
         let (base, token) = self.media_endpoint();
         let listed = self.listed_media();
         spawn_local(async move {
-            let _ = media::upload(&base, token.as_deref(), &listed).await;
+            let outcome = media::upload(&base, token.as_deref(), &listed).await;
             if let Ok(s) = media::status().await {
                 this.media.set(s);
             }
             this.uploading.set_value(false);
+            // Cut off or a server fault with photos left: again after 2 s, 4 s, 8 s … up
+            // to a minute. Refused (401/403): kept until the token changes and a sync
+            // round runs again.
+            let again = match &outcome {
+                Ok(u) => u.remaining > 0 && !matches!(u.stopped.as_deref(), Some("401" | "403")),
+                Err(_) => false,
+            };
+            if again {
+                let n = this.upload_failures.get_value().min(5);
+                this.upload_failures.set_value(n + 1);
+                let delay = std::time::Duration::from_secs((2u64 << n).min(60));
+                set_timeout(move || this.upload_media(), delay);
+            } else {
+                this.upload_failures.set_value(0);
+            }
         });
     }
 }

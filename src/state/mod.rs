@@ -71,6 +71,8 @@ pub struct AppState {
     media: RwSignal<crate::media::Status>,
     /// Set while an upload pass runs.
     uploading: StoredValue<bool>,
+    /// Upload passes in a row cut off before the queue was empty (for the back-off).
+    upload_failures: StoredValue<u32>,
 }
 
 impl AppState {
@@ -102,6 +104,7 @@ impl AppState {
             retry: StoredValue::new(None),
             media: RwSignal::new(Default::default()),
             uploading: StoredValue::new(false),
+            upload_failures: StoredValue::new(0),
         };
         provide_context(state);
         state.sign_tablet();
