@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { createServer, request as httpRequest } from "node:http";
 import { startServer, openProfile, waitForServiceWorker } from "./harness.mjs";
 import { setInspector } from "./pages/settings.mjs";
 import { Overview } from "./pages/overview.mjs";
@@ -127,5 +128,103 @@ test("photos and a location recorded offline upload when the server is back", as
     await a.context.close();
     await b.context.close();
     if (running) await server.stop();
+  }
+});
+
+/**
+ * A proxy in front of the server that loses the reply to chosen photo uploads: the
+ * server has stored the photo, the tablet sees its connection cut. Logs every media PUT
+ * with the status the server gave and whether the tablet received it.
+ */
+async function cuttingProxy(server, cutPuts) {
+  const puts = [];
+  const proxy = createServer((req, res) => {
+    const media = req.method === "PUT" && req.url.startsWith("/files/media/");
+    const entry = { hash: req.url.split("/").pop().split(".")[0], status: 0, delivered: false };
+    if (media) puts.push(entry);
+    const n = puts.length;
+    const up = httpRequest(
+      { host: "127.0.0.1", port: server.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        entry.status = answer.statusCode;
+        if (media && cutPuts.includes(n)) {
+          answer.resume();
+          answer.on("end", () => req.socket.destroy());
+          return;
+        }
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+        res.on("finish", () => { entry.delivered = true; });
+      },
+    );
+    up.on("error", () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
+  return {
+    base: `http://127.0.0.1:${proxy.address().port}`,
+    puts,
+    close: () => new Promise((r) => { proxy.closeAllConnections(); proxy.close(r); }),
+  };
+}
+
+test("30 photos queued offline all upload through two cut connections, none sent twice", async () => {
+  const server = await startServer();
+  const proxy = await cuttingProxy(server, [5, 20]);
+  const base = proxy.base;
+  const a = await openProfile("photo-30");
+  const form = new RecordForm(a.page);
+  const item = new ItemPage(a.page);
+  const badge = new SyncBadge(a.page);
+  try {
+    await setInspector(a.page, base, "李检查");
+    await new Overview(a.page).open(base);
+    await waitForServiceWorker(a.page);
+    await badge.waitFor("synced");
+    const files = [];
+    for (let i = 0; i < 30; i++) files.push(await makeJpeg(a.page, 800, 600, `p${i}`));
+
+    await a.context.setOffline(true);
+    await form.open(base, "item-4-2");
+    await form.addPhotos(files);
+    assert.equal(await form.thumbs.count(), 30);
+    await form.record({ observed: "2021-07-20", note: "三十张照片" });
+    await item.record("三十张照片").waitFor();
+    await badge.waitForPendingMedia(30);
+
+    const started = Date.now();
+    await a.context.setOffline(false);
+    await badge.waitForPendingMedia(0, 180000);
+    const took = Date.now() - started;
+    console.log(`# 30 photos (60 files) uploaded in ${took} ms with ${proxy.puts.length} PUTs, 2 replies lost`);
+
+    // Every photo and thumbnail on the server, its bytes hashing to its name.
+    const listed = await listedOnServer(server.base);
+    assert.equal(listed.length, 60);
+    for (const hash of listed) {
+      const res = await fetch(`${server.base}/files/media/${PLAN}/${hash}.jpg`);
+      assert.equal(res.status, 200, hash);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      assert.equal(createHash("sha256").update(bytes).digest("hex"), hash);
+    }
+    // Nothing sent again once its 201 reached the tablet; each lost reply was sent again
+    // and answered 412 (already there), which the tablet took as done.
+    for (const hash of listed) {
+      const mine = proxy.puts.filter((p) => p.hash === hash);
+      const received = mine.findIndex((p) => p.delivered);
+      assert.ok(received >= 0, `${hash} was acknowledged`);
+      assert.equal(received, mine.length - 1, `${hash} sent after its reply arrived`);
+    }
+    const lost = proxy.puts.filter((p) => !p.delivered);
+    assert.equal(lost.length, 2);
+    for (const l of lost) {
+      const again = proxy.puts.filter((p) => p.hash === l.hash);
+      assert.deepEqual(again.map((p) => p.status), [201, 412]);
+    }
+    assert.equal(proxy.puts.length, 62);
+  } finally {
+    await a.context.close();
+    await proxy.close();
+    await server.stop();
   }
 });
