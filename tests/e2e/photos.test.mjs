@@ -6,8 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { createServer, request as httpRequest } from "node:http";
 import { startServer, openProfile, waitForServiceWorker } from "./harness.mjs";
+import { makeJpeg, cuttingProxy } from "./photo-tools.mjs";
 import { setInspector } from "./pages/settings.mjs";
 import { Overview } from "./pages/overview.mjs";
 import { ItemPage } from "./pages/item-page.mjs";
@@ -16,23 +16,6 @@ import { SyncBadge } from "./pages/sync-badge.mjs";
 
 const NOTE = "现场照片：白鹤苑外立面";
 const PLAN = "xixing-2021";
-
-/** A JPEG of `w`×`h` drawn in the page (gradient and text, so it compresses like a photo). */
-async function makeJpeg(page, w, h, label) {
-  const b64 = await page.evaluate(async ([w, h, label]) => {
-    const c = new OffscreenCanvas(w, h);
-    const g = c.getContext("2d");
-    const grad = g.createLinearGradient(0, 0, w, h);
-    grad.addColorStop(0, "#3a6"); grad.addColorStop(1, "#a63");
-    g.fillStyle = grad; g.fillRect(0, 0, w, h);
-    g.fillStyle = "#fff"; g.font = `${Math.round(h / 6)}px sans-serif`; g.fillText(label, w / 10, h / 2);
-    const blob = await c.convertToBlob({ type: "image/jpeg", quality: 0.9 });
-    const bytes = new Uint8Array(await blob.arrayBuffer());
-    let s = ""; for (const b of bytes) s += String.fromCharCode(b);
-    return btoa(s);
-  }, [w, h, label]);
-  return { name: `${label}.jpg`, mimeType: "image/jpeg", buffer: Buffer.from(b64, "base64") };
-}
 
 /** The photo hashes (photos and thumbnails) the records of the server's file list. */
 async function listedOnServer(base) {
@@ -130,43 +113,6 @@ test("photos and a location recorded offline upload when the server is back", as
     if (running) await server.stop();
   }
 });
-
-/**
- * A proxy in front of the server that loses the reply to chosen photo uploads: the
- * server has stored the photo, the tablet sees its connection cut. Logs every media PUT
- * with the status the server gave and whether the tablet received it.
- */
-async function cuttingProxy(server, cutPuts) {
-  const puts = [];
-  const proxy = createServer((req, res) => {
-    const media = req.method === "PUT" && req.url.startsWith("/files/media/");
-    const entry = { hash: req.url.split("/").pop().split(".")[0], status: 0, delivered: false };
-    if (media) puts.push(entry);
-    const n = puts.length;
-    const up = httpRequest(
-      { host: "127.0.0.1", port: server.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        entry.status = answer.statusCode;
-        if (media && cutPuts.includes(n)) {
-          answer.resume();
-          answer.on("end", () => req.socket.destroy());
-          return;
-        }
-        res.writeHead(answer.statusCode, answer.headers);
-        answer.pipe(res);
-        res.on("finish", () => { entry.delivered = true; });
-      },
-    );
-    up.on("error", () => res.destroy());
-    req.pipe(up);
-  });
-  await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
-  return {
-    base: `http://127.0.0.1:${proxy.address().port}`,
-    puts,
-    close: () => new Promise((r) => { proxy.closeAllConnections(); proxy.close(r); }),
-  };
-}
 
 test("30 photos queued offline all upload through two cut connections, none sent twice", async () => {
   const server = await startServer();
