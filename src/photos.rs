@@ -88,6 +88,8 @@ pub fn Thumbs(
 pub fn PhotoPicker(photos: RwSignal<Vec<Photo>>) -> impl IntoView {
     let state = AppState::expect();
     let busy = RwSignal::new(false);
+    // Picks answered so far (added or refused): what a test waits on.
+    let picks = RwSignal::new(0u32);
     let refused: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
     let picked = move |ev: leptos::ev::Event| {
         let Some(input) = ev
@@ -126,12 +128,13 @@ pub fn PhotoPicker(photos: RwSignal<Vec<Photo>>) -> impl IntoView {
             }
             input.set_value("");
             busy.set(false);
+            picks.update(|n| *n += 1);
         });
     };
     let remove =
         Callback::new(move |hash: String| photos.update(|p| p.retain(|x| x.photo != hash)));
     view! {
-        <fieldset class="field photos">
+        <fieldset class="field photos" data-testid="photo-picker" data-picks=move || picks.get().to_string()>
             <legend>{move || state.t().photos}</legend>
             <Thumbs photos=photos.into() on_remove=remove />
             <div class="row">

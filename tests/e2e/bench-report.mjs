@@ -40,6 +40,14 @@ const rows = [
   ["One sync round, built-in plan, one new record: server time (GET + PUT)", "≤ 50 ms", `${n(syncMs, 1)} ms`, verdict(syncMs <= 50)],
   ["Memory of the app with the capacity plan (JS heap + wasm memory)", "≤ 60 MB", `${mb(r.memory.total)} (JS heap ${mb(r.memory.jsHeapTotal)} allocated, ${mb(r.memory.jsHeapUsed)} used; wasm ${mb(r.memory.wasmMemory)})`, verdict(r.memory.total <= 60e6)],
 ];
+const ph = r.photos;
+if (ph) {
+  rows.push(
+    ["A 12-megapixel photo (4000×3000 JPEG): picked to thumbnail shown / the page's longest task meanwhile", "≤ 1,500 ms / < 50 ms", `${n(ph.pick.median)} ms / ${n(ph.pick.longest)} ms (runs ${ph.pick.runs.join(", ")} ms; a ${n(ph.pick.bytes / 1e6, 1)} MB file)`, verdict(ph.pick.median <= 1500 && ph.pick.longest < 50)],
+    ["100 photos kept offline: the plan's localStorage use", "unchanged", `${n(ph.hundred.localStorageBefore)} → ${n(ph.hundred.localStorageAfter)} bytes; IndexedDB ${n(ph.hundred.idbBytesPerPhoto)} bytes a photo (photo and thumbnail; ${mb(ph.hundred.idbBytes)} for ${ph.hundred.photos}), storage estimate grew ${mb(ph.hundred.usageGrowth)}`, verdict(ph.hundred.localStorageBefore === ph.hundred.localStorageAfter)],
+    ["30 queued photos uploaded over loopback, two replies lost", "reported", `${n(ph.queue.ms)} ms, ${ph.queue.puts} PUTs for ${ph.queue.files} files (${ph.queue.lost} replies lost, each repeat answered 412: ${ph.queue.repeats412})`, "reported"],
+  );
+}
 
 const cpu = os.cpus()[0]?.model || "unknown CPU";
 const out = [];

@@ -7,13 +7,14 @@
 //
 // Environment: JINDU_GENERATE (the generate example), JINDU_SERVER, JINDU_DIST,
 // LIGHTHOUSE (the lighthouse command), and JINDU_BENCH_ONLY to run some sections while
-// working on them (a comma list of warm, sync, list, lighthouse; BENCHMARKS.md needs all).
+// working on them (a comma list of warm, sync, list, photos, lighthouse; BENCHMARKS.md needs all).
 import { execFileSync } from "node:child_process";
 import { writeFileSync, readFileSync, readdirSync, mkdtempSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, openProfile, DIST } from "./harness.mjs";
+import { benchPhotos } from "./bench-photos.mjs";
 import { LABELS } from "./pages/labels.mjs";
 import { RecordForm } from "./pages/record-form.mjs";
 import { Settings } from "./pages/settings.mjs";
@@ -451,6 +452,12 @@ async function scrollFrames(page, selector) {
 }
 
 await server.stop();
+
+// ---- photos: pick to thumbnail, 100 kept offline, 30 uploaded through cuts ----------
+if (only("photos")) {
+  log("photos");
+  results.photos = await benchPhotos(RATE, 3, log);
+}
 
 // ---- Lighthouse 12, mobile preset, cold start with the built-in plan -----------------
 if (only("lighthouse")) {

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { startServer, openProfile, waitForServiceWorker } from "./harness.mjs";
+import { makeJpeg, cuttingProxy } from "./photo-tools.mjs";
 import { setInspector } from "./pages/settings.mjs";
 import { Overview } from "./pages/overview.mjs";
 import { ItemPage } from "./pages/item-page.mjs";
@@ -15,23 +16,6 @@ import { SyncBadge } from "./pages/sync-badge.mjs";
 
 const NOTE = "现场照片：白鹤苑外立面";
 const PLAN = "xixing-2021";
-
-/** A JPEG of `w`×`h` drawn in the page (gradient and text, so it compresses like a photo). */
-async function makeJpeg(page, w, h, label) {
-  const b64 = await page.evaluate(async ([w, h, label]) => {
-    const c = new OffscreenCanvas(w, h);
-    const g = c.getContext("2d");
-    const grad = g.createLinearGradient(0, 0, w, h);
-    grad.addColorStop(0, "#3a6"); grad.addColorStop(1, "#a63");
-    g.fillStyle = grad; g.fillRect(0, 0, w, h);
-    g.fillStyle = "#fff"; g.font = `${Math.round(h / 6)}px sans-serif`; g.fillText(label, w / 10, h / 2);
-    const blob = await c.convertToBlob({ type: "image/jpeg", quality: 0.9 });
-    const bytes = new Uint8Array(await blob.arrayBuffer());
-    let s = ""; for (const b of bytes) s += String.fromCharCode(b);
-    return btoa(s);
-  }, [w, h, label]);
-  return { name: `${label}.jpg`, mimeType: "image/jpeg", buffer: Buffer.from(b64, "base64") };
-}
 
 /** The photo hashes (photos and thumbnails) the records of the server's file list. */
 async function listedOnServer(base) {
@@ -127,5 +111,66 @@ test("photos and a location recorded offline upload when the server is back", as
     await a.context.close();
     await b.context.close();
     if (running) await server.stop();
+  }
+});
+
+test("30 photos queued offline all upload through two cut connections, none sent twice", async () => {
+  const server = await startServer();
+  const proxy = await cuttingProxy(server, [5, 20]);
+  const base = proxy.base;
+  const a = await openProfile("photo-30");
+  const form = new RecordForm(a.page);
+  const item = new ItemPage(a.page);
+  const badge = new SyncBadge(a.page);
+  try {
+    await setInspector(a.page, base, "李检查");
+    await new Overview(a.page).open(base);
+    await waitForServiceWorker(a.page);
+    await badge.waitFor("synced");
+    const files = [];
+    for (let i = 0; i < 30; i++) files.push(await makeJpeg(a.page, 800, 600, `p${i}`));
+
+    await a.context.setOffline(true);
+    await form.open(base, "item-4-2");
+    await form.addPhotos(files);
+    assert.equal(await form.thumbs.count(), 30);
+    await form.record({ observed: "2021-07-20", note: "三十张照片" });
+    await item.record("三十张照片").waitFor();
+    await badge.waitForPendingMedia(30);
+
+    const started = Date.now();
+    await a.context.setOffline(false);
+    await badge.waitForPendingMedia(0, 180000);
+    const took = Date.now() - started;
+    console.log(`# 30 photos (60 files) uploaded in ${took} ms with ${proxy.puts.length} PUTs, 2 replies lost`);
+
+    // Every photo and thumbnail on the server, its bytes hashing to its name.
+    const listed = await listedOnServer(server.base);
+    assert.equal(listed.length, 60);
+    for (const hash of listed) {
+      const res = await fetch(`${server.base}/files/media/${PLAN}/${hash}.jpg`);
+      assert.equal(res.status, 200, hash);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      assert.equal(createHash("sha256").update(bytes).digest("hex"), hash);
+    }
+    // Nothing sent again once its 201 reached the tablet; each lost reply was sent again
+    // and answered 412 (already there), which the tablet took as done.
+    for (const hash of listed) {
+      const mine = proxy.puts.filter((p) => p.hash === hash);
+      const received = mine.findIndex((p) => p.delivered);
+      assert.ok(received >= 0, `${hash} was acknowledged`);
+      assert.equal(received, mine.length - 1, `${hash} sent after its reply arrived`);
+    }
+    const lost = proxy.puts.filter((p) => !p.delivered);
+    assert.equal(lost.length, 2);
+    for (const l of lost) {
+      const again = proxy.puts.filter((p) => p.hash === l.hash);
+      assert.deepEqual(again.map((p) => p.status), [201, 412]);
+    }
+    assert.equal(proxy.puts.length, 62);
+  } finally {
+    await a.context.close();
+    await proxy.close();
+    await server.stop();
   }
 });

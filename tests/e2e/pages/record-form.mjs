@@ -75,8 +75,10 @@ export class RecordForm {
    * photo module has added them (or refused some).
    */
   async addPhotos(files) {
+    const picker = this.page.getByTestId("photo-picker");
+    const before = Number(await picker.getAttribute("data-picks"));
     await this.gallery.setInputFiles(files);
-    await this.page.getByTestId("photo-busy").waitFor({ state: "detached", timeout: 60000 });
+    await this.page.waitForSelector(`[data-testid="photo-picker"][data-picks="${before + 1}"]`, { timeout: 120000 });
   }
 
   /** The thumbnails on the form. */

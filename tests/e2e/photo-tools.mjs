@@ -1,0 +1,58 @@
+// Photos for the tests and benchmarks: JPEGs drawn in the browser, and a proxy that loses
+// the replies to chosen photo uploads.
+import { createServer, request as httpRequest } from "node:http";
+
+/** A JPEG of `w`×`h` drawn in the page (gradient and text, so it compresses like a photo). */
+export async function makeJpeg(page, w, h, label) {
+  const b64 = await page.evaluate(async ([w, h, label]) => {
+    const c = new OffscreenCanvas(w, h);
+    const g = c.getContext("2d");
+    const grad = g.createLinearGradient(0, 0, w, h);
+    grad.addColorStop(0, "#3a6"); grad.addColorStop(1, "#a63");
+    g.fillStyle = grad; g.fillRect(0, 0, w, h);
+    g.fillStyle = "#fff"; g.font = `${Math.round(h / 6)}px sans-serif`; g.fillText(label, w / 10, h / 2);
+    const blob = await c.convertToBlob({ type: "image/jpeg", quality: 0.9 });
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let s = ""; for (const b of bytes) s += String.fromCharCode(b);
+    return btoa(s);
+  }, [w, h, label]);
+  return { name: `${label}.jpg`, mimeType: "image/jpeg", buffer: Buffer.from(b64, "base64") };
+}
+
+/**
+ * A proxy in front of the server that loses the reply to chosen photo uploads: the
+ * server has stored the photo, the tablet sees its connection cut. Logs every media PUT
+ * with the status the server gave and whether the tablet received it.
+ */
+export async function cuttingProxy(server, cutPuts) {
+  const puts = [];
+  const proxy = createServer((req, res) => {
+    const media = req.method === "PUT" && req.url.startsWith("/files/media/");
+    const entry = { hash: req.url.split("/").pop().split(".")[0], status: 0, delivered: false };
+    if (media) puts.push(entry);
+    const n = puts.length;
+    const up = httpRequest(
+      { host: "127.0.0.1", port: server.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        entry.status = answer.statusCode;
+        if (media && cutPuts.includes(n)) {
+          answer.resume();
+          answer.on("end", () => req.socket.destroy());
+          return;
+        }
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+        res.on("finish", () => { entry.delivered = true; });
+      },
+    );
+    up.on("error", () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
+  return {
+    base: `http://127.0.0.1:${proxy.address().port}`,
+    puts,
+    close: () => new Promise((r) => { proxy.closeAllConnections(); proxy.close(r); }),
+  };
+}
+
