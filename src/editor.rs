@@ -21,6 +21,8 @@ enum FieldType {
     Text,
     LongText,
     Number,
+    /// A number that may be left empty (unset), such as a site's coordinates.
+    OptNumber,
     Bool,
     List,
     Date,
@@ -65,7 +67,12 @@ fn schema(kind: Kind) -> Vec<(&'static str, FieldType, Label)> {
             ("revised", Date, |t| t.revised),
             ("order", Number, |t| t.order),
         ],
-        Kind::Site => vec![("name", Text, |t| t.name), ("aliases", List, |t| t.aliases)],
+        Kind::Site => vec![
+            ("name", Text, |t| t.name),
+            ("aliases", List, |t| t.aliases),
+            ("lat", OptNumber, |t| t.latitude),
+            ("lon", OptNumber, |t| t.longitude),
+        ],
         Kind::ItemSite => vec![
             ("site", Ref(Kind::Site), |t| t.site),
             ("deadline", Date, |t| t.deadline),
@@ -132,6 +139,14 @@ fn parse_field(ty: FieldType, text: &str, extra: &str, field: &str) -> Result<Va
         FieldType::Number => {
             if text.is_empty() {
                 json!(0)
+            } else {
+                let n: f64 = text.parse().map_err(|_| format!("{field}: '{text}'"))?;
+                json!(n)
+            }
+        }
+        FieldType::OptNumber => {
+            if text.is_empty() {
+                Value::Null
             } else {
                 let n: f64 = text.parse().map_err(|_| format!("{field}: '{text}'"))?;
                 json!(n)
@@ -297,7 +312,7 @@ pub fn EditorPage() -> impl IntoView {
         let label_text = move || label(state.t());
         let control = match ty {
             FieldType::LongText => view! { <textarea name=f rows="4" aria-label=label_text on:input=set(f.to_string())>{initial}</textarea> }.into_any(),
-            FieldType::Number => view! { <input name=f type="number" step="any" inputmode="decimal" aria-label=label_text value=initial on:input=set(f.to_string()) /> }.into_any(),
+            FieldType::Number | FieldType::OptNumber => view! { <input name=f type="number" step="any" inputmode="decimal" aria-label=label_text value=initial on:input=set(f.to_string()) /> }.into_any(),
             FieldType::Bool => {
                 let checked = initial == "true";
                 view! { <input name=f type="checkbox" aria-label=label_text checked=checked on:change=move |ev: leptos::ev::Event| {

@@ -952,6 +952,48 @@ pub fn SitePage() -> impl IntoView {
                     }
                 }).collect::<Vec<_>>()}
             </ul>
+            <SiteRecords site=id.get_untracked() />
         </section>
+    }
+}
+
+/// The records made at a site, newest first, with their photos and reasons.
+#[component]
+fn SiteRecords(site: String) -> impl IntoView {
+    let state = AppState::expect();
+    let rows = Memo::new(move |_| {
+        state.with_plan(|plan| {
+            let mut v: Vec<(RecordView, String)> = plan
+                .records
+                .iter()
+                .filter(|r| r.record.site.as_deref() == Some(site.as_str()))
+                .map(|r| {
+                    let what = plan
+                        .item(&r.record.item)
+                        .map(|i| {
+                            let short: String = i.content.chars().take(30).collect();
+                            format!("{} {short}", plan.display_number(i))
+                        })
+                        .unwrap_or_default();
+                    (r.clone(), what)
+                })
+                .collect();
+            v.sort_by(|a, b| {
+                (b.0.record.observed, b.0.stamp).cmp(&(a.0.record.observed, a.0.stamp))
+            });
+            v
+        })
+    });
+    view! {
+        <Show when=move || !rows.with(Vec::is_empty)>
+            <div class="card">
+                <h2>{move || state.t().history}</h2>
+                <ul class="records" data-testid="site-records">
+                    <For each=move || rows.get() key=|r| (r.0.id.clone(), r.0.stamp) let:r>
+                        <RecordRow record=r.0 what=r.1 />
+                    </For>
+                </ul>
+            </div>
+        </Show>
     }
 }

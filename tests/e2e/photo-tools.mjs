@@ -1,6 +1,7 @@
 // Photos for the tests and benchmarks: JPEGs drawn in the browser, and a proxy that loses
 // the replies to chosen photo uploads.
 import { createServer, request as httpRequest } from "node:http";
+import { inflateRawSync } from "node:zlib";
 
 /** A JPEG of `w`×`h` drawn in the page (gradient and text, so it compresses like a photo). */
 export async function makeJpeg(page, w, h, label) {
@@ -56,3 +57,26 @@ export async function cuttingProxy(server, cutPuts) {
   };
 }
 
+
+/** The files of a zip archive (an .xlsx), by name, inflated. */
+export function unzip(buffer) {
+  let eocd = buffer.length - 22;
+  while (eocd >= 0 && buffer.readUInt32LE(eocd) !== 0x06054b50) eocd -= 1;
+  if (eocd < 0) throw new Error("not a zip archive");
+  const count = buffer.readUInt16LE(eocd + 10);
+  let at = buffer.readUInt32LE(eocd + 16);
+  const files = new Map();
+  for (let i = 0; i < count; i++) {
+    const method = buffer.readUInt16LE(at + 10);
+    const size = buffer.readUInt32LE(at + 20);
+    const nameLen = buffer.readUInt16LE(at + 28);
+    const skip = nameLen + buffer.readUInt16LE(at + 30) + buffer.readUInt16LE(at + 32);
+    const name = buffer.subarray(at + 46, at + 46 + nameLen).toString("utf8");
+    const local = buffer.readUInt32LE(at + 42);
+    const start = local + 30 + buffer.readUInt16LE(local + 26) + buffer.readUInt16LE(local + 28);
+    const data = buffer.subarray(start, start + size);
+    files.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
+    at += 46 + skip;
+  }
+  return files;
+}

@@ -7,7 +7,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { startServer, openProfile, waitForServiceWorker } from "./harness.mjs";
-import { makeJpeg, cuttingProxy } from "./photo-tools.mjs";
+import { makeJpeg, cuttingProxy, unzip } from "./photo-tools.mjs";
+import { readFileSync } from "node:fs";
 import { setInspector } from "./pages/settings.mjs";
 import { Overview } from "./pages/overview.mjs";
 import { ItemPage } from "./pages/item-page.mjs";
@@ -91,6 +92,25 @@ test("photos and a location recorded offline upload when the server is back", as
     const doc = await (await fetch(`${base}/files/plans/${PLAN}.json`)).json();
     const photos = Object.values(doc.records).flatMap((v) => v.flatMap((x) => x.r?.ph || []));
     assert.deepEqual(photos.map((p) => [p.w, p.h]).sort(), [[1200, 900], [1600, 1200]]);
+
+    // The report's workbook carries the period's photos: a 照片 sheet with both
+    // thumbnails embedded.
+    await a.page.goto(base + "/report");
+    await a.page.getByTestId("report-row").first().waitFor();
+    const through = a.page.locator('input[name="through"]');
+    await through.fill("7");
+    await through.dispatchEvent("change");
+    const [download] = await Promise.all([
+      a.page.waitForEvent("download"),
+      a.page.getByRole("button", { name: "导出Excel" }).click(),
+    ]);
+    const book = unzip(readFileSync(await download.path()));
+    assert.match(book.get("xl/workbook.xml").toString(), /name="照片"/);
+    const images = [...book.keys()].filter((k) => k.startsWith("xl/media/"));
+    assert.equal(images.length, 2, images.join(", "));
+    const thumbs = photos.map((p) => p.thumb).sort();
+    const embedded = images.map((k) => createHash("sha256").update(book.get(k)).digest("hex")).sort();
+    assert.deepEqual(embedded, thumbs);
 
     // A second tablet sees the thumbnails, opens one, and shows it offline afterwards.
     const itemB = new ItemPage(b.page);
