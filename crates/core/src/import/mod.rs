@@ -6,18 +6,22 @@
 //! Merged category and department cells arrive repeated or empty (both are handled;
 //! `grid.rs` lays out a table with row and column spans that way), several numbered
 //! items may share one cell ("1. …;\n2. …;"), deadlines are read from "计划X月底前完成"
-//! and quantities from "200台" or "10处200个接口" (`text.rs`). A progress column's cells
-//! become records dated at the end of the period its heading names. What is read is a
+//! (`text.rs`) and quantities from "200台", "10处200个接口" or "一条" (`targets.rs`,
+//! `numerals.rs`). A progress column's cells become records dated at the end of the
+//! period its heading names. What is read is a
 //! [`Proposal`]: every guess can be corrected before it becomes a plan, and every row
 //! that could not be read is named.
 
 mod grid;
 mod heading;
+mod numerals;
+mod targets;
 mod text;
 
 pub use grid::{grid, join_tables, SpanCell};
 pub use heading::{period_end, Columns};
-pub use text::{deadline_in, targets_in};
+pub use targets::targets_in;
+pub use text::deadline_in;
 
 use chrono::NaiveDate;
 use text::split_items;
