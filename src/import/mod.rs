@@ -9,7 +9,7 @@ mod paste;
 
 use jindu_core::doc::Doc;
 use jindu_core::hlc::Clock;
-use jindu_core::import::{parse_rows, Proposal};
+use jindu_core::import::{parse_grid, parse_rows, Proposal};
 use jindu_core::model::{DateSpec, Precision};
 use jindu_core::newplan::{new_plan, NewPlan};
 use jindu_core::report::parse_csv;
@@ -94,7 +94,7 @@ pub fn ImportPage() -> impl IntoView {
         match rows {
             Ok(rows) => {
                 error.set(None);
-                loaded.set(Some(Loaded::Proposal(parse_rows(&rows, year))));
+                loaded.set(Some(Loaded::Proposal(parse_grid(&rows, year))));
             }
             Err(why) => {
                 loaded.set(None);
@@ -233,6 +233,9 @@ pub fn ImportPage() -> impl IntoView {
                                 <p><span class="muted">{t.targets}": "</span><span data-testid="import-targets">{targets}</span></p>
                                 {(keep && !item.progress.is_empty()).then(|| view! {
                                     <p class="import-record" data-testid="import-record">{item.progress.clone()}</p>
+                                })}
+                                {(keep && item.progress_shared).then(|| view! {
+                                    <p class="muted" data-testid="import-record-shared">{t.import_record_shared}</p>
                                 })}
                                 <button type="button" class="danger" on:click=move |_| edit(Box::new(move |p| { p.categories[ci].items.remove(ii); }))>{t.delete}</button>
                             </li>
