@@ -1,8 +1,9 @@
 //! Importing a plan from .xlsx, CSV, a Word document (.docx) or a table pasted from Word:
 //! a Jindu export is read exactly; any other table in the seed's layout becomes a
-//! proposal shown for review — every guess (item text, deadline, targets) can be
-//! corrected, every unread row is named, and a progress column's records are shown and
-//! can be left out — before a new plan is made. Existing plans and records are never
+//! proposal shown for review — every guess (item text, departments, deadline) can be
+//! corrected and the targets read are shown, every unread row is named, and a progress
+//! column's records are shown (a cell shared by several items said so) and can be left
+//! out — before a new plan is made. Existing plans and records are never
 //! touched; a file that cannot be read is refused with its reason.
 
 mod paste;
@@ -227,6 +228,19 @@ pub fn ImportPage() -> impl IntoView {
                                                 date,
                                                 precision: Precision::Day,
                                             });
+                                        }))
+                                    } />
+                                </label>
+                                <label class="field"><span>{t.department}</span>
+                                    <input type="text" name="import-departments" value=item.departments.join("、") placeholder=t.departments_hint on:change=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        edit(Box::new(move |p| {
+                                            let items = &mut p.categories[ci].items;
+                                            items[ii].departments = v.split(['、', ',', '，', ';', '；']).map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned).collect();
+                                            // Departments of its own are no longer the cell it shared with the item above.
+                                            if ii > 0 && items[ii].departments != items[ii - 1].departments {
+                                                items[ii].departments_shared = false;
+                                            }
                                         }))
                                     } />
                                 </label>
