@@ -38,7 +38,7 @@ pub(super) fn is_chinese_numeral(c: char) -> bool {
 const NOT_A_COUNT_AFTER: [char; 6] = ['第', '统', '唯', '逐', '万', '之'];
 
 /// The number starting at `chars[at]`, and where it ends: Arabic digits (with a decimal
-/// point), or a Chinese numeral that starts with a digit or 十 ("一百二十", "两", "十二";
+/// point, and 万 after them), or a Chinese numeral that starts with a digit or 十 ("一百二十", "两", "十二";
 /// not "万家" or "千家万户", which are words). `None` when there is no number there, or
 /// the numeral is an ordinal or part of a word (第一, 统一).
 pub(super) fn number_at(chars: &[char], at: usize) -> Option<(f64, usize)> {
@@ -52,11 +52,15 @@ pub(super) fn number_at(chars: &[char], at: usize) -> Option<(f64, usize)> {
             end += 1;
         }
         let text: String = chars[at..end].iter().collect();
-        return text
-            .trim_end_matches('.')
-            .parse()
-            .ok()
-            .map(|n| (n, end - usize::from(text.ends_with('.'))));
+        let (n, end): (f64, usize) = (
+            text.trim_end_matches('.').parse().ok()?,
+            end - usize::from(text.ends_with('.')),
+        );
+        // "5万平方米": 万 multiplies the digits before it.
+        return Some(match chars.get(end) {
+            Some('万') => (n * 10_000.0, end + 1),
+            _ => (n, end),
+        });
     }
     if digit(first).is_none() && first != '十' {
         return None;
@@ -103,6 +107,7 @@ mod tests {
     fn arabic_and_chinese_numerals_are_read() {
         assert_eq!(read("200台"), Some((200.0, 3)));
         assert_eq!(read("2.5公里"), Some((2.5, 3)));
+        assert_eq!(read("5万平方米"), Some((50_000.0, 2)));
         assert_eq!(read("3.处"), Some((3.0, 1)), "a full stop is not a decimal");
         assert_eq!(read("一条街"), Some((1.0, 1)));
         assert_eq!(read("两处"), Some((2.0, 1)));

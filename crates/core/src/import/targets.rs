@@ -82,8 +82,11 @@ fn counts_in(text: &str) -> Vec<Count> {
             continue;
         };
         let unit_len = unit.chars().count();
-        // 一次性: the unit is part of a word.
-        if chars.get(i + unit_len) == Some(&'性') {
+        // 一次性: the unit is part of a word; 一户一档, 一处一策: a saying, not a count.
+        let next = chars.get(i + unit_len);
+        let saying = chars[start] == '一'
+            && (next == Some(&'一') || (start >= 2 && chars[start - 2] == '一'));
+        if next == Some(&'性') || saying {
             continue;
         }
         let name: String = chars[clause_start..start].iter().collect();
@@ -244,6 +247,8 @@ mod tests {
         );
         assert!(measures("7月完成第1批招投标,第一台吊装").is_empty());
         assert!(measures("统一管理,一次性完成").is_empty());
+        assert!(measures("建立一户一档").is_empty(), "a saying");
+        assert_eq!(measures("改造绿地5万平方米"), m(&[(50_000.0, "平方米")]));
     }
 
     #[test]
