@@ -211,7 +211,7 @@ pub fn ImportPage() -> impl IntoView {
                 let cats = p.categories.iter().enumerate().map(|(ci, c)| {
                     let items = c.items.iter().enumerate().map(|(ii, item)| {
                         let deadline = item.deadline.as_ref().map(|d| d.date.to_string()).unwrap_or_default();
-                        let targets = item.targets.iter().map(|tg| format!("{}{}{}", tg.name, tg.quantity, tg.unit)).collect::<Vec<_>>().join("；");
+                        let targets = item.targets.iter().map(|tg| format!("{}{}{}{}", tg.name, tg.quantity, tg.unit, if tg.per_month { "/月" } else { "" })).collect::<Vec<_>>().join("；");
                         view! {
                             <li class="import-item" data-testid="import-item">
                                 <p class="muted">{format!("{} {}", t.row, item.row)}</p>

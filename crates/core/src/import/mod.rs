@@ -16,6 +16,7 @@ mod grid;
 mod heading;
 mod numerals;
 mod rows;
+mod target_words;
 mod targets;
 mod text;
 
@@ -42,6 +43,10 @@ pub struct ProposedTarget {
     pub unit: String,
     /// The words it was read from.
     pub text: String,
+    /// Whether it is a count each month ("每月…不少于2场"): a recurring target, judged
+    /// per month from the plan's start to the item's deadline.
+    #[serde(default)]
+    pub per_month: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -172,10 +177,21 @@ impl Proposal {
                 }
                 set(&mut r, &id, fields)?;
                 for (ti, t) in item.targets.iter().enumerate() {
+                    let mut fields = json!({"item": id, "order": ti + 1, "name": t.name, "quantity": t.quantity, "unit": t.unit, "text": t.text});
+                    if t.per_month {
+                        let (from, year_end) = (
+                            NaiveDate::from_ymd_opt(self.year, 1, 1),
+                            NaiveDate::from_ymd_opt(self.year, 12, 31),
+                        );
+                        let until = item.deadline.as_ref().map(|d| d.date).or(year_end);
+                        fields["recurring"] =
+                            json!({"per_month": t.quantity, "from": from, "until": until});
+                        fields["deadline"] = json!(item.deadline);
+                    }
                     set(
                         &mut r,
                         &format!("tgt-{}-{}-{}", ci + 1, ii + 1, ti + 1),
-                        json!({"item": id, "order": ti + 1, "name": t.name, "quantity": t.quantity, "unit": t.unit, "text": t.text}),
+                        fields,
                     )?;
                 }
             }

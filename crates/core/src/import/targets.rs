@@ -1,5 +1,7 @@
 //! The quantities an item's text names, read as its targets: "加装电梯200台" → 加装电梯
-//! 200 台; "10处200个接口" → two; "示范一条街" → 1 条 (Chinese numerals are numbers).
+//! 200 台; "10处200个接口" → two; "示范一条街" → 1 条 (Chinese numerals are numbers); a
+//! count each month ("每月常态化开展…活动不少于2场") is a recurring target. The words a
+//! target is read from are found in `target_words.rs`.
 //!
 //! Not every count in the text is a target of its own:
 //! - a count of an ordinal (第1批, 第一台) counts nothing;
@@ -10,6 +12,7 @@
 //!   on the way to the target named before, not another target.
 
 use super::numerals::{is_chinese_numeral, number_at};
+use super::target_words::{counted_len, start_of};
 use super::ProposedTarget;
 
 /// Units a quantity may carry, longest first.
@@ -47,6 +50,10 @@ struct Count {
     words: String,
     /// Whether its part of the sentence names a month ("3月底前完成…3处").
     dated: bool,
+    /// Where its words (the target's text) begin and end in the text, and where the
+    /// count itself does (counts written together share their words).
+    words_at: (usize, usize),
+    count_at: (usize, usize),
 }
 
 /// Whether the words name a month: a number right before 月.
@@ -56,17 +63,26 @@ fn names_a_month(words: &[char]) -> bool {
         .any(|w| w[1] == '月' && (w[0].is_ascii_digit() || is_chinese_numeral(w[0])))
 }
 
+/// Whether the words before a count make it a count each month ("每月…不少于2场").
+fn every_month(words: &[char]) -> bool {
+    let words: String = words.iter().collect();
+    words.contains("每月") || words.contains("每个月")
+}
+
 /// Every count in the text with a known unit.
 fn counts_in(text: &str) -> Vec<Count> {
     let chars: Vec<char> = text.chars().collect();
     let mut out: Vec<Count> = Vec::new();
-    let (mut i, mut clause_start, mut part_start) = (0, 0, 0);
+    // Where the clause (to a 、 or a count before), the sentence's part (to a comma)
+    // and a target's words (to a comma or a count before) begin.
+    let (mut i, mut clause_start, mut part_start, mut words_start) = (0, 0, 0, 0);
     while i < chars.len() {
         let c = chars[i];
         if CLAUSE_END.contains(c) {
             clause_start = i + 1;
             if PART_END.contains(c) {
                 part_start = i + 1;
+                words_start = i + 1;
             }
             i += 1;
             continue;
@@ -103,21 +119,42 @@ fn counts_in(text: &str) -> Vec<Count> {
         } else {
             name.trim_start_matches(['计', '划']).trim().to_owned()
         };
-        let text: String = chars[clause_start..(i + unit_len).min(chars.len())]
-            .iter()
-            .collect();
+        let count_end = i + unit_len;
         out.push(Count {
             words: format!("{name}{tail}"),
             dated: names_a_month(&chars[part_start..start]),
+            words_at: (
+                words_start + start_of(&chars[words_start..start]),
+                count_end + counted_len(&tail),
+            ),
+            count_at: (start, count_end),
             target: ProposedTarget {
                 name: name.trim().to_owned(),
                 quantity,
                 unit: unit.to_string(),
-                text: text.trim().to_owned(),
+                text: String::new(),
+                per_month: every_month(&chars[part_start..start]),
             },
         });
-        i += unit_len;
+        i = count_end;
         clause_start = i;
+        words_start = i;
+    }
+    // "10处200个接口": counts written together are read from the same words.
+    for k in 1..out.len() {
+        if out[k - 1].count_at.1 == out[k].count_at.0 {
+            let (from, to) = (out[k - 1].words_at.0, out[k].words_at.1);
+            out[k - 1].words_at = (from, to);
+            out[k].words_at = (from, to);
+        }
+    }
+    for c in &mut out {
+        let (from, to) = c.words_at;
+        c.target.text = chars[from..to.min(chars.len())]
+            .iter()
+            .collect::<String>()
+            .trim()
+            .to_owned();
     }
     out.retain(|c| !c.target.name.is_empty() && c.target.quantity > 0.0);
     out
@@ -233,6 +270,10 @@ mod tests {
             targets_in("计划9月底前完成").is_empty(),
             "a month is not a quantity"
         );
+        let t = targets_in("每月常态化开展群众文化体育活动不少于2场,计划12月底前完成;");
+        assert_eq!((t[0].quantity, t[0].per_month), (2.0, true), "each month");
+        assert!(t[0].text.starts_with("每月"), "{}", t[0].text);
+        assert!(!targets_in("新建口袋公园3处,计划9月底前完成")[0].per_month);
     }
 
     #[test]
