@@ -1,15 +1,16 @@
 //! Importing a plan from .xlsx, CSV, a Word document (.docx) or a table pasted from Word:
 //! a Jindu export is read exactly; any other table in the seed's layout becomes a
-//! proposal shown for review — every guess (item text, deadline, targets) can be
-//! corrected, every unread row is named, and a progress column's records are shown and
-//! can be left out — before a new plan is made. Existing plans and records are never
+//! proposal shown for review — every guess (item text, departments, deadline) can be
+//! corrected and the targets read are shown, every unread row is named, and a progress
+//! column's records are shown (a cell shared by several items said so) and can be left
+//! out — before a new plan is made. Existing plans and records are never
 //! touched; a file that cannot be read is refused with its reason.
 
 mod paste;
 
 use jindu_core::doc::Doc;
 use jindu_core::hlc::Clock;
-use jindu_core::import::{parse_rows, Proposal};
+use jindu_core::import::{parse_grid, parse_rows, Proposal};
 use jindu_core::model::{DateSpec, Precision};
 use jindu_core::newplan::{new_plan, NewPlan};
 use jindu_core::report::parse_csv;
@@ -94,7 +95,7 @@ pub fn ImportPage() -> impl IntoView {
         match rows {
             Ok(rows) => {
                 error.set(None);
-                loaded.set(Some(Loaded::Proposal(parse_rows(&rows, year))));
+                loaded.set(Some(Loaded::Proposal(parse_grid(&rows, year))));
             }
             Err(why) => {
                 loaded.set(None);
@@ -210,7 +211,7 @@ pub fn ImportPage() -> impl IntoView {
                 let cats = p.categories.iter().enumerate().map(|(ci, c)| {
                     let items = c.items.iter().enumerate().map(|(ii, item)| {
                         let deadline = item.deadline.as_ref().map(|d| d.date.to_string()).unwrap_or_default();
-                        let targets = item.targets.iter().map(|tg| format!("{}{}{}", tg.name, tg.quantity, tg.unit)).collect::<Vec<_>>().join("；");
+                        let targets = item.targets.iter().map(|tg| format!("{}{}{}{}", tg.name, tg.quantity, tg.unit, if tg.per_month { "/月" } else { "" })).collect::<Vec<_>>().join("；");
                         view! {
                             <li class="import-item" data-testid="import-item">
                                 <p class="muted">{format!("{} {}", t.row, item.row)}</p>
@@ -230,9 +231,25 @@ pub fn ImportPage() -> impl IntoView {
                                         }))
                                     } />
                                 </label>
+                                <label class="field"><span>{t.department}</span>
+                                    <input type="text" name="import-departments" value=item.departments.join("、") placeholder=t.departments_hint on:change=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        edit(Box::new(move |p| {
+                                            let items = &mut p.categories[ci].items;
+                                            items[ii].departments = v.split(['、', ',', '，', ';', '；']).map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned).collect();
+                                            // Departments of its own are no longer the cell it shared with the item above.
+                                            if ii > 0 && items[ii].departments != items[ii - 1].departments {
+                                                items[ii].departments_shared = false;
+                                            }
+                                        }))
+                                    } />
+                                </label>
                                 <p><span class="muted">{t.targets}": "</span><span data-testid="import-targets">{targets}</span></p>
                                 {(keep && !item.progress.is_empty()).then(|| view! {
                                     <p class="import-record" data-testid="import-record">{item.progress.clone()}</p>
+                                })}
+                                {(keep && item.progress_shared).then(|| view! {
+                                    <p class="muted" data-testid="import-record-shared">{t.import_record_shared}</p>
                                 })}
                                 <button type="button" class="danger" on:click=move |_| edit(Box::new(move |p| { p.categories[ci].items.remove(ii); }))>{t.delete}</button>
                             </li>

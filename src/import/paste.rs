@@ -4,7 +4,7 @@
 //! the same grid and table joining as a .docx (`jindu_core::import`), for the same
 //! reader. Paragraphs and line breaks in a cell are its lines.
 
-use jindu_core::import::{grid, join_tables, SpanCell};
+use jindu_core::import::{grid, join_tables, Grid, SpanCell};
 use wasm_bindgen::JsCast;
 use web_sys::{
     DomParser, Element, HtmlTableCellElement, HtmlTableElement, HtmlTableRowElement, Node,
@@ -110,8 +110,8 @@ fn table_cells(table: &HtmlTableElement) -> Vec<Vec<SpanCell>> {
         .collect()
 }
 
-/// The plan table in pasted HTML, as rows of text for `parse_rows`.
-pub fn rows_from_html(html: &str) -> Result<Vec<Vec<String>>, Unreadable> {
+/// The plan table in pasted HTML, as a grid for `parse_grid` (its merged cells known).
+pub fn rows_from_html(html: &str) -> Result<Grid, Unreadable> {
     let doc = DomParser::new()
         .and_then(|p| p.parse_from_string(html, SupportedType::TextHtml))
         .map_err(|_| Unreadable::NoTable)?;
@@ -138,9 +138,8 @@ pub fn rows_from_html(html: &str) -> Result<Vec<Vec<String>>, Unreadable> {
     if grids.is_empty() {
         return Err(Unreadable::NoTable);
     }
-    let mut rows = title_rows(&doc);
-    rows.extend(join_tables(&grids).ok_or(Unreadable::NoHeading)?);
-    Ok(rows)
+    let table = join_tables(&grids).ok_or(Unreadable::NoHeading)?;
+    Ok(table.after(title_rows(&doc)))
 }
 
 /// The text before the first table (a title names the plan's year), one row a line.
@@ -170,8 +169,8 @@ fn title_rows(doc: &web_sys::Document) -> Vec<Vec<String>> {
 }
 
 /// Plain text pasted (a table copied from a spreadsheet, or a browser that offers no
-/// HTML): one row a line, cells separated by tabs.
-pub fn rows_from_text(text: &str) -> Result<Vec<Vec<String>>, Unreadable> {
+/// HTML): one row a line, cells separated by tabs; no merges are known.
+pub fn rows_from_text(text: &str) -> Result<Grid, Unreadable> {
     let rows: Vec<Vec<String>> = text
         .lines()
         .filter(|l| l.contains('\t'))
@@ -180,5 +179,5 @@ pub fn rows_from_text(text: &str) -> Result<Vec<Vec<String>>, Unreadable> {
     if rows.is_empty() {
         return Err(Unreadable::NoTable);
     }
-    join_tables(&[rows]).ok_or(Unreadable::NoHeading)
+    join_tables(&[Grid::from_rows(rows)]).ok_or(Unreadable::NoHeading)
 }

@@ -127,9 +127,16 @@ fn a_table_over_two_pages_with_merged_cells_reads_as_one() {
     let progress: Vec<&str> = first.items.iter().map(|i| i.progress.as_str()).collect();
     assert_eq!(
         progress,
-        vec!["口袋公园已完成2处;\n公厕改造完成3座。", "", "已完成。", ""],
-        "paragraphs kept as lines; a cell of two items goes with the first"
+        vec![
+            "口袋公园已完成2处;\n公厕改造完成3座。",
+            "口袋公园已完成2处;\n公厕改造完成3座。",
+            "已完成。",
+            ""
+        ],
+        "paragraphs kept as lines; a cell beside two items is both's"
     );
+    let shared: Vec<bool> = first.items.iter().map(|i| i.progress_shared).collect();
+    assert_eq!(shared, vec![true, true, false, false]);
     let column = p.progress.as_ref().unwrap();
     assert_eq!(column.heading, "1-9月进展情况");
     assert_eq!(column.as_of.unwrap().to_string(), "2024-09-30");
@@ -137,6 +144,88 @@ fn a_table_over_two_pages_with_merged_cells_reads_as_one() {
     assert_eq!(p.categories[1].items[0].progress, "在建。");
     assert_eq!(p.unread.len(), 1, "{:?}", p.unread);
     assert!(p.unread[0].1.contains("neither"), "the note row is named");
+}
+
+/// A table split over three pages where merges go on across the splits: the category,
+/// department and progress cells begun on the first page continue (`w:vMerge`) at the
+/// top of the second page's table, under its repeated heading, and again at the top of
+/// the third page's table, which repeats no heading.
+fn merges_over_pages() -> Vec<u8> {
+    let heading = [
+        "序号",
+        "项目类别",
+        "具体项目及内容",
+        "责任科室",
+        "1-6月完成情况",
+    ];
+    let going_on = |content: &str| {
+        TableRow::new(vec![
+            continued(),
+            continued(),
+            cell(&[content]),
+            continued(),
+            continued(),
+        ])
+    };
+    let first = Table::new(vec![
+        row(&heading),
+        TableRow::new(vec![
+            merged(&["1"]),
+            merged(&["改善人居环境"]),
+            cell(&["新建口袋公园3处"]),
+            merged(&["城建办、各社区"]),
+            merged(&["公园、公厕、路灯均已开工。"]),
+        ]),
+        going_on("改造公厕5座"),
+    ]);
+    let second = Table::new(vec![row(&heading), going_on("安装路灯120盏")]);
+    let third = Table::new(vec![
+        going_on("整治背街小巷10条"),
+        row(&["2", "提升服务", "新增养老床位40张", "民政办", "在建。"]),
+    ]);
+    pack(
+        Docx::new()
+            .add_paragraph(para("某街道2024年重点工作计划"))
+            .add_table(first)
+            .add_paragraph(page_break())
+            .add_table(second)
+            .add_paragraph(page_break())
+            .add_table(third),
+    )
+}
+
+#[test]
+fn a_merge_going_on_over_a_page_split_reads_as_one_merge() {
+    let p = read_docx(&merges_over_pages(), 2030).unwrap();
+    assert!(p.unread.is_empty(), "{:?}", p.unread);
+    let names: Vec<&str> = p.categories.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, vec!["改善人居环境", "提升服务"]);
+    let first = &p.categories[0].items;
+    assert_eq!(first.len(), 4, "the category merged over three pages");
+    for (k, item) in first.iter().enumerate() {
+        assert_eq!(item.departments, vec!["城建办", "各社区"], "item {k}");
+        assert_eq!(
+            item.departments_shared,
+            k > 0,
+            "item {k}: one department cell over the four items"
+        );
+        assert_eq!(item.progress, "公园、公厕、路灯均已开工。", "item {k}");
+        assert!(item.progress_shared, "item {k}: one progress cell");
+    }
+    let last = &p.categories[1].items[0];
+    assert_eq!(
+        (last.departments.clone(), last.departments_shared),
+        (vec!["民政办".to_owned()], false)
+    );
+    assert_eq!(
+        (last.progress.as_str(), last.progress_shared),
+        ("在建。", false)
+    );
+    assert_eq!(
+        p.records().count(),
+        5,
+        "each covered item gets the shared text"
+    );
 }
 
 #[test]

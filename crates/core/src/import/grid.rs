@@ -8,7 +8,9 @@
 //! first row and leaves the rows below empty, as a spreadsheet's merged cells are read:
 //! an empty category cell continues the category above, and an empty department cell
 //! makes the item share the department cell above (`departments_shared`, the span the
-//! report merges again). A cell merged across
+//! report merges again). Where a cell goes on from the row above is kept ([`Grid`]), so
+//! that a progress cell merged over several items is read as theirs, not as empty. A
+//! cell merged across
 //! is read once, in its first column: across, a merge is a note or section row over the
 //! whole table, or one cell standing for two, and copied it would read as a category and
 //! an item, or as departments.
@@ -22,6 +24,10 @@ pub struct SpanCell {
     pub rows: usize,
     /// Columns covered, from this one right (at least 1).
     pub cols: usize,
+    /// Whether it goes on with a cell merged down in a table before: a table split over
+    /// pages where a merge went on (Word's `w:vMerge` at the top of the second table). It
+    /// reads as one merge with that cell, so its own text is not read.
+    pub continued: bool,
 }
 
 impl SpanCell {
@@ -31,16 +37,65 @@ impl SpanCell {
             text: text.into(),
             rows,
             cols,
+            continued: false,
         }
+    }
+
+    /// A cell covering one row and `cols` columns that goes on with a cell merged down
+    /// in the table before.
+    pub fn continued(cols: usize) -> SpanCell {
+        SpanCell {
+            continued: true,
+            ..SpanCell::new("", 1, cols)
+        }
+    }
+}
+
+/// A table laid out as rows of text, with the slots that go on with a cell merged down
+/// from the row above (their text is in the cell's first row).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Grid {
+    pub rows: Vec<Vec<String>>,
+    /// `merged[r][c]`: slot `c` of row `r` goes on with the cell above. Rows or slots
+    /// missing here are not merged (a spreadsheet's or CSV's rows say nothing of merges).
+    pub merged: Vec<Vec<bool>>,
+}
+
+impl Grid {
+    /// Rows of text with no merges known.
+    pub fn from_rows(rows: Vec<Vec<String>>) -> Grid {
+        Grid {
+            rows,
+            merged: Vec::new(),
+        }
+    }
+
+    /// Whether slot `col` of row `row` goes on with the cell above.
+    pub fn merged_above(&self, row: usize, col: usize) -> bool {
+        self.merged
+            .get(row)
+            .and_then(|r| r.get(col))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The grid with `rows` (a title, say) before its own, merged with nothing.
+    pub fn after(self, mut rows: Vec<Vec<String>>) -> Grid {
+        let mut merged = vec![Vec::new(); rows.len()];
+        rows.extend(self.rows);
+        merged.extend(self.merged);
+        Grid { rows, merged }
     }
 }
 
 /// The grid of a table: one row of text per table row, as wide as the widest row, with
 /// each merged cell's text in the first column it covers of every row it covers (the
-/// other columns it covers are empty). Spans reaching past the last row stop there.
-pub fn grid(rows: &[Vec<SpanCell>]) -> Vec<Vec<String>> {
+/// other columns it covers are empty), and its slots below its first row marked as
+/// merged. Spans reaching past the last row stop there.
+pub fn grid(rows: &[Vec<SpanCell>]) -> Grid {
     let height = rows.len();
-    let mut out: Vec<Vec<Option<String>>> = vec![Vec::new(); height];
+    // Each slot: its text and whether it goes on with the cell above.
+    let mut out: Vec<Vec<Option<(String, bool)>>> = vec![Vec::new(); height];
     for (r, cells) in rows.iter().enumerate() {
         let mut col = 0;
         for cell in cells {
@@ -61,11 +116,13 @@ pub fn grid(rows: &[Vec<SpanCell>]) -> Vec<Vec<String>> {
                     // A slot already covered (overlapping spans in a malformed table)
                     // keeps the first cell's text.
                     slot.get_or_insert_with(|| {
-                        if k == 0 && d == 0 {
+                        let first = d == 0 && !cell.continued;
+                        let text = if first && k == 0 {
                             cell.text.clone()
                         } else {
                             String::new()
-                        }
+                        };
+                        (text, !first)
                     });
                 }
             }
@@ -73,32 +130,36 @@ pub fn grid(rows: &[Vec<SpanCell>]) -> Vec<Vec<String>> {
         }
     }
     let width = out.iter().map(Vec::len).max().unwrap_or(0);
-    out.into_iter()
-        .map(|row| {
-            let mut row: Vec<String> = row.into_iter().map(Option::unwrap_or_default).collect();
-            row.resize(width, String::new());
-            row
+    let (rows, merged): (Vec<Vec<String>>, Vec<Vec<bool>>) = out
+        .into_iter()
+        .map(|mut row| -> (Vec<String>, Vec<bool>) {
+            row.resize(width, None);
+            row.into_iter().map(Option::unwrap_or_default).unzip()
         })
-        .collect()
+        .unzip();
+    Grid { rows, merged }
 }
 
 /// The rows of a document's tables read as one plan table: each table with a heading row
 /// ([`heading_row`](super::heading_row)), and after one, each table as wide as it with
 /// no heading (the plan continued on the next page without repeating it); tables before
 /// the plan's or of another shape are left out. `None` when no table has a heading.
-pub fn join_tables(tables: &[Vec<Vec<String>>]) -> Option<Vec<Vec<String>>> {
-    let mut rows = Vec::new();
+pub fn join_tables(tables: &[Grid]) -> Option<Grid> {
+    let mut joined = Grid::default();
     let mut width = None;
     for g in tables {
-        let w = g.first().map_or(0, Vec::len);
-        match (super::heading_row(g), width) {
+        let w = g.rows.first().map_or(0, Vec::len);
+        match (super::heading_row(&g.rows), width) {
             (Some(_), _) => width = Some(w),
             (None, Some(plan)) if plan == w => {}
             _ => continue,
         }
-        rows.extend(g.iter().cloned());
+        let mut merged = g.merged.clone();
+        merged.resize(g.rows.len(), Vec::new());
+        joined.rows.extend(g.rows.iter().cloned());
+        joined.merged.extend(merged);
     }
-    width.map(|_| rows)
+    width.map(|_| joined)
 }
 
 #[cfg(test)]
@@ -124,38 +185,53 @@ mod tests {
             vec![c("备注", 1, 4)],
         ];
         let g = grid(&rows);
-        assert_eq!(g[1], vec!["1", "甲", "一", "办"]);
-        // Merged down: empty below, as a spreadsheet's merged cells read.
-        assert_eq!(g[2], vec!["", "", "二", ""]);
-        assert_eq!(g[3], vec!["2", "乙", "三", ""]);
+        assert_eq!(g.rows[1], vec!["1", "甲", "一", "办"]);
+        // Merged down: empty below, as a spreadsheet's merged cells read, and marked.
+        assert_eq!(g.rows[2], vec!["", "", "二", ""]);
+        assert_eq!(g.merged[2], vec![true, true, false, true]);
+        assert_eq!(g.rows[3], vec!["2", "乙", "三", ""]);
+        assert_eq!(g.merged[3], vec![false, false, false, true]);
         assert_eq!(
-            g[4],
+            g.rows[4],
             vec!["备注", "", "", ""],
             "read once, not as a category"
         );
+        assert_eq!(g.merged[4], vec![false; 4], "across is not down");
     }
 
     #[test]
     fn short_rows_are_padded_and_spans_stop_at_the_last_row() {
         let g = grid(&[vec![c("a", 5, 1), c("b", 1, 2)], vec![]]);
-        assert_eq!(g, vec![vec!["a", "b", ""], vec!["", "", ""]]);
-        assert!(grid(&[]).is_empty());
+        assert_eq!(g.rows, vec![vec!["a", "b", ""], vec!["", "", ""]]);
+        assert_eq!(g.merged[1], vec![true, false, false]);
+        assert!(grid(&[]).rows.is_empty());
+    }
+
+    #[test]
+    fn a_cell_going_on_from_the_table_before_is_merged_with_the_row_above() {
+        let g = grid(&[vec![SpanCell::continued(1), c("二", 1, 1)]]);
+        assert_eq!(g.rows, vec![vec!["", "二"]]);
+        assert_eq!(g.merged, vec![vec![true, false]]);
     }
 
     #[test]
     fn tables_join_from_the_first_with_a_heading() {
-        let t = |rows: &[&[&str]]| -> Vec<Vec<String>> {
-            rows.iter()
-                .map(|r| r.iter().map(|s| s.to_string()).collect())
-                .collect()
+        let t = |rows: &[&[&str]]| -> Grid {
+            Grid::from_rows(
+                rows.iter()
+                    .map(|r| r.iter().map(|s| s.to_string()).collect())
+                    .collect(),
+            )
         };
         let title = t(&[&["签发人", "王"]]);
         let plan = t(&[&["序号", "类别", "工作内容"], &["1", "甲", "一"]]);
-        let more = t(&[&["", "", "二"]]);
         let other = t(&[&["备注"]]);
+        let more = grid(&[vec![SpanCell::continued(2), c("二", 1, 1)]]);
         let rows = join_tables(&[title.clone(), plan, more, other]).unwrap();
-        assert_eq!(rows.len(), 3);
-        assert_eq!(rows[2][2], "二");
+        assert_eq!(rows.rows.len(), 3);
+        assert_eq!(rows.rows[2][2], "二");
+        assert!(rows.merged_above(2, 0) && !rows.merged_above(2, 2));
+        assert!(!rows.merged_above(1, 0), "rows of no merges");
         assert_eq!(join_tables(&[title]), None);
     }
 }

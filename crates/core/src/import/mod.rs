@@ -6,21 +6,27 @@
 //! Merged category and department cells arrive repeated or empty (both are handled;
 //! `grid.rs` lays out a table with row and column spans that way), several numbered
 //! items may share one cell ("1. …;\n2. …;"), deadlines are read from "计划X月底前完成"
-//! and quantities from "200台" or "10处200个接口" (`text.rs`). A progress column's cells
-//! become records dated at the end of the period its heading names. What is read is a
+//! (`text.rs`) and quantities from "200台", "10处200个接口" or "一条" (`targets.rs`,
+//! `numerals.rs`). A progress column's cells become records dated at the end of the
+//! period its heading names. What is read is a
 //! [`Proposal`]: every guess can be corrected before it becomes a plan, and every row
 //! that could not be read is named.
 
 mod grid;
 mod heading;
+mod numerals;
+mod rows;
+mod target_words;
+mod targets;
 mod text;
 
-pub use grid::{grid, join_tables, SpanCell};
+pub use grid::{grid, join_tables, Grid, SpanCell};
 pub use heading::{period_end, Columns};
-pub use text::{deadline_in, targets_in};
+pub use rows::{heading_row, parse_grid, parse_rows, parse_rows_for_year};
+pub use targets::targets_in;
+pub use text::deadline_in;
 
 use chrono::NaiveDate;
-use text::split_items;
 
 use crate::doc::Doc;
 use crate::edit::{Edit, EditError, Replica};
@@ -37,6 +43,10 @@ pub struct ProposedTarget {
     pub unit: String,
     /// The words it was read from.
     pub text: String,
+    /// Whether it is a count each month ("每月…不少于2场"): a recurring target, judged
+    /// per month from the plan's start to the item's deadline.
+    #[serde(default)]
+    pub per_month: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,6 +65,11 @@ pub struct ProposedItem {
     /// Its cell of the progress column (empty when none): an imported record.
     #[serde(default)]
     pub progress: String,
+    /// Whether that cell is shared with the items next to it (merged over their rows,
+    /// or beside a cell of several numbered items): each gets the text as its record,
+    /// and the preview says the cell is shared.
+    #[serde(default)]
+    pub progress_shared: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -98,146 +113,6 @@ pub struct ProgressColumn {
     pub as_of: Option<NaiveDate>,
     /// Whether the cells are imported as records.
     pub keep: bool,
-}
-
-/// The first "2024年" in a title row, if any.
-fn year_in(rows: &[Vec<String>]) -> Option<i32> {
-    rows.iter().flatten().find_map(|cell| {
-        let chars: Vec<char> = cell.chars().collect();
-        chars.windows(5).find_map(|w| {
-            (w[..4].iter().all(char::is_ascii_digit) && w[4] == '年')
-                .then(|| w[..4].iter().collect::<String>().parse().ok())
-                .flatten()
-        })
-    })
-}
-
-/// The index of the first heading row of `rows` (one naming a category column and an
-/// item column, see [`Columns::find`]).
-pub fn heading_row(rows: &[Vec<String>]) -> Option<usize> {
-    rows.iter().position(|r| Columns::find(r).is_some())
-}
-
-/// Reads rows in the seed's layout into a proposal. The first heading row (项目类别 and
-/// 具体项目, or their variants) is the header; rows before it (a title) give the year
-/// when they name one, else `fallback_year` is used.
-pub fn parse_rows(rows: &[Vec<String>], fallback_year: i32) -> Proposal {
-    let header_at = heading_row(rows).unwrap_or(0);
-    let year = year_in(&rows[..header_at.min(rows.len())]).unwrap_or(fallback_year);
-    parse_rows_for_year(rows, year)
-}
-
-/// Departments as written in a cell: "公共管理办、各社区" → two.
-fn departments_in(cell: &str) -> Vec<String> {
-    cell.split(['、', '\n', ',', '，', ';', '；'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// As [`parse_rows`], with deadlines placed in `year`. A heading row met again (a table
-/// continued over pages repeats it) is skipped; another heading row re-reads the
-/// columns.
-pub fn parse_rows_for_year(rows: &[Vec<String>], year: i32) -> Proposal {
-    let mut p = Proposal {
-        year,
-        ..Proposal::default()
-    };
-    let Some(header_at) = heading_row(rows) else {
-        p.unread
-            .push((1, "no header row with 项目类别 and 具体项目及内容".into()));
-        return p;
-    };
-    let mut cols = Columns::find(&rows[header_at]).expect("heading_row found it");
-    p.progress = cols.progress.as_ref().map(|(_, h)| ProgressColumn {
-        heading: h.clone(),
-        as_of: period_end(h, year),
-        keep: true,
-    });
-    let mut last_dept: Vec<String> = Vec::new();
-    for (i, row) in rows.iter().enumerate().skip(header_at + 1) {
-        let line = i + 1;
-        if let Some(again) = Columns::find(row) {
-            cols = again;
-            continue;
-        }
-        let get = |c: usize| row.get(c).map(|s| s.trim().to_owned()).unwrap_or_default();
-        let (category, content) = (get(cols.category), get(cols.content));
-        if category.is_empty() && content.is_empty() {
-            if row.iter().any(|c| !c.trim().is_empty()) {
-                p.unread
-                    .push((line, "neither a category nor an item".into()));
-            }
-            continue;
-        }
-        if content.is_empty() {
-            p.unread
-                .push((line, format!("category '{category}' without an item")));
-            continue;
-        }
-        let cat_index = match (category.is_empty(), p.categories.last()) {
-            (true, None) => {
-                p.unread.push((line, "an item before any category".into()));
-                continue;
-            }
-            (true, Some(_)) => p.categories.len() - 1,
-            (false, Some(last)) if last.name == category => p.categories.len() - 1,
-            (false, _) => {
-                p.categories.push(ProposedCategory {
-                    name: category.clone(),
-                    numbered: false,
-                    items: Vec::new(),
-                });
-                last_dept.clear();
-                p.categories.len() - 1
-            }
-        };
-        let own_cell = cols.departments.map(get).filter(|d| !d.is_empty());
-        let departments = match &own_cell {
-            Some(d) => departments_in(d),
-            None => last_dept.clone(),
-        };
-        last_dept = departments.clone();
-        let deadline_cell = cols.deadline.map(get).unwrap_or_default();
-        let progress = cols
-            .progress
-            .as_ref()
-            .map(|(c, _)| get(*c))
-            .unwrap_or_default();
-        let (numbered, items) = split_items(&content);
-        let cat = &mut p.categories[cat_index];
-        cat.numbered |= numbered;
-        for (k, text) in items.into_iter().enumerate() {
-            // An empty department cell under an item of the same category is one with it.
-            let departments_shared = k > 0
-                || (own_cell.is_none() && cols.departments.is_some() && !cat.items.is_empty());
-            cat.items.push(ProposedItem {
-                departments_shared,
-                deadline: deadline_in(&deadline_cell, year)
-                    .or_else(|| year_end_in(&deadline_cell, year))
-                    .or_else(|| deadline_in(&text, year)),
-                targets: targets_in(&text),
-                content: text,
-                departments: departments.clone(),
-                row: line,
-                // Several items in one cell share the row's progress cell: it goes with
-                // the first, so that one report is not recorded several times.
-                progress: if k == 0 {
-                    progress.clone()
-                } else {
-                    String::new()
-                },
-            });
-        }
-    }
-    p
-}
-
-/// A deadline cell naming the year's end ("年底前", "12月底") when no month is read.
-fn year_end_in(cell: &str, year: i32) -> Option<DateSpec> {
-    cell.contains("年底")
-        .then(|| DateSpec::month_end(year, 12, cell.trim()))
 }
 
 impl Proposal {
@@ -302,10 +177,21 @@ impl Proposal {
                 }
                 set(&mut r, &id, fields)?;
                 for (ti, t) in item.targets.iter().enumerate() {
+                    let mut fields = json!({"item": id, "order": ti + 1, "name": t.name, "quantity": t.quantity, "unit": t.unit, "text": t.text});
+                    if t.per_month {
+                        let (from, year_end) = (
+                            NaiveDate::from_ymd_opt(self.year, 1, 1),
+                            NaiveDate::from_ymd_opt(self.year, 12, 31),
+                        );
+                        let until = item.deadline.as_ref().map(|d| d.date).or(year_end);
+                        fields["recurring"] =
+                            json!({"per_month": t.quantity, "from": from, "until": until});
+                        fields["deadline"] = json!(item.deadline);
+                    }
                     set(
                         &mut r,
                         &format!("tgt-{}-{}-{}", ci + 1, ii + 1, ti + 1),
-                        json!({"item": id, "order": ti + 1, "name": t.name, "quantity": t.quantity, "unit": t.unit, "text": t.text}),
+                        fields,
                     )?;
                 }
             }

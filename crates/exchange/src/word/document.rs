@@ -191,14 +191,18 @@ fn end_paragraph(
 }
 
 /// A table's rows as cells with row and column spans: a cell continuing a vertical
-/// merge adds a row to the cell above that started it and is not a cell of its own.
+/// merge adds a row to the cell above that started it and is not a cell of its own. A
+/// cell continuing a merge with nothing merged above it in this table (at its top, or
+/// under a heading row repeated where the table goes on over a page) goes on with the
+/// merge of the table before ([`SpanCell::continued`]).
 fn spans(rows: Vec<Row>) -> Vec<Vec<SpanCell>> {
     let mut out: Vec<Vec<SpanCell>> = Vec::new();
-    // Which cell (row, index) covers each grid column in the row above.
-    let mut owner: Vec<Option<(usize, usize)>> = Vec::new();
+    // Which cell (row, index) covers each grid column in the row above, and whether
+    // that cell is merged down (only such a cell can go on).
+    let mut owner: Vec<Option<(usize, usize, bool)>> = Vec::new();
     for (r, row) in rows.into_iter().enumerate() {
         let mut cells = Vec::new();
-        let mut next: Vec<Option<(usize, usize)>> = Vec::new();
+        let mut next: Vec<Option<(usize, usize, bool)>> = Vec::new();
         let mut col = 0;
         if row.before > 0 {
             cells.push(SpanCell::new("", 1, row.before));
@@ -208,13 +212,17 @@ fn spans(rows: Vec<Row>) -> Vec<Vec<SpanCell>> {
         for c in row.cells {
             let above = owner.get(col).copied().flatten();
             let at = match (c.merge, above) {
-                (Some(Merge::Continue), Some((or, oi))) if or + out[or][oi].rows == r => {
+                (Some(Merge::Continue), Some((or, oi, true))) if or + out[or][oi].rows == r => {
                     out[or][oi].rows += 1;
-                    (or, oi)
+                    (or, oi, true)
                 }
-                _ => {
+                (Some(Merge::Continue), _) => {
+                    cells.push(SpanCell::continued(c.span));
+                    (r, cells.len() - 1, true)
+                }
+                (merge, _) => {
                     cells.push(SpanCell::new(c.lines.join("\n").trim(), 1, c.span));
-                    (r, cells.len() - 1)
+                    (r, cells.len() - 1, merge.is_some())
                 }
             };
             next.resize(col + c.span, None);

@@ -4,9 +4,10 @@
 //!
 //! Every table of the document is laid out as a grid ([`jindu_core::import::grid`]) and
 //! the grids are joined as one table ([`join_tables`]) for the same reader as .xlsx and
-//! CSV ([`parse_rows`]): a table continued over several pages with its heading repeated
-//! reads as one (the repeated heading is skipped), and a table after the plan's with the
-//! same number of columns but no heading is its continuation. The paragraphs before the
+//! CSV ([`parse_grid`]): a table continued over several pages with its heading repeated
+//! reads as one (the repeated heading is skipped), a table after the plan's with the
+//! same number of columns but no heading is its continuation, and a cell merged down
+//! that goes on in the next table (`w:vMerge` where the table was split) is one merge. The paragraphs before the
 //! first table are its title (the year is read there).
 
 mod document;
@@ -14,7 +15,7 @@ mod numbering;
 
 use std::io::{Cursor, Read};
 
-use jindu_core::import::{grid, join_tables, parse_rows, Proposal};
+use jindu_core::import::{grid, join_tables, parse_grid, Grid, Proposal};
 
 use crate::ExchangeError;
 
@@ -58,6 +59,12 @@ fn part<R: Read + std::io::Seek>(
 /// The rows of every table in a .docx, as one grid: the title's paragraphs first (one
 /// row each), then each table's rows.
 pub fn docx_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, ExchangeError> {
+    Ok(docx_grid(bytes)?.rows)
+}
+
+/// As [`docx_rows`], with the slots that go on with a cell merged down from above, also
+/// from the table before (a merge going on where the table is split over pages).
+fn docx_grid(bytes: &[u8]) -> Result<Grid, ExchangeError> {
     if is_encrypted(bytes) {
         return Err(ExchangeError::Encrypted);
     }
@@ -79,15 +86,13 @@ pub fn docx_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, ExchangeError> {
     if body.tables.is_empty() {
         return Err(ExchangeError::NoTable);
     }
-    let grids: Vec<Vec<Vec<String>>> = body.tables.iter().map(|t| grid(t)).collect();
+    let grids: Vec<Grid> = body.tables.iter().map(|t| grid(t)).collect();
     let table = join_tables(&grids).ok_or(ExchangeError::NoHeading)?;
-    let mut rows: Vec<Vec<String>> = body.title.into_iter().map(|t| vec![t]).collect();
-    rows.extend(table);
-    Ok(rows)
+    Ok(table.after(body.title.into_iter().map(|t| vec![t]).collect()))
 }
 
 /// Reads the plan table of a .docx as a proposal, deadlines in the year its title names
 /// (else `year`).
 pub fn read_docx(bytes: &[u8], year: i32) -> Result<Proposal, ExchangeError> {
-    Ok(parse_rows(&docx_rows(bytes)?, year))
+    Ok(parse_grid(&docx_grid(bytes)?, year))
 }
