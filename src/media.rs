@@ -2,13 +2,43 @@
 //! (`public/media-worker.js`), which decodes, downscales, hashes, keeps (IndexedDB) and
 //! uploads them off the page's thread.
 
+use std::cell::RefCell;
+
 use jindu_core::model::Photo;
-use wasm_bindgen::JsCast;
+use js_sys::Promise;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::workers::{ask, get, request};
 
+/// The worker that adds and shows photos; uploads run in a second instance of the same
+/// script, so that a long upload pass never holds up a thumbnail. Both share IndexedDB.
 const URL: &str = "/media-worker.js";
+const UPLOAD_URL: &str = "/media-worker.js?upload";
 const MODULE: &str = "photo module";
+
+thread_local! {
+    /// The last request posted to each worker: a worker answers one request at a time,
+    /// so each waits for the one before it.
+    static TAILS: RefCell<[Promise; 2]> = RefCell::new([
+        Promise::resolve(&JsValue::UNDEFINED),
+        Promise::resolve(&JsValue::UNDEFINED),
+    ]);
+}
+
+/// Posts `req` to the worker at `url` once the requests before it were answered.
+async fn ask_in_turn(url: &'static str, req: &js_sys::Object) -> Result<JsValue, String> {
+    let lane = usize::from(url == UPLOAD_URL);
+    let mut release: Option<js_sys::Function> = None;
+    let mine = Promise::new(&mut |resolve, _| release = Some(resolve));
+    let before = TAILS.with(|t| std::mem::replace(&mut t.borrow_mut()[lane], mine));
+    let _ = JsFuture::from(before).await;
+    let answer = ask(url, MODULE, req).await;
+    if let Some(release) = release {
+        let _ = release.call0(&JsValue::NULL);
+    }
+    answer
+}
 
 /// Why a picked file was not added.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,9 +65,8 @@ pub async fn add(plan: &str, files: &web_sys::FileList) -> Result<Added, String>
             list.push(&f);
         }
     }
-    let answer = ask(
+    let answer = ask_in_turn(
         URL,
-        MODULE,
         &request(&[
             ("op", "add".into()),
             ("plan", plan.into()),
@@ -82,7 +111,7 @@ pub struct Status {
 }
 
 pub async fn status() -> Result<Status, String> {
-    let a = ask(URL, MODULE, &request(&[("op", "status".into())])).await?;
+    let a = ask_in_turn(URL, &request(&[("op", "status".into())])).await?;
     Ok(Status {
         pending: get(&a, "pending").as_f64().unwrap_or(0.0) as u32,
         pending_bytes: get(&a, "pendingBytes").as_f64().unwrap_or(0.0),
@@ -114,16 +143,12 @@ pub async fn upload(
     for h in listed {
         hashes.push(&h.into());
     }
-    let a = ask(
-        URL,
-        MODULE,
+    let a = ask_in_turn(
+        UPLOAD_URL,
         &request(&[
             ("op", "upload".into()),
             ("base", base.into()),
-            (
-                "token",
-                token.map_or(wasm_bindgen::JsValue::NULL, Into::into),
-            ),
+            ("token", token.map_or(JsValue::NULL, Into::into)),
             ("listed", hashes.into()),
         ]),
     )
@@ -147,13 +172,8 @@ pub enum Shown {
 }
 
 /// Asks the worker for the photo or thumbnail `hash` of `plan`.
-async fn fetch(
-    base: &str,
-    token: Option<&str>,
-    plan: &str,
-    hash: &str,
-) -> Result<wasm_bindgen::JsValue, String> {
-    let token = token.map_or(wasm_bindgen::JsValue::NULL, Into::into);
+async fn fetch(base: &str, token: Option<&str>, plan: &str, hash: &str) -> Result<JsValue, String> {
+    let token = token.map_or(JsValue::NULL, Into::into);
     let req = request(&[
         ("op", "get".into()),
         ("base", base.into()),
@@ -161,7 +181,7 @@ async fn fetch(
         ("plan", plan.into()),
         ("hash", hash.into()),
     ]);
-    ask(URL, MODULE, &req).await
+    ask_in_turn(URL, &req).await
 }
 
 /// The photo or thumbnail `hash` of `plan`: kept on this device, else fetched and kept.
