@@ -31,5 +31,7 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match("/index.html").then((r) => r || fetch(request)));
     return;
   }
-  event.respondWith(caches.match(request).then((r) => r || fetch(request)));
+  // The media worker runs twice (its upload instance is named with a query): one file.
+  const ignoreSearch = url.pathname === "/media-worker.js";
+  event.respondWith(caches.match(request, { ignoreSearch }).then((r) => r || fetch(request)));
 });

@@ -68,7 +68,12 @@ pub async fn ask_transferring(
 ) -> Result<JsValue, String> {
     let not_loaded = || format!("the {module} did not load");
     let (w, ready) = worker(url)?;
-    JsFuture::from(ready).await.map_err(|_| not_loaded())?;
+    if JsFuture::from(ready).await.is_err() {
+        // Not loaded (offline before the script was cached, say): the next request
+        // starts it afresh rather than finding this failed one.
+        stop(url);
+        return Err(not_loaded());
+    }
     let promise = Promise::new(&mut |resolve, reject| {
         let on_message = Closure::once_into_js(move |ev: MessageEvent| {
             let _ = resolve.call1(&JsValue::NULL, &ev.data());
