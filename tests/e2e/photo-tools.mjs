@@ -3,20 +3,32 @@
 import { createServer, request as httpRequest } from "node:http";
 import { inflateRawSync } from "node:zlib";
 
-/** A JPEG of `w`×`h` drawn in the page (gradient and text, so it compresses like a photo). */
-export async function makeJpeg(page, w, h, label) {
-  const b64 = await page.evaluate(async ([w, h, label]) => {
+/**
+ * A JPEG of `w`×`h` drawn in the page: a gradient, the label, and (with `detail`) a few
+ * thousand small shapes so that it compresses like a photo of a building site rather
+ * than a flat picture.
+ */
+export async function makeJpeg(page, w, h, label, { detail = false } = {}) {
+  const b64 = await page.evaluate(async ([w, h, label, detail]) => {
     const c = new OffscreenCanvas(w, h);
     const g = c.getContext("2d");
     const grad = g.createLinearGradient(0, 0, w, h);
     grad.addColorStop(0, "#3a6"); grad.addColorStop(1, "#a63");
     g.fillStyle = grad; g.fillRect(0, 0, w, h);
+    if (detail) {
+      let seed = 7;
+      const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+      for (let i = 0; i < (w * h) / 600; i++) {
+        g.fillStyle = `rgba(${Math.floor(rnd() * 255)},${Math.floor(rnd() * 255)},${Math.floor(rnd() * 255)},0.6)`;
+        g.fillRect(rnd() * w, rnd() * h, 2 + rnd() * 24, 2 + rnd() * 24);
+      }
+    }
     g.fillStyle = "#fff"; g.font = `${Math.round(h / 6)}px sans-serif`; g.fillText(label, w / 10, h / 2);
     const blob = await c.convertToBlob({ type: "image/jpeg", quality: 0.9 });
     const bytes = new Uint8Array(await blob.arrayBuffer());
     let s = ""; for (const b of bytes) s += String.fromCharCode(b);
     return btoa(s);
-  }, [w, h, label]);
+  }, [w, h, label, detail]);
   return { name: `${label}.jpg`, mimeType: "image/jpeg", buffer: Buffer.from(b64, "base64") };
 }
 
