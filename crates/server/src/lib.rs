@@ -45,6 +45,7 @@ pub mod guard;
 mod limit;
 mod link;
 mod me;
+pub mod pg_tls;
 pub mod postgres;
 pub mod s3;
 pub mod store;
