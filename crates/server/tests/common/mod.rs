@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod stores;
+pub mod storm;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
