@@ -38,6 +38,7 @@
 
 pub mod accounts;
 mod auth;
+pub mod disk;
 pub mod embedded;
 mod error;
 mod files;
