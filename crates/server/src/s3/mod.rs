@@ -329,7 +329,11 @@ impl S3Store {
         let mut writes = self.writes.lock().unwrap_or_else(|e| e.into_inner());
         let n = writes.entry(path.as_str().to_owned()).or_default();
         *n += 1;
-        *n % self.prune_every == 0
+        if *n < self.prune_every {
+            return false;
+        }
+        *n = 0;
+        true
     }
 
     /// Writes `payload` as a new history version of `path`; returns its number and key.
