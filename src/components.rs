@@ -80,7 +80,7 @@ pub fn ScheduleChip(#[prop(into)] schedule: Signal<Schedule>) -> impl IntoView {
 }
 
 /// Online/offline state, edits not yet synced, the last sync and any error, with a
-/// "sync now" button. Tests read `data-state` and `data-pending`.
+/// "sync now" button. Tests read `data-state`, `data-pending` and `data-pending-media`.
 #[component]
 pub fn SyncBadge() -> impl IntoView {
     let state = AppState::expect();
@@ -127,12 +127,18 @@ pub fn SyncBadge() -> impl IntoView {
             data-state=move || status.get().name()
             data-pending=move || status.get().pending().to_string()
             data-last=move || state.last_synced_ms().unwrap_or(0).to_string()
+            data-pending-media=move || state.media_status().pending.to_string()
             role="status"
             aria-live="polite"
         >
             <span class="dot" aria-hidden="true"></span>
             <span class="words">{words}</span>
             <span class="last">{last}</span>
+            <Show when=move || { state.media_status().pending > 0 }>
+                <span class="media-pending" data-testid="media-pending">
+                    {move || format!("{} {}", state.t().photos_waiting, state.media_status().pending)}
+                </span>
+            </Show>
             <button
                 class="sync-now"
                 on:click=move |_| {

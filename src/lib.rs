@@ -8,9 +8,11 @@ pub mod components;
 pub mod editor;
 pub mod i18n;
 pub mod import;
+pub mod media;
 pub mod net;
 pub mod pages;
 mod perf;
+pub mod photos;
 pub mod record;
 pub mod report;
 pub mod settings;
@@ -224,6 +226,9 @@ pub fn App() -> impl IntoView {
                 {(!secure).then(|| view! { <p class="banner warning" role="alert">{move || state.t().insecure}</p> })}
                 <Show when=move || persist_refused.get()>
                     <p class="banner info">{move || state.t().persist_refused}</p>
+                </Show>
+                <Show when=move || { persist_refused.get() && state.media_status().pending > 0 }>
+                    <p class="banner warning" role="alert" data-testid="photos-at-risk">{move || state.t().photos_at_risk}</p>
                 </Show>
                 <Show when=move || configured.get()>
                     <p class="banner info" role="status">{move || state.t().configured}" "<button on:click=move |_| configured.set(false)>"×"</button></p>

@@ -13,6 +13,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::{num, pct, ProgressBar, ScheduleChip};
 use crate::editor::{AddButton, ConflictList, EditButton};
+use crate::photos::Thumbs;
 use crate::state::AppState;
 
 /// The height of one row of the items list with its gap, in CSS pixels (as
@@ -789,6 +790,19 @@ fn RecordRow(record: RecordView, what: String) -> impl IntoView {
         figures.push(pct(Some(p)));
     }
     let status = r.status;
+    let distance = crate::photos::distance_words(state, r.location, r.site.as_deref());
+    // When the tablet saved it, in the tablet's own time zone.
+    let captured = r.captured.map(|ms| {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        format!(
+            "{}-{:02}-{:02} {:02}:{:02}",
+            d.get_full_year(),
+            d.get_month() + 1,
+            d.get_date(),
+            d.get_hours(),
+            d.get_minutes()
+        )
+    });
     let id = record.id.clone();
     let del_id = record.id.clone();
     let correct_href = format!("/items/{}/record?correct={}", r.item, record.id);
@@ -803,7 +817,9 @@ fn RecordRow(record: RecordView, what: String) -> impl IntoView {
     view! {
         <li class="record" data-testid="record" data-record-id=id>
             <p class="meta">
-                <strong>{r.observed.to_string()}</strong>" · "{r.author.clone()}" "
+                <strong>{r.observed.to_string()}</strong>
+                {captured.map(|c| view! { " "<span class="muted" data-testid="captured">{move || format!("({} {c})", state.t().saved_at)}</span> })}
+                " · "{r.author.clone()}" "
                 <span class="writer" data-testid="writer" data-verified=verified.to_string()>
                     {move || if verified {
                         format!("({} ✓{})", writer, state.t().verified)
@@ -823,6 +839,14 @@ fn RecordRow(record: RecordView, what: String) -> impl IntoView {
             {(!r.problem.is_empty()).then(|| { let v = r.problem.clone(); view! { <p class="problem" data-testid="record-problem"><strong>{move || state.t().problem}</strong>"：" {v}</p> } })}
             {(!r.next_step.is_empty()).then(|| { let v = r.next_step.clone(); view! { <p class="next-step" data-testid="record-next-step"><strong>{move || state.t().next_step}</strong>"：" {v}</p> } })}
             {r.expected.clone().map(|e| { let shown = if e.text.is_empty() { e.date.to_string() } else { e.text.clone() }; view! { <p class="expected" data-testid="record-expected"><strong>{move || state.t().expected}</strong>"：" {shown}</p> } })}
+            {(!r.photos.is_empty()).then(|| { let ph = r.photos.clone(); view! { <Thumbs photos=Signal::derive(move || ph.clone()) /> } })}
+            {r.location.map(|l| view! {
+                <p class="location" data-testid="record-location">
+                    <strong>{move || state.t().location}</strong>
+                    {format!("：{:.5}, {:.5} ±{:.0} ", l.lat, l.lon, l.accuracy)}{move || state.t().metres}
+                    {distance.clone().map(|d| format!(" · {d}"))}
+                </p>
+            })}
             {mine.then(|| view! {
                 <div class="actions">
                     <A href=correct_href attr:class="button">{move || state.t().correct}</A>

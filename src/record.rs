@@ -6,12 +6,13 @@
 
 use chrono::NaiveDate;
 use jindu_core::edit::Edit;
-use jindu_core::model::{DateSpec, Precision, Record, RecordStatus};
+use jindu_core::model::{DateSpec, Location, Photo, Precision, Record, RecordStatus};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::num;
+use crate::photos::{LocationButton, PhotoPicker};
 use crate::state::AppState;
 
 /// The choices the form offers: sites, targets, stages, packages, milestones.
@@ -114,6 +115,17 @@ pub fn RecordPage() -> impl IntoView {
         },
     };
     let form = RwSignal::new(initial.clone());
+    // The evidence: photos and the location as the record held them, and when the
+    // tablet first saved it (a correction keeps that time).
+    let photos: RwSignal<Vec<Photo>> = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|r| r.photos.clone())
+            .unwrap_or_default(),
+    );
+    let location: RwSignal<Option<Location>> =
+        RwSignal::new(existing.as_ref().and_then(|r| r.location));
+    let captured = existing.as_ref().and_then(|r| r.captured);
     let error: RwSignal<Option<(Option<String>, String)>> = RwSignal::new(None);
     let saved = RwSignal::new(false);
     let author = move || {
@@ -259,6 +271,9 @@ pub fn RecordPage() -> impl IntoView {
                 // A version written on the form is the inspector's, even when it
                 // corrects an imported record.
                 imported: false,
+                photos: photos.get_untracked(),
+                location: location.get_untracked(),
+                captured: Some(captured.unwrap_or_else(|| js_sys::Date::now() as i64)),
             };
             let edit = match &correct {
                 Some(id) => Edit::CorrectRecord {
@@ -346,6 +361,8 @@ pub fn RecordPage() -> impl IntoView {
                         }
                     }).collect::<Vec<_>>()}
                 </fieldset>
+                <PhotoPicker photos=photos />
+                <LocationButton location=location />
                 <label class="field">
                     <span>{move || state.t().note}</span>
                     <textarea name="note" rows="4" on:input=set(|f, v| f.note = v)>{initial.note.clone()}</textarea>

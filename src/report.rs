@@ -9,10 +9,12 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use jindu_core::doc::Doc;
 use jindu_core::progress::Schedule;
+use jindu_core::report::evidence::annex;
 use jindu_core::report::{build_as_of, mark, plan_year, Period, Report, ReportError};
 use leptos::prelude::*;
 
 use crate::i18n::Texts;
+use crate::photos::EvidenceAnnex;
 use crate::settings::download;
 use crate::state::AppState;
 use crate::storage;
@@ -73,6 +75,7 @@ pub fn ReportPage() -> impl IntoView {
     let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let as_of = RwSignal::new(String::new());
     let marks = RwSignal::new(false);
+    let with_annex = RwSignal::new(false);
     let period = Memo::new(move |_| {
         let n = if kind.with(|k| k == "cumulative") {
             through.get()
@@ -125,8 +128,20 @@ pub fn ReportPage() -> impl IntoView {
             return;
         };
         let doc = state.with_doc_untracked(Doc::clone);
+        let photos = state.with_plan_untracked(|p| annex(p, &r.period, r.as_of));
+        let (base, token) = state.media_endpoint();
         leptos::task::spawn_local(async move {
-            match crate::xlsx::export(&r, &doc).await {
+            // The 照片 sheet: each photo's thumbnail, from this device or the server; one
+            // neither has now is left out of the sheet.
+            let mut with_bytes = Vec::new();
+            for p in photos {
+                let thumb = p.photo.thumb.clone();
+                if let Some(b) = crate::media::bytes(&base, token.as_deref(), &doc.id, &thumb).await
+                {
+                    with_bytes.push((p, b));
+                }
+            }
+            match crate::xlsx::export(&r, &doc, &with_bytes).await {
                 Ok(bytes) => {
                     xlsx_error.set(None);
                     download(
@@ -197,6 +212,11 @@ pub fn ReportPage() -> impl IntoView {
                         on:change=move |ev| marks.set(event_target_checked(&ev)) />
                     <span>{move || t().report_marks}</span>
                 </label>
+                <label class="field check">
+                    <input name="annex" type="checkbox" prop:checked=move || with_annex.get()
+                        on:change=move |ev| with_annex.set(event_target_checked(&ev)) />
+                    <span>{move || t().evidence_annex}</span>
+                </label>
                 <div class="actions">
                     <button class="primary" on:click=print>{move || t().print}</button>
                     <button on:click=export_csv>{move || t().export_csv}</button>
@@ -209,6 +229,7 @@ pub fn ReportPage() -> impl IntoView {
                 Some(Err(e)) => view! { <p class="error" role="alert" data-testid="report-problem">{problem(t(), &e)}</p> }.into_any(),
                 Some(Ok(r)) => table(r, t, save_edit).into_any(),
             }}
+            {move || with_annex.get().then(|| report.get().and_then(Result::ok).map(|r| view! { <EvidenceAnnex period=r.period.clone() as_of=r.as_of /> }))}
         </section>
     }
 }

@@ -63,6 +63,7 @@ pub fn download(name: &str, mime: &str, bytes: &[u8]) {
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let state = AppState::expect();
+    state.refresh_media();
     let s0 = state.settings_untracked();
     let token_draft = RwSignal::new(String::new());
     let exported = RwSignal::new(false);
@@ -231,6 +232,10 @@ pub fn SettingsPage() -> impl IntoView {
                     <dt>{move || state.t().device_id}</dt><dd data-testid="device-id">{move || state.device_id()}</dd>
                     <dt>{move || state.t().storage_used}</dt>
                     <dd data-testid="storage-used">{move || format!("{:.2} MB / 5 MB ({:.0}%)", used.get() / 1_000_000.0, share())}</dd>
+                    <dt>{move || state.t().photos_waiting}</dt>
+                    <dd data-testid="photos-waiting">{move || state.media_status().pending}</dd>
+                    <dt>{move || state.t().media_space}</dt>
+                    <dd data-testid="media-space">{move || format!("{:.2} MB", state.media_status().kept_bytes / 1_000_000.0)}</dd>
                 </dl>
                 <Show when=move || { share() >= 60.0 }>
                     <p class="warning" role="alert">{move || state.t().storage_warning}</p>

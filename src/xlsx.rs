@@ -3,6 +3,7 @@
 
 use jindu_core::doc::Doc;
 use jindu_core::import::Proposal;
+use jindu_core::report::evidence::AnnexPhoto;
 use jindu_core::report::Report;
 use js_sys::Uint8Array;
 use wasm_bindgen::JsValue;
@@ -26,13 +27,30 @@ pub enum Read {
     },
 }
 
-/// The report and the plan's structure as an .xlsx workbook.
-pub async fn export(report: &Report, doc: &Doc) -> Result<Vec<u8>, String> {
+/// The report and the plan's structure as an .xlsx workbook; with `photos` (the evidence
+/// annex's entries and each one's thumbnail bytes), a `照片` sheet too.
+pub async fn export(
+    report: &Report,
+    doc: &Doc,
+    photos: &[(AnnexPhoto, Vec<u8>)],
+) -> Result<Vec<u8>, String> {
     let report_json = serde_json::to_string(report).map_err(|e| e.to_string())?;
+    let entries: Vec<&AnnexPhoto> = photos.iter().map(|(p, _)| p).collect();
+    let thumbs = js_sys::Array::new();
+    for (_, bytes) in photos {
+        thumbs.push(&Uint8Array::from(bytes.as_slice()));
+    }
     let req = request(&[
         ("op", "export".into()),
         ("report", report_json.into()),
         ("doc", Uint8Array::from(doc.to_json().as_slice()).into()),
+        (
+            "photos",
+            serde_json::to_string(&entries)
+                .map_err(|e| e.to_string())?
+                .into(),
+        ),
+        ("thumbs", thumbs.into()),
     ]);
     let answer = ask(WORKER_URL, MODULE, &req).await?;
     Ok(Uint8Array::new(&get(&answer, "bytes")).to_vec())

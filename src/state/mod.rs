@@ -10,6 +10,7 @@
 //! creating and importing plans, the built-in plan and index).
 
 mod account;
+mod media;
 mod plans;
 mod sync;
 
@@ -66,6 +67,12 @@ pub struct AppState {
     offline_rounds: StoredValue<u32>,
     /// The one scheduled retry, replaced rather than stacked.
     retry: StoredValue<Option<TimeoutHandle>>,
+    /// Photos waiting for upload and what the device keeps.
+    media: RwSignal<crate::media::Status>,
+    /// Set while an upload pass runs.
+    uploading: StoredValue<bool>,
+    /// Upload passes in a row cut off before the queue was empty (for the back-off).
+    upload_failures: StoredValue<u32>,
 }
 
 impl AppState {
@@ -95,6 +102,9 @@ impl AppState {
             as_of: RwSignal::new(None),
             offline_rounds: StoredValue::new(0),
             retry: StoredValue::new(None),
+            media: RwSignal::new(Default::default()),
+            uploading: StoredValue::new(false),
+            upload_failures: StoredValue::new(0),
         };
         provide_context(state);
         state.sign_tablet();

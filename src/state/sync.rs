@@ -44,6 +44,7 @@ impl AppState {
         if !window().navigator().on_line() {
             self.tablet
                 .update(|t| t.mark_offline("the browser has no network connection"));
+            self.refresh_media();
             return;
         }
         self.syncing.set(true);
@@ -58,6 +59,8 @@ impl AppState {
             }
             this.syncing.set(false);
             this.retry_when_offline();
+            // Photos after the records, on their own pass.
+            this.upload_media();
         });
     }
 

@@ -11,9 +11,10 @@ use serde_json::{Map, Value};
 
 use crate::doc::{intern, Doc, RecordVersion, Signer, Written};
 use crate::hlc::{stamp_ms, Clock, Observed};
+use crate::model::evidence::{MAX_PHOTOS, MAX_PHOTO_BYTES};
 use crate::model::{
-    winners, Category, Item, ItemSite, Kind, Milestone, Package, Plan, PlanMeta, Record, Site,
-    Stage, Target,
+    is_media_hash, winners, Category, Item, ItemSite, Kind, Milestone, Package, Plan, PlanMeta,
+    Record, Site, Stage, Target,
 };
 
 /// The longest text a field may hold.
@@ -250,6 +251,18 @@ fn validate_entity(plan: &Plan, id: &str, map: Map<String, Value>) -> Result<(),
             for a in &s.aliases {
                 check_text("aliases", a, MAX_NAME, true)?;
             }
+            if s.lat.is_some_and(|x| !(-90.0..=90.0).contains(&x)) {
+                return Err(EditError::Invalid(format!(
+                    "lat: {} is not a latitude (−90 to 90)",
+                    s.lat.unwrap_or_default()
+                )));
+            }
+            if s.lon.is_some_and(|x| !(-180.0..=180.0).contains(&x)) {
+                return Err(EditError::Invalid(format!(
+                    "lon: {} is not a longitude (−180 to 180)",
+                    s.lon.unwrap_or_default()
+                )));
+            }
         }
         Kind::ItemSite => {
             let s: ItemSite = parse(kind, map)?;
@@ -275,6 +288,7 @@ pub fn validate_record(plan: &Plan, r: &Record) -> Result<(), EditError> {
     check_text("problem", &r.problem, MAX_TEXT, false)?;
     check_text("next_step", &r.next_step, MAX_TEXT, false)?;
     check_date(plan, "observed", r.observed)?;
+    check_evidence(r)?;
     if let Some(p) = r.percent {
         if !(0.0..=100.0).contains(&p) {
             return Err(EditError::PercentOutOfRange {
@@ -324,6 +338,44 @@ pub fn validate_record(plan: &Plan, r: &Record) -> Result<(), EditError> {
     if let Some(m) = &r.milestone {
         check_ref(plan, "milestone", Kind::Milestone, m)?;
         belongs(plan.milestones_of(&r.item).any(|x| &x.id == m), "milestone")?;
+    }
+    Ok(())
+}
+
+/// Checks a record's photos and location: hashes in media form, sizes a photo can have,
+/// coordinates on the globe.
+fn check_evidence(r: &Record) -> Result<(), EditError> {
+    if r.photos.len() > MAX_PHOTOS {
+        return Err(EditError::Invalid(format!(
+            "photos: a record holds at most {MAX_PHOTOS} photos (got {})",
+            r.photos.len()
+        )));
+    }
+    for p in &r.photos {
+        if !is_media_hash(&p.photo) || !is_media_hash(&p.thumb) {
+            return Err(EditError::Invalid(format!(
+                "photos: '{}' is not a SHA-256 in 64 lowercase hex digits",
+                if is_media_hash(&p.photo) {
+                    &p.thumb
+                } else {
+                    &p.photo
+                }
+            )));
+        }
+        if p.width == 0 || p.height == 0 || p.bytes == 0 || p.bytes > MAX_PHOTO_BYTES {
+            return Err(EditError::Invalid(format!(
+                "photos: {}×{} px, {} bytes is not a photo Jindu stores (at most {MAX_PHOTO_BYTES} bytes)",
+                p.width, p.height, p.bytes
+            )));
+        }
+    }
+    if let Some(l) = &r.location {
+        if !l.is_valid() {
+            return Err(EditError::Invalid(format!(
+                "location: {}, {} (±{} m) is not a place on the globe",
+                l.lat, l.lon, l.accuracy
+            )));
+        }
     }
     Ok(())
 }

@@ -247,12 +247,12 @@ fn format_1_documents_read_as_unverified_and_signatures_round_trip() {
     let bad = br#"{"format":2,"id":"x","entities":{},"records":{"r":[{"s":2,"d":"t","w":{"i":"","n":"x"},"r":{}}]}}"#;
     assert!(Doc::from_json(bad).is_err());
     // A newer document is still refused by this build, as format 1 builds refuse format 2.
-    let newer = br#"{"format":3,"id":"x","entities":{},"records":{}}"#;
+    let newer = br#"{"format":4,"id":"x","entities":{},"records":{}}"#;
     assert!(matches!(
         Doc::from_json(newer),
         Err(jindu_core::DocError::NewerFormat {
-            found: 3,
-            supported: 2
+            found: 4,
+            supported: 3
         })
     ));
 }

@@ -1,6 +1,6 @@
 //! The sync engine's rules, one reply at a time.
 
-use jindu_core::doc::{Body, Doc, DocError, Register};
+use jindu_core::doc::{Body, Doc, DocError, Register, FORMAT};
 use jindu_core::edit::{Edit, Replica};
 use jindu_core::hlc::Clock;
 use jindu_core::sync::{Outcome, Policy, Reply, Request, Step, SyncError, SyncRound, SyncState};
@@ -237,7 +237,11 @@ fn a_newer_format_is_never_overwritten() {
     let (mut round, _) = started(&r, &s);
     let newer = String::from_utf8(seed::xixing_2021().to_json())
         .unwrap()
-        .replacen("\"format\":2", "\"format\":3", 1);
+        .replacen(
+            &format!("\"format\":{FORMAT}"),
+            &format!("\"format\":{}", FORMAT + 1),
+            1,
+        );
     let step = round.on_reply(
         &mut r,
         &mut s,
@@ -246,7 +250,7 @@ fn a_newer_format_is_never_overwritten() {
     );
     assert_eq!(
         step,
-        Step::Finished(Outcome::Stopped(SyncError::NewerFormat(3)))
+        Step::Finished(Outcome::Stopped(SyncError::NewerFormat(FORMAT + 1)))
     );
     assert!(s.status().name() == "error");
     assert!(s.status() != jindu_core::tablet::Verdict::Synced { at_ms: NOW });

@@ -16,6 +16,7 @@
 //! Kept apart from `jindu-core` so that the app shell does not carry the zip and XML
 //! code; it is pure Rust and tested natively.
 
+mod photos;
 mod word;
 
 use std::io::Cursor;
@@ -25,6 +26,7 @@ use jindu_core::doc::Doc;
 use jindu_core::edit::{Edit, EditError, Replica};
 use jindu_core::hlc::Clock;
 use jindu_core::model::{winners, Kind};
+use jindu_core::report::evidence::AnnexPhoto;
 use jindu_core::report::Report;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 use serde_json::Value;
@@ -90,6 +92,16 @@ fn xerr(e: rust_xlsxwriter::XlsxError) -> ExchangeError {
 
 /// The report (first sheet) and the plan's structure (sheet `数据`) as .xlsx bytes.
 pub fn report_xlsx(report: &Report, doc: &Doc) -> Result<Vec<u8>, ExchangeError> {
+    report_xlsx_with_photos(report, doc, &[])
+}
+
+/// [`report_xlsx`] with the evidence annex: a sheet `照片` with each photo's thumbnail
+/// (its JPEG bytes) and caption, when `photos` holds any.
+pub fn report_xlsx_with_photos(
+    report: &Report,
+    doc: &Doc,
+    photos: &[(AnnexPhoto, Vec<u8>)],
+) -> Result<Vec<u8>, ExchangeError> {
     let mut book = Workbook::new();
     let cell = Format::new()
         .set_text_wrap()
@@ -213,6 +225,7 @@ pub fn report_xlsx(report: &Report, doc: &Doc) -> Result<Vec<u8>, ExchangeError>
             r += 1;
         }
     }
+    photos::add_sheet(&mut book, photos)?;
     book.save_to_buffer().map_err(xerr)
 }
 

@@ -28,6 +28,18 @@ pub enum ApiError {
     PreconditionRequired,
     #[error("{0}")]
     Conflict(String),
+    /// A body over a limit; the limit in words.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A body that contradicts its name (a media file's hash); the reason in words.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// A body of a type the path does not take; the reason in words.
+    #[error("{0}")]
+    UnsupportedType(String),
+    /// The body could not be read (the client went away mid-upload).
+    #[error("the request body could not be read: {0}")]
+    BadBody(String),
     #[error("storage error")]
     Storage(String),
     #[error("the store is unavailable; try again shortly")]
@@ -45,6 +57,10 @@ impl IntoResponse for ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::BadBody(_) => StatusCode::BAD_REQUEST,
             ApiError::Storage(e) => {
                 eprintln!("jindu-server: storage error: {e}");
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -1,5 +1,6 @@
 //! `GET` and `PUT /files/{path}`: parse the path, authorise, guard plan documents,
-//! call the store, and answer with its ETag.
+//! call the store, and answer with its ETag. Media (`media/…`) have their own handlers
+//! (`media`).
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -10,8 +11,8 @@ use jindu_core::doc::Doc;
 use jindu_core::index::{INDEX_ID, INDEX_PATH};
 
 use crate::auth::Caller;
-use crate::guard;
 use crate::store::{etag_of, FilePath, Precondition, Stored};
+use crate::{guard, media};
 use crate::{ApiError, AppState};
 
 pub(crate) async fn get_file(
@@ -20,7 +21,7 @@ pub(crate) async fn get_file(
     Path(raw): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let path = FilePath::parse(&raw).map_err(ApiError::BadPath)?;
+    let path = file_path(&raw)?;
     check_plan(&caller, &path)?;
     let mut stored = state.store.get(&path).await?.ok_or(ApiError::NotFound)?;
     if let (Some(plans), INDEX_PATH) = (caller.plans(), path.as_str()) {
@@ -50,7 +51,7 @@ pub(crate) async fn put_file(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let path = FilePath::parse(&raw).map_err(ApiError::BadPath)?;
+    let path = file_path(&raw)?;
     caller.require_write()?;
     check_plan(&caller, &path)?;
     if caller.plans().is_some() && path.as_str() == INDEX_PATH {
@@ -69,6 +70,19 @@ pub(crate) async fn put_file(
     let mut res = status.into_response();
     res.headers_mut().insert(header::ETAG, header_value(&etag)?);
     Ok(res)
+}
+
+/// The path of an ordinary file: valid, and outside the media area, whose paths have
+/// their own routes and rules (`media`); whatever reaches here under `media/` has the
+/// wrong shape.
+fn file_path(raw: &str) -> Result<FilePath, ApiError> {
+    if media::name::in_media_area(raw) {
+        return Err(ApiError::BadPath(format!(
+            "media paths are {}",
+            media::name::SHAPE
+        )));
+    }
+    FilePath::parse(raw).map_err(ApiError::BadPath)
 }
 
 /// Refuses a plan outside the caller's list with 403.

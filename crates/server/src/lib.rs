@@ -21,6 +21,16 @@
 //!   (`auth`, `accounts`), and every PUT of a plan document passes the role rule
 //!   (`jindu_core::roles`) or is refused with 403 and the reason. A plan outside an
 //!   account's list → 403; its `plans/index.json` shows only its plans.
+//! - Evidence photos (`media`): `PUT /files/media/{plan}/{sha256}.{jpg|png|webp}` with
+//!   the image as the body, never replaced: `If-None-Match: *` → 201 when new, 412
+//!   when already stored (both success for a tablet); without a precondition → 201 when
+//!   new, 409 when stored; `If-Match` → 409 (412 when absent). The body's SHA-256 must
+//!   be the name (else 422), at most `--max-media` bytes (else 413, from
+//!   `Content-Length` before reading), and by its magic bytes the type its extension
+//!   names (else 415). `GET` → the bytes with their type, `ETag: "{sha256}"` and
+//!   `Cache-Control: …, max-age=31536000, immutable` (`private` once a token is
+//!   needed). Any other path under `media/` → 400. Same tokens as files: a viewer
+//!   may GET; a plan outside an account's list → 403. No history is kept of media.
 //! - `GET /files/.me` → the token's account (`id`, `name`, `role`, `plans`); 404 when
 //!   there are no accounts or the token is a shared one.
 //! - Too many failed sign-ins from one address (10 a minute) → 429 with `Retry-After`;
@@ -31,7 +41,8 @@
 //!   deep links: from `--static-dir`, else the one compiled into the binary (`embedded`),
 //!   else 404.
 //!
-//! Layout: `files` holds the two file handlers, thin over a [`store::Store`]; they ask
+//! Layout: `files` holds the two file handlers and `media` the two media handlers,
+//! thin over a [`store::Store`]; they ask
 //! `auth` what the request may do and `guard` whether a plan document may be written,
 //! and `error` turns a refusal into its status, message and headers. `link` makes
 //! tokens and setup links; this file holds the configuration, router and seeding.
@@ -46,6 +57,7 @@ pub mod guard;
 mod limit;
 mod link;
 mod me;
+mod media;
 pub mod pg_tls;
 pub mod postgres;
 pub mod s3;
@@ -70,19 +82,22 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use crate::error::ApiError;
 pub use crate::link::{new_token, setup_link};
+pub use crate::media::DEFAULT_MAX_MEDIA;
 use crate::store::{FilePath, Precondition, Store, StoreError};
 
 /// Default request body limit: 16 MiB, far above a large plan (about 2.5 MB).
 pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// What the HTTP layer is configured with.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Config {
     /// Tokens that may read and write.
     pub tokens: Vec<String>,
     /// Tokens that may only read.
     pub read_tokens: Vec<String>,
     pub max_body: usize,
+    /// Largest media file (`media`) in bytes.
+    pub max_media: usize,
     /// Origins allowed to call the endpoint from another site.
     pub allow_origins: Vec<String>,
     /// The built app, served for every path outside `/files/` and `/healthz`.
@@ -92,6 +107,22 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client (for the limit on
     /// failed sign-ins).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for Config {
+    /// Open (no tokens), with the default limits, serving no app.
+    fn default() -> Config {
+        Config {
+            tokens: Vec::new(),
+            read_tokens: Vec::new(),
+            max_body: DEFAULT_MAX_BODY,
+            max_media: DEFAULT_MAX_MEDIA,
+            allow_origins: Vec::new(),
+            static_dir: None,
+            embedded_app: false,
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 /// Shared state of the handlers.
@@ -141,6 +172,11 @@ pub fn app(state: AppState) -> Router {
         .route("/files/.me", get(me::me))
         .route("/files/{*path}", get(files::get_file).put(files::put_file))
         .layer(DefaultBodyLimit::max(config.max_body.max(1)))
+        // Media read their body themselves, against --max-media (`media::read_limited`).
+        .route(
+            "/files/media/{*rest}",
+            get(media::get_media).put(media::put_media),
+        )
         .with_state(state);
     let mut router = Router::new().route("/healthz", get(healthz)).merge(files);
     if let Some(dir) = &config.static_dir {

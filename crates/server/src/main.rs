@@ -13,6 +13,7 @@ use jindu_server::s3::{EtagQuoting, S3Store};
 use jindu_server::store::{FilePath, FsStore, Precondition, SharedFs, Store};
 use jindu_server::{
     app, is_loopback, new_token, seed_store, setup_link, AppState, Config, DEFAULT_MAX_BODY,
+    DEFAULT_MAX_MEDIA,
 };
 
 /// `--version`: the server's and the embedded app's (see `embedded::version`).
@@ -160,6 +161,9 @@ struct ServeArgs {
     /// Largest accepted request body in bytes.
     #[arg(long, env = "JINDU_MAX_BODY", default_value_t = DEFAULT_MAX_BODY, global = true)]
     max_body: usize,
+    /// Largest accepted media file (an evidence photo) in bytes.
+    #[arg(long, env = "JINDU_MAX_MEDIA", default_value_t = DEFAULT_MAX_MEDIA, global = true)]
+    max_media: usize,
     /// An origin allowed to call the endpoint from another site (repeatable).
     #[arg(
         long = "allow-origin",
@@ -489,6 +493,7 @@ async fn serve(args: ServeArgs, store: Arc<dyn Store>) {
         tokens,
         read_tokens: args.read_tokens.clone(),
         max_body: args.max_body,
+        max_media: args.max_media,
         allow_origins: args.allow_origins.clone(),
         static_dir: args.static_dir.clone(),
         embedded_app: args.static_dir.is_none(),

@@ -276,6 +276,24 @@ impl PgStore {
         Ok(etag)
     }
 
+    /// Creates a file that is never replaced: a row in `jindu_files` only, no history
+    /// row (its bytes never change, so a kept version would only double them).
+    async fn create_now(&self, path: &FilePath, body: Vec<u8>) -> Result<String, StoreError> {
+        let client = self.pool.get().await.map_err(pool)?;
+        let hash = digest_hex(&body, 8);
+        let row = client
+            .query_opt(
+                "INSERT INTO jindu_files (name, version, etag, body)
+                 VALUES ($1, 1, '\"1-' || $2 || '\"', $3)
+                 ON CONFLICT (name) DO NOTHING
+                 RETURNING etag",
+                &[&path.as_str(), &hash, &body],
+            )
+            .await
+            .map_err(backend)?;
+        row.map(|r| r.get(0)).ok_or(StoreError::PreconditionFailed)
+    }
+
     async fn history_now(&self, path: &FilePath) -> Result<Vec<Version>, StoreError> {
         let client = self.pool.get().await.map_err(pool)?;
         let rows = client

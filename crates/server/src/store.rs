@@ -142,10 +142,20 @@ pub trait Store: Send + Sync + 'static {
         path: &'a FilePath,
         number: u64,
     ) -> BoxFuture<'a, Result<Option<Vec<u8>>, StoreError>>;
+    /// Writes a file that is never replaced (content-addressed media) when it is
+    /// absent, keeping no history version; `PreconditionFailed` when it exists. The
+    /// default keeps a version like any `put`; the stores here override it.
+    fn create<'a>(
+        &'a self,
+        path: &'a FilePath,
+        body: Vec<u8>,
+    ) -> BoxFuture<'a, Result<String, StoreError>> {
+        self.put(path, body, Precondition::IfAbsent)
+    }
 }
 
 /// Implements [`Store`] for a type whose inherent async methods `get_now`, `put_now`,
-/// `history_now` and `version_now` do the work.
+/// `history_now`, `version_now` and `create_now` do the work.
 macro_rules! async_store {
     ($t:ty) => {
         impl $crate::store::Store for $t {
@@ -185,6 +195,14 @@ macro_rules! async_store {
             ) -> $crate::store::BoxFuture<'a, Result<Option<Vec<u8>>, $crate::store::StoreError>>
             {
                 Box::pin(self.version_now(path, number))
+            }
+
+            fn create<'a>(
+                &'a self,
+                path: &'a $crate::store::FilePath,
+                body: Vec<u8>,
+            ) -> $crate::store::BoxFuture<'a, Result<String, $crate::store::StoreError>> {
+                Box::pin(self.create_now(path, body))
             }
         }
     };
@@ -336,6 +354,22 @@ impl FsStore {
         Ok(etag)
     }
 
+    /// Writes a file that is never replaced, when absent: no history version.
+    fn create_now(&self, path: &FilePath, body: &[u8]) -> Result<String, StoreError> {
+        let lock = self.lock_for(path);
+        let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let target = self.resolve(&self.root, path)?;
+        if self.fs.kind(&target).is_some() {
+            return Err(StoreError::PreconditionFailed);
+        }
+        let dir = target.parent().expect("a resolved file has a parent");
+        self.make_dirs(dir)?;
+        // Re-check after creating directories: nothing may have become a link.
+        self.resolve(&self.root, path)?;
+        durable_write(self.fs.as_ref(), &self.root.join(".tmp"), &target, body)?;
+        Ok(etag_of(body))
+    }
+
     fn versions_in(&self, dir: &Path) -> Vec<u64> {
         let mut v: Vec<u64> = self
             .fs
@@ -425,6 +459,15 @@ impl Store for SharedFs {
             }
             Ok(out)
         })
+    }
+
+    fn create<'a>(
+        &'a self,
+        path: &'a FilePath,
+        body: Vec<u8>,
+    ) -> BoxFuture<'a, Result<String, StoreError>> {
+        let (s, p) = (self.0.clone(), path.clone());
+        blocking(move || s.create_now(&p, &body))
     }
 
     fn version<'a>(

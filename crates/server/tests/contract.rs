@@ -458,7 +458,7 @@ async fn plan_documents_are_guarded_against_garbage_and_data_loss() {
     // A newer format.
     let newer = String::from_utf8(seed::xixing_2021().to_json())
         .unwrap()
-        .replacen("\"format\":2", "\"format\":9", 1);
+        .replacen("\"format\":3", "\"format\":9", 1);
     assert_eq!(put(newer.into_bytes()).await.unwrap().status(), 409);
     assert_eq!(etag_of(&c, &s.url(PLAN)).await, etag, "nothing changed");
     // A superset is accepted.
@@ -524,7 +524,7 @@ async fn in_place_rewrites_and_unknown_keys_are_refused_and_the_file_is_unchange
     }
     let unknown = String::from_utf8(grown(&stored).to_json())
         .unwrap()
-        .replacen("{\"format\":2,", "{\"format\":2,\"extra\":true,", 1);
+        .replacen("{\"format\":3,", "{\"format\":3,\"extra\":true,", 1);
     let r = put(unknown.into_bytes()).await.unwrap();
     assert_eq!(r.status(), 409);
     assert!(r.text().await.unwrap().contains("unknown field"));

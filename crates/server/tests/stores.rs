@@ -1,7 +1,8 @@
 //! Several servers over one shared store, with real stores on loopback: PostgreSQL (one
 //! cluster, and a primary with a synchronous standby) and a single-node Ceph RGW.
 //! Races through different instances have exactly one winner per round, killed instances
-//! and a killed primary lose no acknowledged write.
+//! and a killed primary lose no acknowledged write, and media keep their contract over
+//! Ceph RGW (`common::media`; `media.rs` runs it on the directory and PostgreSQL).
 
 mod common;
 
@@ -303,6 +304,27 @@ async fn two_instances_over_ceph_rgw_have_one_winner_per_round() {
     // The listing carries each version's ETag: the newest is the file's.
     let newest = listed.lines().last().unwrap();
     assert!(newest.ends_with(&current), "{newest} vs {current}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn media_over_ceph_rgw_are_created_once_and_checked_against_their_name() {
+    let rgw = CephRgw::start(&temp_dir("ceph-media"));
+    // In the environment, so that the contract's CLI calls reach the store as well.
+    let mut env = rgw.env.clone();
+    env.push(("JINDU_S3_ETAG".into(), "unquoted".into()));
+    let limit = common::media::LIMIT.to_string();
+    let servers = instances(2, "s3://jindu/media", &env, &["--max-media", &limit]);
+    common::media::store_contract(&servers[0], &env).await;
+    // A photo uploaded through one instance is there for the other: 412 on a repeat
+    // (the tablet's retry after a lost reply went to another server), and the bytes.
+    let body = common::media::jpeg(40, 3000);
+    let path = common::media::media_path(common::media::PLAN, &body, "jpg");
+    let r = common::media::upload(&servers[0], &path, None, body.clone()).await;
+    assert_eq!(r.status(), 201);
+    let r = common::media::upload(&servers[1], &path, None, body.clone()).await;
+    assert_eq!(r.status(), 412);
+    let r = common::media::get(&servers[1], &path, None).await;
+    assert_eq!(r.bytes().await.unwrap().to_vec(), body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

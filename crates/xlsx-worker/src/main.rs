@@ -1,8 +1,9 @@
 //! The .xlsx worker: the app posts a request, the worker answers with bytes or JSON.
 //!
 //! Requests (plain objects):
-//! - `{op: "export", report: <report JSON>, doc: <plan document bytes>}` →
-//!   `{ok: true, bytes: Uint8Array}` (the workbook);
+//! - `{op: "export", report: <report JSON>, doc: <plan document bytes>, photos?: <JSON
+//!   of the evidence annex's entries>, thumbs?: [Uint8Array, …]}` → `{ok: true, bytes:
+//!   Uint8Array}` (the workbook; with photos, a `照片` sheet with each thumbnail);
 //! - `{op: "read", bytes: Uint8Array, plan: <new plan id>, year: <number>}` →
 //!   `{ok: true, kind: "exact", doc: <document JSON>}` or
 //!   `{ok: true, kind: "proposal", proposal: <proposal JSON>}`; `bytes` may be an .xlsx
@@ -29,7 +30,19 @@ fn handle(data: &JsValue) -> Result<JsValue, String> {
                 serde_json::from_str(&report_json).map_err(|e| e.to_string())?;
             let doc_bytes = Uint8Array::new(&get(data, "doc")).to_vec();
             let doc = jindu_core::doc::Doc::from_json(&doc_bytes).map_err(|e| e.to_string())?;
-            let bytes = jindu_exchange::report_xlsx(&report, &doc).map_err(|e| e.to_string())?;
+            let photos: Vec<jindu_core::report::evidence::AnnexPhoto> =
+                match get(data, "photos").as_string() {
+                    Some(json) => serde_json::from_str(&json).map_err(|e| e.to_string())?,
+                    None => Vec::new(),
+                };
+            let thumbs = js_sys::Array::from(&get(data, "thumbs"));
+            let with_bytes: Vec<_> = photos
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (p, Uint8Array::new(&thumbs.get(i as u32)).to_vec()))
+                .collect();
+            let bytes = jindu_exchange::report_xlsx_with_photos(&report, &doc, &with_bytes)
+                .map_err(|e| e.to_string())?;
             Ok(reply(&[
                 ("ok", JsValue::TRUE),
                 ("bytes", Uint8Array::from(bytes.as_slice()).into()),

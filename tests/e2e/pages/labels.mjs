@@ -25,6 +25,13 @@ export const LABELS = {
     sign_out: "退出账号",
     // The banner of a tablet the server refused.
     drop_refused: "放弃被拒绝的计划修改（保留记录）",
+    // A record's photos and location.
+    take_photo: "拍照",
+    choose_photos: "从相册选择",
+    attach_location: "附加位置",
+    open_photo: "查看照片",
+    close: "关闭",
+    photo_not_image: "无法读取，不是可识别的图片（HEIC 等格式请先转为 JPEG）",
   },
   en: {
     save: "Save",
@@ -43,6 +50,12 @@ export const LABELS = {
     new_plan_copy: "Copy the current plan's structure",
     sign_out: "Sign out",
     drop_refused: "Drop the refused plan changes (keep the records)",
+    take_photo: "Take a photo",
+    choose_photos: "Choose from gallery",
+    attach_location: "Attach location",
+    open_photo: "Open photo",
+    close: "Close",
+    photo_not_image: "could not be read: not an image this browser can decode (convert HEIC to JPEG first)",
   },
 };
 

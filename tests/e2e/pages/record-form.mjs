@@ -65,6 +65,36 @@ export class RecordForm {
     await this.saveButton.click();
   }
 
+  /** The gallery control (从相册选择), found by its label. */
+  get gallery() {
+    return this.page.getByLabel(this.t.choose_photos);
+  }
+
+  /**
+   * Picks files from the "gallery" (`{name, mimeType, buffer}` each) and waits until the
+   * photo module has added them (or refused some).
+   */
+  async addPhotos(files) {
+    await this.gallery.setInputFiles(files);
+    await this.page.getByTestId("photo-busy").waitFor({ state: "detached", timeout: 60000 });
+  }
+
+  /** The thumbnails on the form. */
+  get thumbs() {
+    return this.form.getByTestId("thumb");
+  }
+
+  /** The messages for files not added. */
+  get refusedPhotos() {
+    return this.form.getByTestId("photo-refused");
+  }
+
+  /** Presses 附加位置 and waits for the fix to show. */
+  async attachLocation() {
+    await this.page.getByRole("button", { name: this.t.attach_location }).click();
+    await this.form.getByTestId("location").waitFor();
+  }
+
   /** Fills the fields given, saves, and waits until the app says the record is saved. */
   async record(values) {
     await this.fill(values);

@@ -42,6 +42,11 @@ export class SyncBadge {
     return this.root.textContent();
   }
 
+  /** Waits until the badge counts `n` photos waiting for upload. */
+  async waitForPendingMedia(n, timeout = 30000) {
+    await this.page.waitForSelector(`${SyncBadge.SELECTOR}[data-pending-media="${n}"]`, { timeout });
+  }
+
   /** Waits until the badge shows a state (and a pending count, if given). */
   async waitFor(state, pending, timeout = 30000) {
     await this.page.waitForSelector(SyncBadge.selector(state, pending), { timeout });

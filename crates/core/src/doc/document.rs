@@ -13,7 +13,7 @@ use super::{Fields, Register, Versions};
 
 /// The format this build reads and writes. Documents with a greater number were written
 /// by a newer Jindu: this build must not overwrite them.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// The replicated document of one plan (or of the plan index).
 ///
@@ -148,6 +148,10 @@ impl Doc {
     /// Brings a document of an older format to this one, as a pure step per format:
     /// - 1 → 2: writes gain a signer (the account that wrote them); format 1 had no
     ///   accounts, so its writes read as unverified, which is what an absent signer says.
+    /// - 2 → 3: records may list photos, a location and a capture time, and sites their
+    ///   coordinates; every format 2 document is a format 3 one as it stands. The number
+    ///   moves so that a format 2 build, which would drop those fields from a record it
+    ///   corrects, refuses to write these documents.
     fn migrate(&mut self) {
         self.format = self.format.max(FORMAT);
     }
@@ -410,7 +414,7 @@ mod tests {
 
     #[test]
     fn a_read_document_holds_each_device_author_and_field_name_once() {
-        let text = r#"{"format":2,"id":"x","entities":{"a":{"title":{"v":[{"s":1,"d":"tab1","a":"甲","v":"A"}]}},"b":{"title":{"v":[{"s":2,"d":"tab1","a":"甲","v":"B"}],"c":{"tab1":5}}}},"records":{"r":[{"s":3,"d":"tab1","r":{}}]}}"#;
+        let text = r#"{"format":3,"id":"x","entities":{"a":{"title":{"v":[{"s":1,"d":"tab1","a":"甲","v":"A"}]}},"b":{"title":{"v":[{"s":2,"d":"tab1","a":"甲","v":"B"}],"c":{"tab1":5}}}},"records":{"r":[{"s":3,"d":"tab1","r":{}}]}}"#;
         let doc = Doc::from_json(text.as_bytes()).unwrap();
         assert_eq!(String::from_utf8(doc.to_json()).unwrap(), text);
         let a = doc.register("a", "title").unwrap().winner().unwrap();
@@ -426,12 +430,12 @@ mod tests {
 
     #[test]
     fn newer_formats_are_refused_and_garbage_is_reported() {
-        let newer = br#"{"format": 3, "id": "x", "entities": {}, "records": {}}"#;
+        let newer = br#"{"format": 4, "id": "x", "entities": {}, "records": {}}"#;
         assert_eq!(
             Doc::from_json(newer),
             Err(DocError::NewerFormat {
-                found: 3,
-                supported: 2
+                found: 4,
+                supported: 3
             })
         );
         // A newer format whose shape this one cannot read is still reported as newer.
@@ -458,18 +462,18 @@ mod tests {
     /// values) is the plan's and is kept as written.
     #[test]
     fn unknown_keys_are_refused_at_every_level() {
-        let good = r#"{"format":2,"id":"x","entities":{"e":{"f":{"v":[{"s":1,"d":"a","v":{"any":"key"}}],"c":{"b":2},"h":[{"s":0,"d":"b","v":0}]}}},"records":{"r":[{"s":1,"d":"a","r":{"any":"key"}}]}}"#;
+        let good = r#"{"format":3,"id":"x","entities":{"e":{"f":{"v":[{"s":1,"d":"a","v":{"any":"key"}}],"c":{"b":2},"h":[{"s":0,"d":"b","v":0}]}}},"records":{"r":[{"s":1,"d":"a","r":{"any":"key"}}]}}"#;
         let doc = Doc::from_json(good.as_bytes()).unwrap();
         assert_eq!(String::from_utf8(doc.to_json()).unwrap(), good);
         for (at, unknown) in [
-            ("the document", r#"{"format":2,"zz":0,"#),
+            ("the document", r#"{"format":3,"zz":0,"#),
             ("a register", r#"{"f":{"zz":0,"v""#),
             ("a value", r#"{"s":1,"d":"a","zz":0,"v":{"any""#),
             ("a history entry", r#"[{"s":0,"d":"b","zz":0,"v":0}]"#),
             ("a record version", r#"[{"s":1,"d":"a","zz":0,"r""#),
         ] {
             let known = match at {
-                "the document" => r#"{"format":2,"#,
+                "the document" => r#"{"format":3,"#,
                 "a register" => r#"{"f":{"v""#,
                 "a value" => r#"{"s":1,"d":"a","v":{"any""#,
                 "a history entry" => r#"[{"s":0,"d":"b","v":0}]"#,
@@ -482,10 +486,10 @@ mod tests {
                 "{at}: {text}"
             );
         }
-        let newer = good.replacen(r#"{"format":2,"#, r#"{"format":3,"zz":0,"#, 1);
+        let newer = good.replacen(r#"{"format":3,"#, r#"{"format":4,"zz":0,"#, 1);
         assert!(matches!(
             Doc::from_json(newer.as_bytes()),
-            Err(DocError::NewerFormat { found: 3, .. })
+            Err(DocError::NewerFormat { found: 4, .. })
         ));
     }
 
@@ -496,11 +500,11 @@ mod tests {
         let field = r#"{"v":[{"s":1,"d":"a","v":1}]}"#;
         let version = r#"[{"s":1,"d":"a","r":1}]"#;
         for text in [
-            format!(r#"{{"format":2,"id":"x","entities":{{"e":{{"f":{field}}},"e":{{"g":{field}}}}},"records":{{}}}}"#),
-            format!(r#"{{"format":2,"id":"x","entities":{{}},"records":{{"r":{version},"r":{version}}}}}"#),
-            format!(r#"{{"format":2,"id":"x","entities":{{"e":{{"f":{field},"f":{field}}}}},"records":{{}}}}"#),
-            r#"{"format":2,"id":"x","entities":{"e":{"f":{"v":[{"s":1,"d":"a","v":1}],"c":{"b":1,"b":2}}}},"records":{}}"#.to_owned(),
-            r#"{"format":2,"format":2,"id":"x","entities":{},"records":{}}"#.to_owned(),
+            format!(r#"{{"format":3,"id":"x","entities":{{"e":{{"f":{field}}},"e":{{"g":{field}}}}},"records":{{}}}}"#),
+            format!(r#"{{"format":3,"id":"x","entities":{{}},"records":{{"r":{version},"r":{version}}}}}"#),
+            format!(r#"{{"format":3,"id":"x","entities":{{"e":{{"f":{field},"f":{field}}}}},"records":{{}}}}"#),
+            r#"{"format":3,"id":"x","entities":{"e":{"f":{"v":[{"s":1,"d":"a","v":1}],"c":{"b":1,"b":2}}}},"records":{}}"#.to_owned(),
+            r#"{"format":3,"format":3,"id":"x","entities":{},"records":{}}"#.to_owned(),
         ] {
             assert!(
                 matches!(Doc::from_json(text.as_bytes()), Err(DocError::Malformed(_))),
@@ -513,7 +517,7 @@ mod tests {
     /// leaves the receiving document as it was; `contains` does not count it as held.
     #[test]
     fn a_merge_refuses_a_rewrite_and_changes_nothing() {
-        let ours = r#"{"format":2,"id":"x","entities":{"e":{"f":{"v":[{"s":65536,"d":"a","v":"old"}]}}},"records":{"r":[{"s":1,"d":"a","r":{"p":1}}]}}"#;
+        let ours = r#"{"format":3,"id":"x","entities":{"e":{"f":{"v":[{"s":65536,"d":"a","v":"old"}]}}},"records":{"r":[{"s":1,"d":"a","r":{"p":1}}]}}"#;
         let mut doc = Doc::from_json(ours.as_bytes()).unwrap();
         let before = doc.clone();
         let record = ours.replace(r#"{"p":1}"#, r#"{"p":2}"#);

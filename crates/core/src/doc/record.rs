@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn record_bodies_are_held_as_canonical_text() {
-        let canonical = r#"{"format":2,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r":{"by":"甲","n":1.5,"on":"2021-07-01"}},{"s":2,"d":"a","r":null}]}}"#;
+        let canonical = r#"{"format":3,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r":{"by":"甲","n":1.5,"on":"2021-07-01"}},{"s":2,"d":"a","r":null}]}}"#;
         let doc = Doc::from_json(canonical.as_bytes()).unwrap();
         assert_eq!(String::from_utf8(doc.to_json()).unwrap(), canonical);
         let versions = &doc.records["r1"];
@@ -177,7 +177,7 @@ mod tests {
         assert_eq!(body, json!({"by": "甲", "n": 1.5, "on": "2021-07-01"}));
         // A file edited by hand (escapes, spaces, keys out of order, a trailing zero)
         // holds the same state, and encodes to the same bytes.
-        let edited = br#"{"format":2,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r": { "on" : "2021-07-01", "n": 1.50, "by":"\u7532" } },{"s":2,"d":"a","r": null }]}}"#;
+        let edited = br#"{"format":3,"id":"x","entities":{},"records":{"r1":[{"s":1,"d":"a","r": { "on" : "2021-07-01", "n": 1.50, "by":"\u7532" } },{"s":2,"d":"a","r": null }]}}"#;
         let read = Doc::from_json(edited).unwrap();
         assert_eq!(read, doc);
         assert_eq!(read.to_json(), doc.to_json());

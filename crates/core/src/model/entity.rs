@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::date::{DateSpec, Period};
+use super::evidence::{Location, Photo};
 
 /// The kinds of entity a plan holds, by id prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -228,8 +229,20 @@ pub struct Site {
     /// Other names the plan uses for it (官河东方花城 for 官河).
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Where the site is (degrees, WGS 84), when the office has given it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
     #[serde(default)]
     pub deleted: bool,
+}
+
+impl Site {
+    /// The site's coordinates, when both are given.
+    pub fn position(&self) -> Option<(f64, f64)> {
+        Some((self.lat?, self.lon?))
+    }
 }
 
 /// A site's part in an item, with its own deadline when it has one.
@@ -340,6 +353,16 @@ pub struct Record {
     /// observed on a tablet.
     #[serde(rename = "imp", default, skip_serializing_if = "std::ops::Not::not")]
     pub imported: bool,
+    /// Photos of what was seen, by hash (format 3).
+    #[serde(rename = "ph", default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<Photo>,
+    /// Where the tablet was when the record was made, when the inspector attached it.
+    #[serde(rename = "loc", default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// The device's clock when the record was made, Unix milliseconds (the observed day
+    /// is what the inspector says; this is when the tablet saved it).
+    #[serde(rename = "cap", default, skip_serializing_if = "Option::is_none")]
+    pub captured: Option<i64>,
 }
 
 impl Record {
@@ -363,6 +386,9 @@ impl Record {
             next_step: String::new(),
             expected: None,
             imported: false,
+            photos: Vec::new(),
+            location: None,
+            captured: None,
         }
     }
 }

@@ -4,7 +4,8 @@
 //! - [`period`]: periods as the office names them and the status column's heading;
 //! - [`cell`]: one item's 完成情况 cell, composed from its records;
 //! - `words`: the cell's text, in which no sentence is told twice;
-//! - `csv`: the table as CSV and CSV read back.
+//! - `csv`: the table as CSV and CSV read back;
+//! - [`evidence`]: the annex of the period's photos with their captions.
 //!
 //! Schedule marks (【逾期】, 【有风险】) are the screen's: what is printed and exported
 //! carries them only when the office asks ([`Report::marks`]). The office may edit a
@@ -21,6 +22,7 @@ use crate::progress::{item_schedule, Schedule};
 
 pub mod cell;
 mod csv;
+pub mod evidence;
 pub mod period;
 mod words;
 

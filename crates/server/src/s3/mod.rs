@@ -412,6 +412,29 @@ impl S3Store {
     }
 }
 
+impl S3Store {
+    /// Creates a file that is never replaced: one conditional PUT (`If-None-Match: *`)
+    /// and no history object (its bytes never change, so a version would only double
+    /// them).
+    async fn create_now(&self, path: &FilePath, body: Vec<u8>) -> Result<String, StoreError> {
+        let mode = PutOptions::from(PutMode::Create);
+        match self
+            .store
+            .put_opts(&self.file_key(path), PutPayload::from(body), mode)
+            .await
+        {
+            Ok(r) => Ok(quoted(
+                &r.e_tag.ok_or_else(|| fault("the store sent no ETag"))?,
+            )),
+            Err(
+                object_store::Error::Precondition { .. }
+                | object_store::Error::AlreadyExists { .. },
+            ) => Err(StoreError::PreconditionFailed),
+            Err(e) => Err(classify(e)),
+        }
+    }
+}
+
 crate::store::async_store!(S3Store);
 
 #[cfg(test)]

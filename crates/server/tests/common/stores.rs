@@ -139,15 +139,28 @@ impl Drop for Postgres {
     }
 }
 
+/// The lock a Ceph RGW holds: a fixed path, as the ports are the machine's (whatever
+/// `TMPDIR` each test run has).
+pub const RGW_LOCK: &str = "/tmp/jindu-ceph-rgw.lock";
+
 /// A single-node Ceph RGW with a bucket `jindu`, stopped when dropped.
+///
+/// Its monitor and gateway listen on fixed ports, so one runs at a time on a machine:
+/// each holds an exclusive lock on [`RGW_LOCK`] from before it starts until after it
+/// stops, and tests (in one binary or several, or two test runs) that want one wait
+/// for it in turn.
 pub struct CephRgw {
     pub dir: PathBuf,
     /// The AWS_* variables the S3 store reads.
     pub env: Vec<(String, String)>,
+    /// Held for the cluster's lifetime; released when dropped, after the stop.
+    _one_at_a_time: std::fs::File,
 }
 
 impl CephRgw {
     pub fn start(dir: &Path) -> CephRgw {
+        let lock = std::fs::File::create(RGW_LOCK).expect("the lock file can be created");
+        lock.lock().expect("the lock can be taken");
         let out = run(
             Command::new(script("ceph-rgw")).arg("start").arg(dir),
             "starting Ceph RGW",
@@ -160,6 +173,7 @@ impl CephRgw {
         CephRgw {
             dir: dir.to_path_buf(),
             env,
+            _one_at_a_time: lock,
         }
     }
 }
