@@ -71,13 +71,20 @@ pub struct S3Store {
     keep: usize,
     /// Prune a file's history every this many of this server's writes of it.
     prune_every: u32,
+    /// How old a version must be (by its number) to be counted or deleted by pruning.
+    prune_grace: Duration,
     /// This server's writes per file, counted for pruning.
     writes: Mutex<HashMap<String, u32>>,
 }
 
 /// How often a file's history is pruned, in writes by one server. Between prunings a
-/// file has up to `keep + PRUNE_EVERY - 1` history objects per server writing it.
+/// file has up to `keep + PRUNE_EVERY - 1` history objects per server writing it, plus
+/// those of the last [`PRUNE_GRACE`].
 const PRUNE_EVERY: u32 = 10;
+
+/// Versions younger than this (before the pruning write's own) are left to a later
+/// pruning: writes still in flight are among them.
+const PRUNE_GRACE: Duration = Duration::from_secs(60);
 
 /// The file object's metadata that names the history version it holds.
 const VERSION_ATTRIBUTE: &str = "jindu-version";
@@ -124,13 +131,16 @@ impl S3Store {
             quoting,
             keep: keep.max(1),
             prune_every: PRUNE_EVERY,
+            prune_grace: PRUNE_GRACE,
             writes: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Prunes every `writes` writes instead of every [`PRUNE_EVERY`] (for tests).
-    pub fn prune_every(mut self, writes: u32) -> S3Store {
+    /// Prunes every `writes` writes, counting versions older than `grace`, instead of
+    /// every [`PRUNE_EVERY`] with [`PRUNE_GRACE`] (for tests).
+    pub fn pruning(mut self, writes: u32, grace: Duration) -> S3Store {
         self.prune_every = writes.max(1);
+        self.prune_grace = grace;
         self
     }
 
@@ -361,16 +371,22 @@ impl S3Store {
         }
     }
 
-    /// After version `own` became the file: keeps the `keep` newest versions numbered
-    /// up to `own` and deletes the older ones. Versions numbered above `own` are left
-    /// alone: writes still in flight (whose switch may yet make them the file) or left
-    /// by a kill; a later pruning counts them once a newer version is the file.
+    /// After version `own` became the file: of the versions numbered more than the
+    /// grace period before `own`, keeps the `keep` newest and deletes the older ones.
+    ///
+    /// Newer versions are neither counted nor deleted: among them are writes still in
+    /// flight — one whose switch may yet make it the file, and the losers of a race,
+    /// each about to delete its own version on its 412. Counting those as kept would
+    /// prune real versions too early (the race test over RGW saw 49 of 50 kept). A
+    /// write is over well within the grace period (the client gives up after 15 s), so
+    /// an older version is settled: a body that was the file, or one a kill left.
     async fn prune(&self, path: &FilePath, own: u64) -> Result<(), StoreError> {
+        let settled_before = own.saturating_sub(self.prune_grace.as_micros() as u64);
         let settled: Vec<_> = self
             .versions(path)
             .await?
             .into_iter()
-            .filter(|v| v.0 <= own)
+            .filter(|v| v.0 <= settled_before)
             .collect();
         let excess = settled.len().saturating_sub(self.keep);
         for (_, meta) in settled.into_iter().take(excess) {

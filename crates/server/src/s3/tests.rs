@@ -224,7 +224,9 @@ async fn a_write_is_two_requests_and_the_history_is_pruned_every_few_writes() {
         inner: mem.clone(),
         budget: 1_000.into(),
     });
-    let s = S3Store::with_store(counted.clone(), "office", EtagQuoting::Unquoted, 3).prune_every(4);
+    // No grace period: nothing here is in flight when a write prunes.
+    let s = S3Store::with_store(counted.clone(), "office", EtagQuoting::Unquoted, 3)
+        .pruning(4, Duration::ZERO);
     let p = FilePath::parse("plans/a.json").unwrap();
     let dir = Path::from("office/history/plans/a.json");
     let mut pre = Precondition::IfAbsent;
@@ -260,4 +262,23 @@ async fn a_write_is_two_requests_and_the_history_is_pruned_every_few_writes() {
         ]
     );
     assert!(h.iter().all(|v| v.bytes == 7 && v.etag.len() > 2), "{h:?}");
+}
+
+#[tokio::test]
+async fn pruning_leaves_the_versions_of_writes_that_may_still_be_in_flight() {
+    let mem: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
+    let s = S3Store::with_store(mem.clone(), "office", EtagQuoting::Unquoted, 2)
+        .pruning(1, Duration::from_secs(3600));
+    let p = FilePath::parse("plans/a.json").unwrap();
+    let mut pre = Precondition::IfAbsent;
+    for n in 0..5 {
+        let tag = s.put_now(&p, vec![n], pre).await.unwrap();
+        pre = Precondition::IfMatch(tag);
+    }
+    // All five are within the grace period: none is counted, none deleted; the
+    // history shows the two newest.
+    let dir = Path::from("office/history/plans/a.json");
+    let objects: Vec<_> = mem.list(Some(&dir)).try_collect().await.unwrap();
+    assert_eq!(objects.len(), 5);
+    assert_eq!(kept(&s, &p).await, [vec![3], vec![4]]);
 }
