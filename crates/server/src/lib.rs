@@ -49,6 +49,7 @@
 
 pub mod accounts;
 mod auth;
+pub mod disk;
 pub mod embedded;
 mod error;
 mod files;
@@ -57,6 +58,7 @@ mod limit;
 mod link;
 mod me;
 mod media;
+pub mod pg_tls;
 pub mod postgres;
 pub mod s3;
 pub mod store;

@@ -18,9 +18,12 @@
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
+use crate::pg_tls;
 use crate::store::{digest_hex, FilePath, Precondition, StoreError, Stored, Version};
 
 /// Schema steps, applied in order; the number of applied steps is kept in
@@ -69,8 +72,21 @@ pub fn is_transient(code: Option<&SqlState>) -> bool {
     matches!(code.code().get(..2), Some("08" | "53" | "57"))
 }
 
+/// The reason the TLS handshake refused the database's certificate, if it did: a fault
+/// of the settings or of the certificate, which retrying does not mend.
+fn refused_certificate(e: &tokio_postgres::Error) -> Option<&rustls::Error> {
+    let io = std::error::Error::source(e)?.downcast_ref::<std::io::Error>()?;
+    let tls = io.get_ref()?.downcast_ref::<rustls::Error>()?;
+    matches!(tls, rustls::Error::InvalidCertificate(_)).then_some(tls)
+}
+
 /// A driver error as a store error, by its SQLSTATE.
 fn backend(e: tokio_postgres::Error) -> StoreError {
+    if let Some(refused) = refused_certificate(&e) {
+        return StoreError::Fault(format!(
+            "PostgreSQL: the database's TLS certificate was refused: {refused}"
+        ));
+    }
     let reason = match e.as_db_error() {
         // The server's own words say more than the driver's summary ("db error").
         Some(db) => format!(
@@ -99,7 +115,9 @@ fn pool(e: PoolError) -> StoreError {
 impl PgStore {
     /// Connects (a `postgres://` URL or a key=value string), creates or migrates the
     /// schema, and keeps `keep` versions of each file.
+    /// `sslmode` and `sslrootcert` in the string choose TLS (see [`crate::pg_tls`]).
     pub async fn connect(url: &str, keep: usize) -> Result<PgStore, StoreError> {
+        let (url, tls) = pg_tls::split(url)?;
         let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError::Config(format!("bad PostgreSQL connection string: {e}")))?;
@@ -110,13 +128,19 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("jindu-server");
         }
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match pg_tls::client_config(&tls)? {
+            None => {
+                config.ssl_mode(SslMode::Disable);
+                Manager::from_config(config, NoTls, manager_config)
+            }
+            Some(rustls) => {
+                config.ssl_mode(SslMode::Require);
+                Manager::from_config(config, MakeRustlsConnect::new(rustls), manager_config)
+            }
+        };
         let pool = Pool::builder(manager)
             .max_size(16)
             .runtime(Runtime::Tokio1)

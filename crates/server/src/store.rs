@@ -7,17 +7,19 @@
 //! last N versions of each file under `.history/`, which no HTTP path can reach (every
 //! path segment must start with a letter, digit, `_` or `-`). Temporary files live in
 //! `.tmp/`, and a server killed mid-write leaves its one there: opening the store
-//! removes them.
+//! removes them. Every filesystem call goes through [`crate::disk::Fs`], so that a test
+//! can cut the power at each step of a write (`tests/power_loss.rs`).
 
 use std::collections::HashMap;
-use std::fs::{self, File};
 use std::future::Future;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
+
+use crate::disk::{create_dir_all, durable_write, Fs, Kind, RealFs};
 
 /// A boxed future, so that stores can be chosen at run time.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -230,33 +232,44 @@ pub(crate) fn random_hex() -> io::Result<String> {
 
 /// Files in a local directory.
 pub struct FsStore {
+    fs: Arc<dyn Fs>,
     root: PathBuf,
     keep: usize,
     locks: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// Held while directories are made, so that one seen to exist is already synced
+    /// in its parent.
+    making_dirs: Mutex<()>,
 }
 
 impl FsStore {
     /// Opens (creating) a data directory, keeping `keep` versions of each file.
     pub fn open(root: impl Into<PathBuf>, keep: usize) -> io::Result<Self> {
+        Self::open_on(Arc::new(RealFs), root, keep)
+    }
+
+    /// Opens a data directory on the filesystem `fs` (a simulated one, in tests).
+    pub fn open_on(fs: Arc<dyn Fs>, root: impl Into<PathBuf>, keep: usize) -> io::Result<Self> {
         let root = root.into();
-        fs::create_dir_all(root.join(".tmp"))?;
-        fs::create_dir_all(root.join(".history"))?;
+        create_dir_all(fs.as_ref(), &root.join(".tmp"))?;
+        create_dir_all(fs.as_ref(), &root.join(".history"))?;
         // A server killed mid-write leaves its temporary file here, never a half-written
         // file in place: it is nobody's data, so a start removes it. One server owns a
         // data directory (its locks are in memory), so none of these is in use.
-        for entry in fs::read_dir(root.join(".tmp"))? {
-            let entry = entry?;
-            if let Err(e) = fs::remove_file(entry.path()) {
+        for name in fs.list(&root.join(".tmp"))? {
+            let path = root.join(".tmp").join(name);
+            if let Err(e) = fs.remove_file(&path) {
                 eprintln!(
                     "jindu-server: could not remove the temporary file {}: {e}",
-                    entry.path().display()
+                    path.display()
                 );
             }
         }
         Ok(FsStore {
+            fs,
             root,
             keep: keep.max(1),
             locks: Mutex::new(HashMap::new()),
+            making_dirs: Mutex::new(()),
         })
     }
 
@@ -274,9 +287,8 @@ impl FsStore {
         let mut p = base.to_path_buf();
         for s in path.segments() {
             p.push(s);
-            match fs::symlink_metadata(&p) {
-                Ok(m) if m.file_type().is_symlink() => return Err(StoreError::Symlink),
-                _ => {}
+            if self.fs.kind(&p) == Some(Kind::Symlink) {
+                return Err(StoreError::Symlink);
             }
         }
         Ok(p)
@@ -284,20 +296,25 @@ impl FsStore {
 
     fn read_now(&self, path: &FilePath) -> Result<Option<Stored>, StoreError> {
         let p = self.resolve(&self.root, path)?;
-        match fs::read(&p) {
+        match self.fs.read(&p) {
             Ok(body) => {
                 let etag = etag_of(&body);
                 Ok(Some(Stored { body, etag }))
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             // A directory where a file was asked for reads as absent.
-            Err(_) if p.is_dir() => Ok(None),
+            Err(_) if self.fs.kind(&p) == Some(Kind::Dir) => Ok(None),
             Err(e) => Err(e.into()),
         }
     }
 
     fn history_dir(&self, path: &FilePath) -> Result<PathBuf, StoreError> {
         self.resolve(&self.root.join(".history"), path)
+    }
+
+    fn make_dirs(&self, dir: &Path) -> io::Result<()> {
+        let _making = self.making_dirs.lock().unwrap_or_else(|e| e.into_inner());
+        create_dir_all(self.fs.as_ref(), dir)
     }
 
     fn write_now(
@@ -322,10 +339,10 @@ impl FsStore {
             .parent()
             .expect("a resolved file has a parent")
             .to_path_buf();
-        fs::create_dir_all(&dir)?;
+        self.make_dirs(&dir)?;
         // Re-check after creating directories: nothing may have become a link.
         self.resolve(&self.root, path)?;
-        durable_write(&self.root.join(".tmp"), &target, body)?;
+        durable_write(self.fs.as_ref(), &self.root.join(".tmp"), &target, body)?;
         let etag = etag_of(body);
         // History is a convenience for repairs: a failure here does not fail the write.
         if let Err(e) = self.keep_version(path, body) {
@@ -342,22 +359,25 @@ impl FsStore {
         let lock = self.lock_for(path);
         let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
         let target = self.resolve(&self.root, path)?;
-        if target.exists() {
+        if self.fs.kind(&target).is_some() {
             return Err(StoreError::PreconditionFailed);
         }
         let dir = target.parent().expect("a resolved file has a parent");
-        fs::create_dir_all(dir)?;
+        self.make_dirs(dir)?;
         // Re-check after creating directories: nothing may have become a link.
         self.resolve(&self.root, path)?;
-        durable_write(&self.root.join(".tmp"), &target, body)?;
+        durable_write(self.fs.as_ref(), &self.root.join(".tmp"), &target, body)?;
         Ok(etag_of(body))
     }
 
-    fn versions_in(dir: &Path) -> Vec<u64> {
-        let mut v: Vec<u64> = fs::read_dir(dir)
-            .map(|rd| {
-                rd.filter_map(|e| e.ok())
-                    .filter_map(|e| e.file_name().to_str()?.strip_suffix(".v")?.parse().ok())
+    fn versions_in(&self, dir: &Path) -> Vec<u64> {
+        let mut v: Vec<u64> = self
+            .fs
+            .list(dir)
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(|n| n.strip_suffix(".v")?.parse().ok())
                     .collect()
             })
             .unwrap_or_default();
@@ -367,40 +387,21 @@ impl FsStore {
 
     fn keep_version(&self, path: &FilePath, body: &[u8]) -> Result<(), StoreError> {
         let dir = self.history_dir(path)?;
-        fs::create_dir_all(&dir)?;
-        let versions = Self::versions_in(&dir);
+        self.make_dirs(&dir)?;
+        let versions = self.versions_in(&dir);
         let next = versions.last().map_or(1, |n| n + 1);
         durable_write(
+            self.fs.as_ref(),
             &self.root.join(".tmp"),
             &dir.join(format!("{next:08}.v")),
             body,
         )?;
         let excess = (versions.len() + 1).saturating_sub(self.keep);
         for n in versions.iter().take(excess) {
-            let _ = fs::remove_file(dir.join(format!("{n:08}.v")));
+            let _ = self.fs.remove_file(&dir.join(format!("{n:08}.v")));
         }
         Ok(())
     }
-}
-
-/// Writes a file so that a crash leaves the old or the new content whole.
-fn durable_write(tmp_dir: &Path, target: &Path, body: &[u8]) -> io::Result<()> {
-    let tmp = tmp_dir.join(random_hex()?);
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(body)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, target)?;
-        if let Some(dir) = target.parent() {
-            File::open(dir)?.sync_all()?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }
 
 fn blocking<'a, T: Send + 'static>(
@@ -441,14 +442,12 @@ impl Store for SharedFs {
         blocking(move || {
             let dir = s.history_dir(&p)?;
             let mut out = Vec::new();
-            for n in FsStore::versions_in(&dir) {
+            for n in s.versions_in(&dir) {
                 let file = dir.join(format!("{n:08}.v"));
-                let (Ok(body), Ok(meta)) = (fs::read(&file), fs::metadata(&file)) else {
+                let (Ok(body), Ok(modified)) = (s.fs.read(&file), s.fs.modified(&file)) else {
                     continue;
                 };
-                let written = meta
-                    .modified()
-                    .ok()
+                let written = Some(modified)
                     .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                     .map_or(0, |d| d.as_secs());
                 out.push(Version {
@@ -479,7 +478,7 @@ impl Store for SharedFs {
         let (s, p) = (self.0.clone(), path.clone());
         blocking(move || {
             let file = s.history_dir(&p)?.join(format!("{number:08}.v"));
-            match fs::read(file) {
+            match s.fs.read(&file) {
                 Ok(b) => Ok(Some(b)),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(e.into()),

@@ -4,6 +4,7 @@
 
 pub mod media;
 pub mod stores;
+pub mod storm;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -91,6 +91,18 @@ impl Postgres {
             .status();
     }
 
+    /// Serves TLS from now on with this certificate and key (PEM files).
+    pub fn serve_tls(&self, cert: &Path, key: &Path) {
+        run(
+            Command::new(script("postgres"))
+                .arg("tls")
+                .arg(&self.dir)
+                .arg(cert)
+                .arg(key),
+            "turning on TLS",
+        );
+    }
+
     pub fn promote(&self) {
         run(
             Command::new(script("postgres"))

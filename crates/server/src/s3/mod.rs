@@ -12,19 +12,31 @@
 //!
 //! History versions are separate objects, written *before* the file is switched (see
 //! [`S3Store::put_now`]), so that no body ever becomes the current file without also
-//! being a kept version: a server killed between the two writes loses nothing.
+//! being a kept version: a server killed between the two writes loses nothing. A write
+//! is two requests; every [`PRUNE_EVERY`] writes one listing and the deletes prune the
+//! history, and listing the history is one request (the listing carries each version's
+//! ETag).
+//!
+//! Errors are told apart ([`is_transient`]): a connection that fails, a 5xx or
+//! `SlowDown` is answered 503 with `Retry-After`; `AccessDenied`, `NoSuchBucket` or
+//! another 4xx is a fault, answered 500 with the reason logged.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
 use object_store::{
-    Attribute, GetOptions, ObjectStore, PutMode, PutOptions, PutPayload, RetryConfig, UpdateVersion,
+    Attribute, ObjectMeta, ObjectStore, PutMode, PutOptions, PutPayload, RetryConfig, UpdateVersion,
 };
 
 use crate::store::{random_hex, FilePath, Precondition, StoreError, Stored, Version};
+
+mod errors;
+pub use errors::is_transient;
+use errors::{classify, fault, is_missing_bucket};
 
 /// How the store wants the ETag in `If-Match`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,20 +62,32 @@ impl std::str::FromStr for EtagQuoting {
 
 /// Files under a prefix of a bucket: `PREFIX/files/PATH`, history versions at
 /// `PREFIX/history/PATH/NUMBER` (the number is the write's time in microseconds; the
-/// file object names the number of its version in the metadata `jindu-version`).
+/// file object names the number of its version in the metadata `jindu-version`, for
+/// whoever inspects the bucket).
 pub struct S3Store {
     store: Arc<dyn ObjectStore>,
     prefix: String,
     quoting: EtagQuoting,
     keep: usize,
+    /// Prune a file's history every this many of this server's writes of it.
+    prune_every: u32,
+    /// How old a version must be (by its number) to be counted or deleted by pruning.
+    prune_grace: Duration,
+    /// This server's writes per file, counted for pruning.
+    writes: Mutex<HashMap<String, u32>>,
 }
+
+/// How often a file's history is pruned, in writes by one server. Between prunings a
+/// file has up to `keep + PRUNE_EVERY - 1` history objects per server writing it, plus
+/// those of the last [`PRUNE_GRACE`].
+const PRUNE_EVERY: u32 = 10;
+
+/// Versions younger than this (before the pruning write's own) are left to a later
+/// pruning: writes still in flight are among them.
+const PRUNE_GRACE: Duration = Duration::from_secs(60);
 
 /// The file object's metadata that names the history version it holds.
 const VERSION_ATTRIBUTE: &str = "jindu-version";
-
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(format!("object store: {e}"))
-}
 
 /// The quoted form clients see.
 fn quoted(tag: &str) -> String {
@@ -106,23 +130,34 @@ impl S3Store {
             prefix: prefix.trim_matches('/').to_owned(),
             quoting,
             keep: keep.max(1),
+            prune_every: PRUNE_EVERY,
+            prune_grace: PRUNE_GRACE,
+            writes: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Prunes every `writes` writes, counting versions older than `grace`, instead of
+    /// every [`PRUNE_EVERY`] with [`PRUNE_GRACE`] (for tests).
+    pub fn pruning(mut self, writes: u32, grace: Duration) -> S3Store {
+        self.prune_every = writes.max(1);
+        self.prune_grace = grace;
+        self
     }
 
     /// Checks at start that the store honours conditional writes as configured: a write
     /// with the current ETag succeeds and one with a stale ETag fails. A store that
     /// ignores the conditions would let concurrent servers overwrite each other.
     pub async fn check(&self) -> Result<(), StoreError> {
-        let name = random_hex().map_err(backend)?;
+        let name = random_hex()?;
         let key = self.key("probe", &name);
         let create = self
             .store
             .put_opts(&key, PutPayload::from_static(b"1"), PutMode::Create.into())
             .await
-            .map_err(backend)?;
+            .map_err(classify)?;
         let first = create
             .e_tag
-            .ok_or_else(|| backend("the store sent no ETag"))?;
+            .ok_or_else(|| fault("the store sent no ETag"))?;
         let verdict = self.probe_updates(&key, first).await;
         let _ = self.store.delete(&key).await;
         verdict
@@ -150,7 +185,7 @@ impl S3Store {
                      If-Match differently; try --s3-etag {other}"
                 )));
             }
-            Err(e) => return Err(backend(e)),
+            Err(e) => return Err(classify(e)),
         }
         match update(&first, b"3").await {
             Err(object_store::Error::Precondition { .. }) => Ok(()),
@@ -159,7 +194,7 @@ impl S3Store {
                  servers sharing it would overwrite each other's writes"
                     .into(),
             )),
-            Err(e) => Err(backend(e)),
+            Err(e) => Err(classify(e)),
         }
     }
 
@@ -193,15 +228,15 @@ impl S3Store {
                     .meta
                     .e_tag
                     .clone()
-                    .ok_or_else(|| backend("the store sent no ETag"))?;
-                let body = r.bytes().await.map_err(backend)?.to_vec();
+                    .ok_or_else(|| fault("the store sent no ETag"))?;
+                let body = r.bytes().await.map_err(classify)?.to_vec();
                 Ok(Some(Stored {
                     body,
                     etag: quoted(&etag),
                 }))
             }
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(backend(e)),
+            Err(e @ object_store::Error::NotFound { .. }) if !is_missing_bucket(&e) => Ok(None),
+            Err(e) => Err(classify(e)),
         }
     }
 
@@ -237,11 +272,6 @@ impl S3Store {
                 version: None,
             }),
         };
-        // The number of the version this write replaces, for pruning (see `prune`).
-        let replaced = match &pre {
-            Precondition::IfMatch(_) => self.current_version(path).await,
-            Precondition::IfAbsent => None,
-        };
         let payload = PutPayload::from(body);
         let (number, version) = self.keep_version(path, payload.clone()).await?;
         let mut opts = PutOptions::from(mode);
@@ -254,7 +284,12 @@ impl S3Store {
             .put_opts(&self.file_key(path), payload, opts)
             .await;
         let etag = match result {
-            Ok(r) => r.e_tag.ok_or_else(|| backend("the store sent no ETag"))?,
+            Ok(r) => r.e_tag.ok_or_else(|| fault("the store sent no ETag"))?,
+            // Real S3 answers an update of a missing object 404, which `object_store`
+            // turns into a failed precondition; a missing bucket is not that.
+            Err(e @ object_store::Error::Precondition { .. }) if is_missing_bucket(&e) => {
+                return Err(classify(e))
+            }
             Err(
                 object_store::Error::Precondition { .. }
                 | object_store::Error::AlreadyExists { .. }
@@ -266,11 +301,12 @@ impl S3Store {
                 }
                 return Err(StoreError::PreconditionFailed);
             }
-            Err(e) => return Err(backend(e)),
+            Err(e) => return Err(classify(e)),
         };
-        // Pruning is housekeeping: the write is done whatever happens here.
-        if let Some(replaced) = replaced {
-            if let Err(e) = self.prune(path, number, replaced).await {
+        // Pruning is housekeeping, done every PRUNE_EVERY writes: the write is done
+        // whatever happens here.
+        if self.due_for_pruning(path) {
+            if let Err(e) = self.prune(path, number).await {
                 eprintln!(
                     "jindu-server: could not prune the history of {}: {e}",
                     path.as_str()
@@ -280,23 +316,34 @@ impl S3Store {
         Ok(quoted(&etag))
     }
 
-    async fn versions(&self, path: &FilePath) -> Result<Vec<(u64, Path, u64)>, StoreError> {
+    /// Every history object of `path` with its number, oldest first: one listing,
+    /// which carries each object's ETag and size too.
+    async fn versions(&self, path: &FilePath) -> Result<Vec<(u64, ObjectMeta)>, StoreError> {
         let dir = self.history_dir(path);
-        let listed: Vec<_> = self
+        let listed: Vec<ObjectMeta> = self
             .store
             .list(Some(&dir))
             .try_collect()
             .await
-            .map_err(backend)?;
-        let mut out: Vec<(u64, Path, u64)> = listed
+            .map_err(classify)?;
+        let mut out: Vec<(u64, ObjectMeta)> = listed
             .into_iter()
-            .filter_map(|m| {
-                let n = m.location.filename()?.parse().ok()?;
-                Some((n, m.location, m.size))
-            })
+            .filter_map(|m| Some((m.location.filename()?.parse().ok()?, m)))
             .collect();
         out.sort_unstable_by_key(|v| v.0);
         Ok(out)
+    }
+
+    /// Counts this server's writes of `path`; true on every PRUNE_EVERY-th.
+    fn due_for_pruning(&self, path: &FilePath) -> bool {
+        let mut writes = self.writes.lock().unwrap_or_else(|e| e.into_inner());
+        let n = writes.entry(path.as_str().to_owned()).or_default();
+        *n += 1;
+        if *n < self.prune_every {
+            return false;
+        }
+        *n = 0;
+        true
     }
 
     /// Writes `payload` as a new history version of `path`; returns its number and key.
@@ -319,59 +366,52 @@ impl S3Store {
             {
                 Ok(_) => return Ok((number, key)),
                 Err(object_store::Error::AlreadyExists { .. }) => number += 1,
-                Err(e) => return Err(backend(e)),
+                Err(e) => return Err(classify(e)),
             }
         }
     }
 
-    /// The number of the history version the file now holds, as its switch recorded it
-    /// (none for a file written before versions were recorded, or when unreadable).
-    async fn current_version(&self, path: &FilePath) -> Option<u64> {
-        let head = GetOptions {
-            head: true,
-            ..GetOptions::default()
-        };
-        let r = self.store.get_opts(&self.file_key(path), head).await.ok()?;
-        let value = r
-            .attributes
-            .get(&Attribute::Metadata(VERSION_ATTRIBUTE.into()))?;
-        value.as_ref().parse().ok()
-    }
-
-    /// After version `own` replaced version `replaced`: keeps `own` and the `keep - 1`
-    /// newest versions up to `replaced`. Versions numbered between the two are left
-    /// alone: they are writes that raced this one and lost (each deletes its own
-    /// version on its 412, so counting them would prune real versions too early) or
-    /// were left by a kill; the next write, replacing `own`, prunes those.
-    async fn prune(&self, path: &FilePath, own: u64, replaced: u64) -> Result<(), StoreError> {
+    /// After version `own` became the file: of the versions numbered more than the
+    /// grace period before `own`, keeps the `keep` newest and deletes the older ones.
+    ///
+    /// Newer versions are neither counted nor deleted: among them are writes still in
+    /// flight — one whose switch may yet make it the file, and the losers of a race,
+    /// each about to delete its own version on its 412. Counting those as kept would
+    /// prune real versions too early (the race test over RGW saw 49 of 50 kept). A
+    /// write is over well within the grace period (the client gives up after 15 s), so
+    /// an older version is settled: a body that was the file, or one a kill left.
+    async fn prune(&self, path: &FilePath, own: u64) -> Result<(), StoreError> {
+        let settled_before = own.saturating_sub(self.prune_grace.as_micros() as u64);
         let settled: Vec<_> = self
             .versions(path)
             .await?
             .into_iter()
-            .filter(|v| v.0 <= replaced && v.0 != own)
+            .filter(|v| v.0 <= settled_before)
             .collect();
-        let excess = (settled.len() + 1).saturating_sub(self.keep);
-        for (_, key, _) in settled.into_iter().take(excess) {
-            let _ = self.store.delete(&key).await;
+        let excess = settled.len().saturating_sub(self.keep);
+        for (_, meta) in settled.into_iter().take(excess) {
+            let _ = self.store.delete(&meta.location).await;
         }
         Ok(())
     }
 
+    /// The `keep` newest versions, from one listing: the ETag of each (that of its
+    /// bytes as the store reports it, so the ETag the file had while it held them) comes
+    /// with the listing, so no request per version is made. Versions beyond `keep` wait
+    /// for the next pruning and are not shown.
     async fn history_now(&self, path: &FilePath) -> Result<Vec<Version>, StoreError> {
-        let mut out = Vec::new();
-        for (number, key, size) in self.versions(path).await? {
-            // The ETag of a kept version is that of its bytes as the store reports it.
-            let Ok(meta) = self.store.head(&key).await else {
-                continue;
-            };
-            out.push(Version {
+        let versions = self.versions(path).await?;
+        let skip = versions.len().saturating_sub(self.keep);
+        Ok(versions
+            .into_iter()
+            .skip(skip)
+            .map(|(number, meta)| Version {
                 number,
                 etag: quoted(meta.e_tag.as_deref().unwrap_or_default()),
-                bytes: size,
+                bytes: meta.size,
                 written: number / 1_000_000,
-            });
-        }
-        Ok(out)
+            })
+            .collect())
     }
 
     async fn version_now(
@@ -381,9 +421,9 @@ impl S3Store {
     ) -> Result<Option<Vec<u8>>, StoreError> {
         let key = self.history_dir(path).child(format!("{number:020}"));
         match self.store.get(&key).await {
-            Ok(r) => Ok(Some(r.bytes().await.map_err(backend)?.to_vec())),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(backend(e)),
+            Ok(r) => Ok(Some(r.bytes().await.map_err(classify)?.to_vec())),
+            Err(e @ object_store::Error::NotFound { .. }) if !is_missing_bucket(&e) => Ok(None),
+            Err(e) => Err(classify(e)),
         }
     }
 }
@@ -400,13 +440,13 @@ impl S3Store {
             .await
         {
             Ok(r) => Ok(quoted(
-                &r.e_tag.ok_or_else(|| backend("the store sent no ETag"))?,
+                &r.e_tag.ok_or_else(|| fault("the store sent no ETag"))?,
             )),
             Err(
                 object_store::Error::Precondition { .. }
                 | object_store::Error::AlreadyExists { .. },
             ) => Err(StoreError::PreconditionFailed),
-            Err(e) => Err(backend(e)),
+            Err(e) => Err(classify(e)),
         }
     }
 }
@@ -414,218 +454,6 @@ impl S3Store {
 crate::store::async_store!(S3Store);
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn etags_are_quoted_for_clients_and_as_configured_for_the_store() {
-        assert_eq!(quoted("abc"), "\"abc\"");
-        assert_eq!(quoted("\"abc\""), "\"abc\"");
-        let mem: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
-        let q = S3Store::with_store(mem.clone(), "p", EtagQuoting::Quoted, 5);
-        let u = S3Store::with_store(mem, "p", EtagQuoting::Unquoted, 5);
-        assert_eq!(q.to_store("\"abc\""), "\"abc\"");
-        assert_eq!(u.to_store("\"abc\""), "abc");
-        assert_eq!("unquoted".parse::<EtagQuoting>(), Ok(EtagQuoting::Unquoted));
-        assert!("both".parse::<EtagQuoting>().is_err());
-    }
-
-    #[tokio::test]
-    async fn compare_and_swap_and_history_over_an_in_memory_store() {
-        let mem: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
-        // The in-memory store's ETags are bare numbers, compared unquoted.
-        let s = S3Store::with_store(mem, "office", EtagQuoting::Unquoted, 2);
-        let p = FilePath::parse("plans/a.json").unwrap();
-        assert!(s.get_now(&p).await.unwrap().is_none());
-        let e1 = s
-            .put_now(&p, b"one".to_vec(), Precondition::IfAbsent)
-            .await
-            .unwrap();
-        assert!(matches!(
-            s.put_now(&p, b"again".to_vec(), Precondition::IfAbsent)
-                .await,
-            Err(StoreError::PreconditionFailed)
-        ));
-        let e2 = s
-            .put_now(&p, b"two".to_vec(), Precondition::IfMatch(e1.clone()))
-            .await
-            .unwrap();
-        assert!(matches!(
-            s.put_now(&p, b"late".to_vec(), Precondition::IfMatch(e1))
-                .await,
-            Err(StoreError::PreconditionFailed)
-        ));
-        s.put_now(&p, b"three".to_vec(), Precondition::IfMatch(e2))
-            .await
-            .unwrap();
-        assert_eq!(s.get_now(&p).await.unwrap().unwrap().body, b"three");
-        let h = s.history_now(&p).await.unwrap();
-        assert_eq!(h.len(), 2, "keeps two versions: {h:?}");
-        let first = s.version_now(&p, h[0].number).await.unwrap().unwrap();
-        assert_eq!(first, b"two");
-    }
-
-    #[tokio::test]
-    async fn the_start_check_passes_on_a_store_that_honours_if_match_and_names_the_fix_otherwise() {
-        let mem: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
-        let right = S3Store::with_store(mem.clone(), "", EtagQuoting::Unquoted, 5);
-        right.check().await.unwrap();
-        let wrong = S3Store::with_store(mem.clone(), "", EtagQuoting::Quoted, 5);
-        let e = wrong.check().await.unwrap_err().to_string();
-        assert!(e.contains("--s3-etag unquoted"), "{e}");
-        // The probe leaves nothing behind.
-        let left: Vec<_> = mem.list(None).try_collect().await.unwrap();
-        assert!(left.is_empty(), "{left:?}");
-    }
-
-    /// An object store that dies after `budget` writes (PUTs and DELETEs): every later
-    /// write fails, as if the server had been killed between two requests.
-    #[derive(Debug)]
-    struct Dies {
-        inner: Arc<dyn ObjectStore>,
-        budget: std::sync::atomic::AtomicUsize,
-    }
-
-    impl Dies {
-        fn write(&self) -> object_store::Result<()> {
-            use std::sync::atomic::Ordering::SeqCst;
-            match self
-                .budget
-                .fetch_update(SeqCst, SeqCst, |b| b.checked_sub(1))
-            {
-                Ok(_) => Ok(()),
-                Err(_) => Err(object_store::Error::Generic {
-                    store: "dies",
-                    source: "the server was killed".into(),
-                }),
-            }
-        }
-    }
-
-    impl std::fmt::Display for Dies {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            write!(f, "Dies({})", self.inner)
-        }
-    }
-
-    #[async_trait::async_trait]
-    impl ObjectStore for Dies {
-        async fn put_opts(
-            &self,
-            location: &Path,
-            payload: PutPayload,
-            opts: PutOptions,
-        ) -> object_store::Result<object_store::PutResult> {
-            self.write()?;
-            self.inner.put_opts(location, payload, opts).await
-        }
-
-        async fn put_multipart_opts(
-            &self,
-            location: &Path,
-            opts: object_store::PutMultipartOptions,
-        ) -> object_store::Result<Box<dyn object_store::MultipartUpload>> {
-            self.write()?;
-            self.inner.put_multipart_opts(location, opts).await
-        }
-
-        async fn get_opts(
-            &self,
-            location: &Path,
-            options: object_store::GetOptions,
-        ) -> object_store::Result<object_store::GetResult> {
-            self.inner.get_opts(location, options).await
-        }
-
-        async fn delete(&self, location: &Path) -> object_store::Result<()> {
-            self.write()?;
-            self.inner.delete(location).await
-        }
-
-        fn list(
-            &self,
-            prefix: Option<&Path>,
-        ) -> futures_util::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>>
-        {
-            self.inner.list(prefix)
-        }
-
-        async fn list_with_delimiter(
-            &self,
-            prefix: Option<&Path>,
-        ) -> object_store::Result<object_store::ListResult> {
-            self.inner.list_with_delimiter(prefix).await
-        }
-
-        async fn copy(&self, from: &Path, to: &Path) -> object_store::Result<()> {
-            self.write()?;
-            self.inner.copy(from, to).await
-        }
-
-        async fn copy_if_not_exists(&self, from: &Path, to: &Path) -> object_store::Result<()> {
-            self.write()?;
-            self.inner.copy_if_not_exists(from, to).await
-        }
-    }
-
-    /// The bodies of every kept version of `p`.
-    async fn kept(s: &S3Store, p: &FilePath) -> Vec<Vec<u8>> {
-        let mut out = Vec::new();
-        for v in s.history_now(p).await.unwrap() {
-            out.push(s.version_now(p, v.number).await.unwrap().unwrap());
-        }
-        out
-    }
-
-    #[tokio::test]
-    async fn a_kill_between_any_two_writes_loses_no_version_of_the_file() {
-        let p = FilePath::parse("plans/a.json").unwrap();
-        let bodies = ["one", "two", "three", "four", "five"];
-        let mut kills = 0;
-        for budget in 0..20 {
-            let mem: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
-            let dying = Arc::new(Dies {
-                inner: mem.clone(),
-                budget: budget.into(),
-            });
-            let s = S3Store::with_store(dying, "office", EtagQuoting::Unquoted, 3);
-            let mut acked = Vec::new();
-            let mut pre = Precondition::IfAbsent;
-            for body in bodies {
-                match s.put_now(&p, body.into(), pre.clone()).await {
-                    Ok(tag) => {
-                        acked.push(body.as_bytes().to_vec());
-                        pre = Precondition::IfMatch(tag);
-                    }
-                    Err(e) => {
-                        assert!(matches!(e, StoreError::Unavailable(_)), "{e}");
-                        kills += 1;
-                        break;
-                    }
-                }
-            }
-            // Restarted over what reached the store: whatever the file holds is a kept
-            // version, and so is the last acknowledged write.
-            let s = S3Store::with_store(mem, "office", EtagQuoting::Unquoted, 3);
-            let kept = kept(&s, &p).await;
-            let current = s.get_now(&p).await.unwrap().map(|c| c.body);
-            if let Some(current) = &current {
-                assert!(
-                    kept.contains(current),
-                    "killed after {budget} writes: the file {:?} is not a kept version",
-                    String::from_utf8_lossy(current)
-                );
-            }
-            if let Some(last) = acked.last() {
-                assert!(kept.contains(last), "killed after {budget} writes");
-            }
-            // What the kill leaves is at most the one version whose switch it prevented.
-            let never_current: Vec<_> = kept
-                .iter()
-                .filter(|b| !acked.contains(b) && Some(*b) != current.as_ref())
-                .collect();
-            assert!(never_current.len() <= 1, "{never_current:?}");
-        }
-        assert!(kills > 5, "the kill fell between writes: {kills}");
-    }
-}
+mod http_tests;
+#[cfg(test)]
+mod tests;
