@@ -69,6 +69,32 @@ fn every_month(words: &[char]) -> bool {
     words.contains("每月") || words.contains("每个月")
 }
 
+/// Words that qualify a count rather than name what is counted ("不少于2场").
+const QUALIFIERS: [&str; 5] = ["不少于", "不低于", "至少", "约", "共"];
+
+/// A target's name: its words without the count ("完成3个老旧小区整治" → 完成老旧小区整治,
+/// "每月…开展活动不少于2场" → 每月…开展活动) and without the places listed right
+/// before a count that comes first ("滨康二苑、湘云雅苑、白鹤苑3个社区…项目" →
+/// 社区…项目). `count` is where the count is in `words`.
+fn name_of(words: &[char], count: usize, count_end: usize) -> String {
+    let mut before: String = words[..count].iter().collect();
+    for q in QUALIFIERS {
+        if let Some(stripped) = before.strip_suffix(q) {
+            before = stripped.to_owned();
+        }
+    }
+    let after: String = words[count_end..].iter().collect();
+    if !after.trim().is_empty() && before.contains('、') {
+        // The places are the count's own list: what follows names the target.
+        let head = before
+            .rfind(|c: char| "，,；;：:".contains(c))
+            .map_or(0, |i| i + 1);
+        before.truncate(head);
+    }
+    let name = format!("{before}{after}");
+    name.trim().trim_end_matches(['的', '等']).trim().to_owned()
+}
+
 /// Every count in the text with a known unit.
 fn counts_in(text: &str) -> Vec<Count> {
     let chars: Vec<char> = text.chars().collect();
@@ -148,13 +174,21 @@ fn counts_in(text: &str) -> Vec<Count> {
             out[k].words_at = (from, to);
         }
     }
-    for c in &mut out {
-        let (from, to) = c.words_at;
-        c.target.text = chars[from..to.min(chars.len())]
-            .iter()
-            .collect::<String>()
-            .trim()
-            .to_owned();
+    for k in 0..out.len() {
+        let (from, to) = out[k].words_at;
+        let to = to.min(chars.len());
+        out[k].target.text = chars[from..to].iter().collect::<String>().trim().to_owned();
+        let joined = (k > 0 && out[k - 1].words_at == out[k].words_at)
+            || out
+                .get(k + 1)
+                .is_some_and(|n| n.words_at == out[k].words_at);
+        if !joined {
+            out[k].target.name = name_of(
+                &chars[from..to],
+                out[k].count_at.0 - from,
+                out[k].count_at.1 - from,
+            );
+        }
     }
     out.retain(|c| !c.target.name.is_empty() && c.target.quantity > 0.0);
     out
