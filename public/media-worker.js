@@ -11,8 +11,9 @@
 //   the SHA-256 of their bytes and kept in IndexedDB as pending until uploaded;
 // - upload: PUT /files/media/{plan}/{hash}.jpg with If-None-Match: * for every pending
 //   photo a record still lists (201 or 412: uploaded); stops on 401/403, reports 422;
-// - get: a photo's bytes from IndexedDB, else from the server (then cached, least
-//   recently used evicted past the cap, never one still pending);
+// - get: a photo's bytes from IndexedDB, else from the server (checked against its
+//   name, then cached, least recently used evicted past the cap, never one still
+//   pending);
 // - status: photos pending and bytes kept.
 "use strict";
 
@@ -225,6 +226,9 @@ async function get({ base, token, plan, hash }) {
   if (res.status === 404) return { missing: true };
   if (!res.ok) return { failed: res.status };
   const blob = await res.blob();
+  // A plain WebDAV endpoint stores whatever it is sent: bytes that do not hash to their
+  // name are damaged, shown as such and never kept.
+  if ((await sha256(blob)) !== hash) return { damaged: true };
   const now = Date.now();
   try {
     await tx("readwrite", (s) => s.put({ hash, plan, kind: "cached", blob, bytes: blob.size, pending: 0, added: now, used: now }));

@@ -169,6 +169,9 @@ pub enum Shown {
     Missing,
     /// Neither kept here nor reachable now.
     Offline,
+    /// The endpoint's bytes do not hash to the photo's name (a plain WebDAV endpoint
+    /// keeps whatever it was sent): damaged, not kept, not fetched again this time.
+    Damaged,
 }
 
 /// Asks the worker for the photo or thumbnail `hash` of `plan`.
@@ -200,6 +203,9 @@ pub async fn show(
     }
     if get(&a, "missing").as_bool() == Some(true) {
         return Ok(Shown::Missing);
+    }
+    if get(&a, "damaged").as_bool() == Some(true) {
+        return Ok(Shown::Damaged);
     }
     Ok(Shown::Offline)
 }

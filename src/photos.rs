@@ -39,6 +39,10 @@ fn MediaImage(hash: String, alt: String, #[prop(optional)] full: bool) -> impl I
             <span class=format!("{class} placeholder") data-testid="photo-missing">{move || state.t().photo_missing}</span>
         }
         .into_any(),
+        Some(Shown::Damaged) => view! {
+            <span class=format!("{class} placeholder") data-testid="photo-damaged">{move || state.t().photo_damaged}</span>
+        }
+        .into_any(),
         Some(Shown::Offline) => view! {
             <span class=format!("{class} placeholder") data-testid="photo-offline">{move || state.t().photo_offline}</span>
         }

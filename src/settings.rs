@@ -234,6 +234,10 @@ pub fn SettingsPage() -> impl IntoView {
                     <dd data-testid="storage-used">{move || format!("{:.2} MB / 5 MB ({:.0}%)", used.get() / 1_000_000.0, share())}</dd>
                     <dt>{move || state.t().photos_waiting}</dt>
                     <dd data-testid="photos-waiting">{move || state.media_status().pending}</dd>
+                    <Show when=move || !state.media_status().refused.is_empty()>
+                        <dt>{move || state.t().photos_refused}</dt>
+                        <dd data-testid="photos-refused">{move || state.media_status().refused.len()}</dd>
+                    </Show>
                     <dt>{move || state.t().media_space}</dt>
                     <dd data-testid="media-space">{move || format!("{:.2} MB", state.media_status().kept_bytes / 1_000_000.0)}</dd>
                 </dl>

@@ -1,14 +1,15 @@
 // Evidence from the site: a record with two photos (one 4000×3000) and a location made
 // offline survives a reload with its thumbnails; once the server is back the photos
 // upload without a tap and hash to their names; a second tablet sees the thumbnails,
-// opens a photo, and still shows it offline. A file that is not an image is refused with
-// a message and the record still saves.
+// opens a photo, and still shows it offline; a copy damaged at the endpoint is said so.
+// A file that is not an image is refused with a message and the record still saves.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { startServer, openProfile, waitForServiceWorker } from "./harness.mjs";
 import { makeJpeg, cuttingProxy, unzip } from "./photo-tools.mjs";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { setInspector } from "./pages/settings.mjs";
 import { Overview } from "./pages/overview.mjs";
 import { ItemPage } from "./pages/item-page.mjs";
@@ -112,12 +113,19 @@ test("photos and a location recorded offline upload when the server is back", as
     const embedded = images.map((k) => createHash("sha256").update(book.get(k)).digest("hex")).sort();
     assert.deepEqual(embedded, thumbs);
 
+    // The endpoint's copy of the first thumbnail is damaged behind the server's back (as
+    // a plain WebDAV endpoint might keep it): the second tablet says so and keeps nothing.
+    const order = Object.values(doc.records).flatMap((v) => v.flatMap((x) => x.r?.ph || []));
+    const damaged = join(dataDir, "media", PLAN, `${order[0].thumb}.jpg`);
+    writeFileSync(damaged, Buffer.concat([readFileSync(damaged), Buffer.from("x")]));
+
     // A second tablet sees the thumbnails, opens one, and shows it offline afterwards.
     const itemB = new ItemPage(b.page);
     await itemB.open(base, "item-4-1");
     const recB = itemB.record(NOTE);
-    await recB.getByTestId("photo-image").nth(1).waitFor({ timeout: 60000 });
-    await recB.getByRole("button", { name: /查看照片 1/ }).click();
+    await recB.getByTestId("photo-damaged").waitFor({ timeout: 60000 });
+    await recB.getByTestId("photo-image").first().waitFor({ timeout: 60000 });
+    await recB.getByRole("button", { name: /查看照片 2/ }).click();
     const dialog = b.page.getByTestId("photo-dialog");
     await dialog.getByTestId("photo-image").waitFor();
     await dialog.getByRole("button", { name: "关闭" }).click();
@@ -125,8 +133,10 @@ test("photos and a location recorded offline upload when the server is back", as
     await server.stop();
     running = false;
     await b.page.reload();
-    await itemB.record(NOTE).getByTestId("photo-image").nth(1).waitFor();
-    assert.equal(await itemB.record(NOTE).getByTestId("photo-offline").count(), 0);
+    // Offline: the good thumbnail from this tablet's copy; the damaged one was not kept.
+    await itemB.record(NOTE).getByTestId("photo-image").first().waitFor();
+    assert.equal(await itemB.record(NOTE).getByTestId("photo-image").count(), 1);
+    assert.equal(await itemB.record(NOTE).getByTestId("photo-offline").count(), 1);
   } finally {
     await a.context.close();
     await b.context.close();
