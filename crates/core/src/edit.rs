@@ -11,11 +11,11 @@ use serde_json::{Map, Value};
 
 use crate::doc::{intern, Doc, RecordVersion, Signer, Written};
 use crate::hlc::{stamp_ms, Clock, Observed};
-use crate::report;
 use crate::model::{
     winners, Category, Item, ItemSite, Kind, Milestone, Package, Plan, PlanMeta, Record, Site,
     Stage, Target,
 };
+use crate::report;
 
 /// The longest text a field may hold.
 pub const MAX_TEXT: usize = 4_000;

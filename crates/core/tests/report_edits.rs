@@ -20,7 +20,11 @@ fn tablet(doc: &Doc, device: &str) -> Replica {
 }
 
 fn items(doc: &Doc) -> Vec<String> {
-    Plan::from_doc(doc).items.iter().map(|i| i.id.clone()).collect()
+    Plan::from_doc(doc)
+        .items
+        .iter()
+        .map(|i| i.id.clone())
+        .collect()
 }
 
 fn h1() -> Period {
@@ -56,7 +60,9 @@ fn two_offices_edit_different_cells_offline_and_both_see_both() {
     for doc in [&ab, &ba] {
         assert_eq!(status_of(doc, &h1(), &ids[0]), "甲科室写的");
         assert_eq!(status_of(doc, &h1(), &ids[1]), "乙科室写的");
-        assert!(cell_edits(doc, &h1()).values().all(|c| c.conflict.is_empty()));
+        assert!(cell_edits(doc, &h1())
+            .values()
+            .all(|c| c.conflict.is_empty()));
     }
     // Another period's cells are its own; a period of the same days shares them.
     let q1 = Period::cumulative(2021, 3).unwrap();
@@ -75,7 +81,8 @@ fn concurrent_edits_of_one_cell_are_kept_as_a_conflict_until_one_is_chosen() {
     let base = seed::xixing_2021();
     let item = items(&base)[2].clone();
     let (mut a, mut b) = (tablet(&base, "oa"), tablet(&base, "ob"));
-    a.apply(&set_cell(&h1(), &item, "甲的版本"), "甲", T).unwrap();
+    a.apply(&set_cell(&h1(), &item, "甲的版本"), "甲", T)
+        .unwrap();
     b.apply(&set_cell(&h1(), &item, "乙的版本"), "乙", T + 1)
         .unwrap();
     a.merge_remote(&b.doc, T + 2).unwrap();
@@ -99,7 +106,9 @@ fn a_cell_over_the_limit_or_of_no_item_is_refused_with_a_clear_message() {
     let item = items(&base)[0].clone();
     let mut a = tablet(&base, "oa");
     let long = "字".repeat(MAX_CELL_TEXT + 1);
-    let e = a.apply(&set_cell(&h1(), &item, &long), "甲", T).unwrap_err();
+    let e = a
+        .apply(&set_cell(&h1(), &item, &long), "甲", T)
+        .unwrap_err();
     assert_eq!(
         e,
         EditError::TooLong {
@@ -108,22 +117,32 @@ fn a_cell_over_the_limit_or_of_no_item_is_refused_with_a_clear_message() {
             max: MAX_CELL_TEXT
         }
     );
-    assert_eq!(e.to_string(), "text is too long (2001 characters; at most 2000)");
+    assert_eq!(
+        e.to_string(),
+        "text is too long (2001 characters; at most 2000)"
+    );
     assert_eq!(a.doc, base);
     let e = a
         .apply(&set_cell(&h1(), "item-gone", "x"), "甲", T)
         .unwrap_err();
     assert!(e.to_string().contains("item-gone"), "{e}");
     // Exactly at the limit is kept, and kept in a backup (JSON and the stored form).
-    a.apply(&set_cell(&h1(), &item, &"字".repeat(MAX_CELL_TEXT)), "甲", T)
-        .unwrap();
+    a.apply(
+        &set_cell(&h1(), &item, &"字".repeat(MAX_CELL_TEXT)),
+        "甲",
+        T,
+    )
+    .unwrap();
     for back in [
         Doc::from_json(&a.doc.to_json()).unwrap(),
         Doc::from_binary(&a.doc.to_binary()).unwrap(),
     ] {
         assert_eq!(back, a.doc);
         assert!(back.entities.contains_key(&cell_id(&h1(), &item)));
-        assert_eq!(cell_edits(&back, &h1())[&item].text.chars().count(), MAX_CELL_TEXT);
+        assert_eq!(
+            cell_edits(&back, &h1())[&item].text.chars().count(),
+            MAX_CELL_TEXT
+        );
     }
 }
 
@@ -155,13 +174,22 @@ fn a_returned_record_is_to_fix_until_corrected_then_changed_since_review() {
         .apply(&review(&first, Verdict::Approved, ""), "李科长", T)
         .unwrap();
     office
-        .apply(&review(&second, Verdict::Returned, "数字与照片不符"), "李科长", T)
+        .apply(
+            &review(&second, Verdict::Returned, "数字与照片不符"),
+            "李科长",
+            T,
+        )
         .unwrap();
     // Returned without saying why is refused.
     let e = office
         .apply(&review(&second, Verdict::Returned, "  "), "李科长", T)
         .unwrap_err();
-    assert_eq!(e, EditError::Empty { field: "comment".into() });
+    assert_eq!(
+        e,
+        EditError::Empty {
+            field: "comment".into()
+        }
+    );
 
     // The inspector's tablet sees what to fix, with the comment.
     let mut insp = tablet(&base, "ti");
@@ -170,7 +198,10 @@ fn a_returned_record_is_to_fix_until_corrected_then_changed_since_review() {
     let fix = to_fix(&insp.doc, &plan);
     assert_eq!(fix.len(), 1);
     assert_eq!(fix[0].record.id, second.id);
-    assert_eq!((fix[0].comment.as_str(), fix[0].reviewer.as_str()), ("数字与照片不符", "李科长"));
+    assert_eq!(
+        (fix[0].comment.as_str(), fix[0].reviewer.as_str()),
+        ("数字与照片不符", "李科长")
+    );
     let s = jindu_core::report::review_of(&insp.doc, &plan.records[1]).unwrap();
     assert!(!s.changed && s.to_fix());
 
@@ -187,7 +218,11 @@ fn a_returned_record_is_to_fix_until_corrected_then_changed_since_review() {
     correct(&mut office, &first.id, "又改了", T + 4);
     let plan = Plan::from_doc(&office.doc);
     let now = plan.records.iter().find(|r| r.id == first.id).unwrap();
-    assert!(jindu_core::report::review_of(&office.doc, now).unwrap().changed);
+    assert!(
+        jindu_core::report::review_of(&office.doc, now)
+            .unwrap()
+            .changed
+    );
 }
 
 #[test]

@@ -39,7 +39,10 @@ fn an_issue_holds_every_cell_as_printed_and_never_changes() {
     let listed = issues(&office.doc);
     assert_eq!(listed.len(), 1);
     let x = &listed[0];
-    assert_eq!((x.id.as_str(), x.version, x.label()), (id.as_str(), 1, "第1版".into()));
+    assert_eq!(
+        (x.id.as_str(), x.version, x.label()),
+        (id.as_str(), 1, "第1版".into())
+    );
     assert_eq!(x.issue.issued_by, "李科长");
     assert_eq!(x.issue.issued_at, T);
     assert!(x.issue.photos.is_empty());
@@ -51,12 +54,23 @@ fn an_issue_holds_every_cell_as_printed_and_never_changes() {
         assert_eq!(issued.status, table.printed(row));
         assert_eq!(x.issue.report.printed(issued), table.printed(row));
     }
-    assert!(x.issue.report.rows.iter().any(|r| r.status.starts_with('【')));
+    assert!(x
+        .issue
+        .report
+        .rows
+        .iter()
+        .any(|r| r.status.starts_with('【')));
     // Well formed for the guard, and kept in a backup.
     check_issues(&base, &office.doc).unwrap();
     check_issues(&office.doc, &office.doc).unwrap();
-    assert_eq!(issues(&Doc::from_json(&office.doc.to_json()).unwrap()), listed);
-    assert_eq!(issues(&Doc::from_binary(&office.doc.to_binary()).unwrap()), listed);
+    assert_eq!(
+        issues(&Doc::from_json(&office.doc.to_json()).unwrap()),
+        listed
+    );
+    assert_eq!(
+        issues(&Doc::from_binary(&office.doc.to_binary()).unwrap()),
+        listed
+    );
 
     // An edit of it is refused and changes nothing.
     let before = office.doc.clone();
@@ -71,7 +85,10 @@ fn an_issue_holds_every_cell_as_printed_and_never_changes() {
                 T + 1,
             )
             .unwrap_err();
-        assert!(e.to_string().contains("was issued and never changes"), "{e}");
+        assert!(
+            e.to_string().contains("was issued and never changes"),
+            "{e}"
+        );
         assert_eq!(office.doc, before);
     }
 }
@@ -102,7 +119,10 @@ fn the_guard_refuses_a_write_that_changes_drops_or_half_writes_an_issue() {
     // Dropped.
     let mut dropped = stored.clone();
     dropped.entities.remove(&id);
-    assert!(check_issues(&stored, &dropped).unwrap_err().to_string().contains("is missing"));
+    assert!(check_issues(&stored, &dropped)
+        .unwrap_err()
+        .to_string()
+        .contains("is missing"));
     // A new issue written in two goes (a field added later) is not an issue.
     let mut half = base.clone();
     let mut fields = stored.entities[&id].clone();

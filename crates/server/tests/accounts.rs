@@ -227,8 +227,12 @@ async fn roles_are_enforced_on_every_write_and_revocation_holds_everywhere() {
     let mut t = base.clone();
     let own = plan.records.iter().find(|r| r.id == mine).unwrap();
     let verdict = jindu_core::report::Verdict::Approved;
-    t.apply(&jindu_core::report::review::review(own, verdict, ""), "张三", NOW + 5)
-        .unwrap();
+    t.apply(
+        &jindu_core::report::review::review(own, verdict, ""),
+        "张三",
+        NOW + 5,
+    )
+    .unwrap();
     attempts.push(("review of a record: only the office writes it", t));
     let mut t = base.clone();
     let table = jindu_core::report::build(&plan, &period).unwrap();

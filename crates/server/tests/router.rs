@@ -260,28 +260,60 @@ async fn an_issued_report_is_stored_and_a_body_changing_it_is_409() {
     let tag = etag(&get(&app, PLAN).await);
     let doc = jindu_core::Doc::from_json(&stored(store.as_ref(), PLAN).await).unwrap();
     let mut office = Replica::new(doc, "t-office", Clock::default());
-    let table = build(&jindu_core::Plan::from_doc(&office.doc), &Period::cumulative(2021, 6).unwrap()).unwrap();
+    let table = build(
+        &jindu_core::Plan::from_doc(&office.doc),
+        &Period::cumulative(2021, 6).unwrap(),
+    )
+    .unwrap();
     let now = 1_625_000_000_000;
     let id = office.new_id(Kind::Issue, now);
-    office.apply(&issue(&id, &table, "李科长", now), "李科长", now).unwrap();
-    let res = send(&app, "PUT", PLAN, &[(header::IF_MATCH, &tag)], office.doc.to_json()).await;
+    office
+        .apply(&issue(&id, &table, "李科长", now), "李科长", now)
+        .unwrap();
+    let res = send(
+        &app,
+        "PUT",
+        PLAN,
+        &[(header::IF_MATCH, &tag)],
+        office.doc.to_json(),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     let tag = etag(&res);
     let before = stored(store.as_ref(), PLAN).await;
-    assert_eq!(issues(&jindu_core::Doc::from_json(&before).unwrap()).len(), 1);
+    assert_eq!(
+        issues(&jindu_core::Doc::from_json(&before).unwrap()).len(),
+        1
+    );
 
     let mut changed = office.doc.clone();
-    changed.entities.get_mut(&id).unwrap().get_mut("issued_by").unwrap().write(Written {
-        stamp: office.doc.max_stamp() + 1,
-        device: "t-office".into(),
-        author: "李科长".into(),
-        signer: Signer::none(),
-        value: "别人".into(),
-    });
-    let res = send(&app, "PUT", PLAN, &[(header::IF_MATCH, &tag)], changed.to_json()).await;
+    changed
+        .entities
+        .get_mut(&id)
+        .unwrap()
+        .get_mut("issued_by")
+        .unwrap()
+        .write(Written {
+            stamp: office.doc.max_stamp() + 1,
+            device: "t-office".into(),
+            author: "李科长".into(),
+            signer: Signer::none(),
+            value: "别人".into(),
+        });
+    let res = send(
+        &app,
+        "PUT",
+        PLAN,
+        &[(header::IF_MATCH, &tag)],
+        changed.to_json(),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let why = text(res).await;
-    assert!(why.contains(&format!("issued report {id} was changed")), "{why}");
+    assert!(
+        why.contains(&format!("issued report {id} was changed")),
+        "{why}"
+    );
     assert_eq!(stored(store.as_ref(), PLAN).await, before);
 }
 

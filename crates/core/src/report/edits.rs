@@ -38,10 +38,16 @@ fn period_prefix(start: NaiveDate, end: NaiveDate) -> String {
 
 /// The period's days and the item a cell edit's id names.
 pub fn parse_cell_id(id: &str) -> Option<(NaiveDate, NaiveDate, &str)> {
-    let rest = id.strip_prefix(Kind::CellEdit.prefix())?.strip_prefix('-')?;
+    let rest = id
+        .strip_prefix(Kind::CellEdit.prefix())?
+        .strip_prefix('-')?;
     let (start, rest) = rest.split_once('-')?;
     let (end, item) = rest.split_once('-')?;
-    let day = |s: &str| NaiveDate::parse_from_str(s, DAY).ok().filter(|_| s.len() == 8);
+    let day = |s: &str| {
+        NaiveDate::parse_from_str(s, DAY)
+            .ok()
+            .filter(|_| s.len() == 8)
+    };
     let (start, end) = (day(start)?, day(end)?);
     (start <= end && !item.is_empty()).then_some((start, end, item))
 }

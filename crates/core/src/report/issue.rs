@@ -176,10 +176,12 @@ pub fn check_issues(stored: &Doc, body: &Doc) -> Result<(), IssueChanged> {
         if stored.entities.contains_key(&id) {
             continue;
         }
-        let mut dots = fields.values().map(|r| match (r.values(), r.history_slice()) {
-            ([w], []) if r.max_seen() == w.stamp => Some((w.stamp, w.device.clone())),
-            _ => None,
-        });
+        let mut dots = fields
+            .values()
+            .map(|r| match (r.values(), r.history_slice()) {
+                ([w], []) if r.max_seen() == w.stamp => Some((w.stamp, w.device.clone())),
+                _ => None,
+            });
         let first = dots.next().flatten();
         let once = first.is_some()
             && dots.all(|d| d == first)

@@ -34,8 +34,8 @@ pub use cell::NOTHING_RECORDED;
 pub use csv::parse_csv;
 pub use edits::{cell_edits, cell_id, set_cell, EditedCell, MAX_CELL_TEXT};
 pub use issue::{check_issues, issues, IssueChanged, Issued};
-pub use review::{review_of, reviewed_only, to_fix, ReviewState, Verdict};
 pub use period::{chinese_date, headings, Period};
+pub use review::{review_of, reviewed_only, to_fix, ReviewState, Verdict};
 
 /// Why a table cannot be drawn up.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
