@@ -270,7 +270,8 @@ fn only_the_office_edits_report_cells_reviews_records_and_issues() {
     let period = Period::cumulative(2021, 6).unwrap();
     let plan = Plan::from_doc(&stored);
     let table = build(&plan, &period).unwrap();
-    let writes: [(&str, Box<dyn Fn(&mut Replica)>); 3] = [
+    type Write<'a> = Box<dyn Fn(&mut Replica) + 'a>;
+    let writes: [(&str, Write); 3] = [
         (
             "the office's edit of a report cell",
             Box::new(|r: &mut Replica| {

@@ -25,6 +25,9 @@ export const LABELS = {
     sign_out: "退出账号",
     // The banner of a tablet the server refused.
     drop_refused: "放弃被拒绝的计划修改（保留记录）",
+    // The report page.
+    report_status: "完成情况",
+    cell_conflict: "两台设备同时修改了此单元格，请选择保留哪一段文字：",
   },
   en: {
     save: "Save",
@@ -43,6 +46,8 @@ export const LABELS = {
     new_plan_copy: "Copy the current plan's structure",
     sign_out: "Sign out",
     drop_refused: "Drop the refused plan changes (keep the records)",
+    report_status: "Status text",
+    cell_conflict: "Two devices edited this cell at the same time. Choose the text to keep:",
   },
 };
 
