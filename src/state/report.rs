@@ -4,9 +4,10 @@
 
 use jindu_core::edit::EditError;
 use jindu_core::model::{Kind, RecordView};
+use jindu_core::report::edits::moving_kept_edits;
 use jindu_core::report::issue::issue;
 use jindu_core::report::review::{review, Verdict};
-use jindu_core::report::{cell_id, set_cell, Period, Report};
+use jindu_core::report::{set_cell, Period, Report};
 
 use leptos::prelude::*;
 
@@ -58,24 +59,12 @@ impl AppState {
         }
         let plan = self.plan.with_untracked(|p| p.0.id.clone());
         for kept in storage::legacy_report_edits(&plan) {
-            let Ok(period) = Period::range(kept.start, kept.end) else {
-                continue;
-            };
-            let mut all_in = true;
-            for (item, text) in &kept.edits {
-                let held = self.with_doc_untracked(|d| {
-                    d.get(&cell_id(&period, item), "text")
-                        .map(|v| v.as_str() == Some(text))
-                });
-                match held {
-                    Some(true) => {}
-                    Some(false) => all_in = false,
-                    None => {
-                        if let Err(e) = self.set_cell(&period, item, text) {
-                            leptos::logging::warn!("a kept cell edit stays in this browser: {e}");
-                            all_in = false;
-                        }
-                    }
+            let (edits, mut all_in) = self
+                .with_doc_untracked(|d| moving_kept_edits(d, kept.start, kept.end, &kept.edits));
+            for edit in edits {
+                if let Err(e) = self.edit(edit) {
+                    leptos::logging::warn!("a kept cell edit stays in this browser: {e}");
+                    all_in = false;
                 }
             }
             if all_in {

@@ -253,3 +253,42 @@ fn the_table_can_be_limited_to_reviewed_records() {
     assert_eq!(limited.rows[0].status, full.rows[0].status);
     assert_eq!(limited.rows[1].status, jindu_core::report::NOTHING_RECORDED);
 }
+
+/// Cell edits an earlier version kept in the browser move into the document; a cell the
+/// document already holds with another text is not overwritten, and then the kept edits
+/// are not let go (nothing lost).
+#[test]
+fn kept_cell_edits_move_into_the_document_and_nothing_is_lost() {
+    use jindu_core::report::edits::moving_kept_edits;
+    use std::collections::BTreeMap;
+
+    let base = seed::xixing_2021();
+    let ids = items(&base);
+    let p = h1();
+    let kept: BTreeMap<String, String> = [
+        (ids[0].clone(), "本机保存的第一行".to_owned()),
+        (ids[1].clone(), "本机保存的第二行".to_owned()),
+    ]
+    .into();
+    let mut office = tablet(&base, "oa");
+    let (edits, all_in) = moving_kept_edits(&office.doc, p.start, p.end, &kept);
+    assert!(all_in && edits.len() == 2);
+    for e in &edits {
+        office.apply(e, "甲", T).unwrap();
+    }
+    assert_eq!(status_of(&office.doc, &p, &ids[0]), "本机保存的第一行");
+    assert_eq!(status_of(&office.doc, &p, &ids[1]), "本机保存的第二行");
+    // Moving them again needs nothing.
+    assert_eq!(
+        moving_kept_edits(&office.doc, p.start, p.end, &kept),
+        (vec![], true)
+    );
+    // Another tablet's text for one cell is kept, and so are this browser's edits.
+    let mut other = tablet(&base, "ob");
+    other
+        .apply(&set_cell(&p, &ids[0], "别的平板改的"), "乙", T)
+        .unwrap();
+    let (edits, all_in) = moving_kept_edits(&other.doc, p.start, p.end, &kept);
+    assert!(!all_in);
+    assert_eq!(edits, vec![set_cell(&p, &ids[1], "本机保存的第二行")]);
+}

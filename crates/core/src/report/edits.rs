@@ -150,6 +150,37 @@ pub(crate) fn validate_cell(
     Ok(())
 }
 
+/// What to do with cell edits an earlier version kept outside the document (text by
+/// item, for the period from `start` to `end`): the edits that put them in, and whether
+/// they may be let go once those are applied. A cell the document already holds with the
+/// same text needs nothing; one it holds with another text (another tablet's edit since)
+/// is not overwritten, and then the kept edits are not let go: nothing is lost.
+pub fn moving_kept_edits(
+    doc: &Doc,
+    start: NaiveDate,
+    end: NaiveDate,
+    kept: &BTreeMap<String, String>,
+) -> (Vec<Edit>, bool) {
+    let prefix = period_prefix(start, end);
+    let mut edits = Vec::new();
+    let mut all_in = true;
+    for (item, text) in kept {
+        match doc.get(&format!("{prefix}{item}"), "text") {
+            Some(v) if v.as_str() == Some(text) => {}
+            Some(_) => all_in = false,
+            None => {
+                let mut fields = Map::new();
+                fields.insert("text".into(), json!(text));
+                edits.push(Edit::Set {
+                    entity: format!("{prefix}{item}"),
+                    fields,
+                });
+            }
+        }
+    }
+    (edits, all_in)
+}
+
 impl Report {
     /// The report with the office's edited cells in place of the composed text.
     pub fn with_cell_edits(mut self, edits: &BTreeMap<String, EditedCell>) -> Report {
