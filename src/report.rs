@@ -119,10 +119,20 @@ pub fn ReportPage() -> impl IntoView {
     });
     let ready = move || report.get_untracked().and_then(Result::ok);
     let cell_errors: RwSignal<BTreeMap<String, String>> = RwSignal::new(BTreeMap::new());
-    let save_edit = move |item: String, text: String| {
+    // A textarea's change event also fires when it loses focus after a sync replaced
+    // its text: writing what the cell already shows would silently settle a conflict
+    // (or stamp a value nobody changed), so only a different text, or a text chosen
+    // with the conflict's button (`chosen`), is written.
+    let save_edit = move |item: String, text: String, chosen: bool| {
         let Some(Ok(p)) = period.get_untracked() else {
             return;
         };
+        let unchanged = report.with_untracked(|r| {
+            matches!(r, Some(Ok(r)) if r.rows.iter().any(|row| row.item == item && row.status == text))
+        });
+        if unchanged && !chosen {
+            return;
+        }
         let result = state.set_cell(&p, &item, &text);
         cell_errors.update(|m| match result {
             Ok(()) => {
@@ -269,7 +279,7 @@ fn status_cell(
     cells: &BTreeMap<String, EditedCell>,
     writable: bool,
     t: impl Fn() -> &'static Texts + Copy + Send + Sync + 'static,
-    save_edit: impl Fn(String, String) + Copy + Send + Sync + 'static,
+    save_edit: impl Fn(String, String, bool) + Copy + Send + Sync + 'static,
     errors: RwSignal<BTreeMap<String, String>>,
 ) -> AnyView {
     let item = row.item.clone();
@@ -296,7 +306,7 @@ fn status_cell(
                     <li>
                         <p class="value">{v.text.clone()}</p>
                         <p class="muted">{format!("{} · {} · {when}", v.author, v.device)}</p>
-                        <button class="big" on:click=move |_| save_edit(item.clone(), chosen.clone())>{move || t().keep_this}</button>
+                        <button class="big" on:click=move |_| save_edit(item.clone(), chosen.clone(), true)>{move || t().keep_this}</button>
                     </li>
                 }
             })
@@ -313,7 +323,7 @@ fn status_cell(
         {(!flag.is_empty()).then(|| view! { <span class="mark screen-only" data-testid="report-mark">{flag}</span> })}
         <textarea class="screen-only" name=format!("cell-{}", i + 1) aria-label=move || format!("{} {}", t().report_status, i + 1) rows="5"
             readonly=!writable prop:value=text
-            on:change=move |ev| save_edit(edit_item.clone(), event_target_value(&ev))></textarea>
+            on:change=move |ev| save_edit(edit_item.clone(), event_target_value(&ev), false)></textarea>
         {move || error().map(|e| view! { <p class="error" role="alert" data-testid="cell-error">{e}</p> })}
         {choices}
     }

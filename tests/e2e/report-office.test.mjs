@@ -1,6 +1,6 @@
 // The office's cell edits live in the plan document: two office tablets edit different
 // cells offline, sync, and both see both edits; both edit one cell and the conflict
-// shows on that cell on both.
+// shows on that cell on both. One issues the table; the other sees 第1版, read-only.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, openProfile, waitForServiceWorker } from "./harness.mjs";
@@ -47,6 +47,21 @@ test("two offices edit cells offline, sync, and both see both edits", async () =
     }
     const stored = await (await fetch(`${base}/files/plans/xixing-2021.json`)).text();
     assert.ok(stored.includes("甲写的第一行") && stored.includes("乙写的第二行"), "the server's file holds both edits");
+
+    // A issues the table; B sees it listed and opens it read-only.
+    await a.report.issue();
+    await a.report.issuedVersions.first().waitFor();
+    await a.badge.syncNowAndWait();
+    await b.report.open(base);
+    await b.badge.syncNowAndWait();
+    await b.report.issuedVersions.first().waitFor();
+    assert.equal(await b.report.issuedVersions.count(), 1);
+    assert.match(await b.report.issuedVersions.first().textContent(), /第1版 · 1-6月 · 签发人 甲/);
+    await b.report.issuedVersions.first().getByRole("button").click();
+    const view = b.report.issuedView;
+    await view.waitFor();
+    assert.ok((await view.textContent()).includes("甲写的第一行"));
+    assert.equal(await view.getByRole("textbox").count(), 0, "an issued table is read-only");
   } finally {
     for (const t of tablets) await t.context.close();
     await server.stop();

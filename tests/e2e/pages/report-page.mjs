@@ -27,6 +27,22 @@ export class ReportPage {
     await cell.dispatchEvent("change");
   }
 
+  /** Issues the table (签发), accepting the confirmation. */
+  async issue() {
+    this.page.once("dialog", (d) => d.accept());
+    await this.page.getByTestId("issue-button").click();
+  }
+
+  /** The issued versions listed under the table. */
+  get issuedVersions() {
+    return this.page.getByTestId("issued-version");
+  }
+
+  /** The issued table opened read-only. */
+  get issuedView() {
+    return this.page.getByTestId("issued-view");
+  }
+
   /** The conflict shown on row `n`'s cell. */
   conflict(n) {
     return this.rows.nth(n - 1).getByTestId("cell-conflict");
