@@ -75,10 +75,14 @@ fn IssuedView(issued: Issued, on_close: impl Fn() + 'static) -> impl IntoView {
         issued.issue.issued_by,
         local_time(issued.issue.issued_at)
     );
+    let printed: Vec<String> = report.rows.iter().map(|r| report.printed(r)).collect();
+    let drawn = table(&report, move |i, _| {
+        view! { <p data-testid="issued-cell">{printed[i].clone()}</p> }.into_any()
+    });
     view! {
         <div class="issued-view" role="region" aria-label=move || t().issued_read_only data-testid="issued-view">
             <p><strong>{heading}</strong>" — "{move || t().issued_read_only}</p>
-            {table(&report, |_, row| view! { <p data-testid="issued-cell">{report.printed(row)}</p> }.into_any())}
+            {drawn}
             <div class="actions">
                 <button on:click=csv>{move || t().export_csv}</button>
                 <button on:click=move |_| on_close()>{move || t().close}</button>
