@@ -84,6 +84,8 @@ fn schema(kind: Kind) -> Vec<(&'static str, FieldType, Label)> {
             ("measure", Measure, |t| t.status),
             ("order", Number, |t| t.order),
         ],
+        // Edited on the report page, not in the plan's editor.
+        Kind::CellEdit | Kind::Review | Kind::Issue => vec![],
     }
 }
 
@@ -188,9 +190,11 @@ pub fn EditorPage() -> impl IntoView {
     });
     let is_new = target == "new";
     let kind = if is_new {
-        Kind::ALL.into_iter().find(|k| k.prefix() == kind)
+        Kind::ALL
+            .into_iter()
+            .find(|k| !k.is_report() && k.prefix() == kind)
     } else {
-        Kind::of_id(&target)
+        Kind::of_id(&target).filter(|k| !k.is_report())
     };
     let Some(kind) = kind else {
         return view! { <section class="page"><h1>{move || state.t().not_found}</h1></section> }

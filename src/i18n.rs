@@ -256,6 +256,43 @@ pub struct Texts {
     pub as_of_before_start: &'static str,
     pub empty_plan: &'static str,
     pub today: &'static str,
+    /// Two devices' edits of one cell: choose the text to keep.
+    pub cell_conflict: &'static str,
+    /// A cell text over the limit.
+    pub cell_too_long: &'static str,
+    /// A cell edit the document refused.
+    pub cell_not_saved: &'static str,
+    /// The report's toggle: only reviewed records.
+    pub reviewed_only: &'static str,
+    /// The button that issues the table (签发).
+    pub issue: &'static str,
+    /// Asked before issuing.
+    pub issue_confirm: &'static str,
+    /// The list of issued tables.
+    pub issued_versions: &'static str,
+    /// Who issued a table.
+    pub issued_by: &'static str,
+    /// Said over an issued table.
+    pub issued_read_only: &'static str,
+    /// No table issued yet.
+    pub no_issues: &'static str,
+    /// Opens an issued table.
+    pub open_issue: &'static str,
+    /// Closes a view.
+    /// The review button: approved.
+    pub approve: &'static str,
+    /// The review button: returned.
+    pub return_record: &'static str,
+    /// The review's comment field.
+    pub review_comment: &'static str,
+    /// A record's chip: approved.
+    pub reviewed: &'static str,
+    /// A record's chip: returned.
+    pub returned: &'static str,
+    /// A record's chip: corrected after its review.
+    pub changed_since_review: &'static str,
+    /// The inspector's list of returned records.
+    pub to_fix: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -479,6 +516,24 @@ pub static ZH: Texts = Texts {
     as_of_before_start: "截至日期早于报告期开始，请重新选择。",
     empty_plan: "计划中还没有项目，无法生成报表。",
     today: "今天",
+    cell_conflict: "两台设备同时修改了此单元格，请选择保留哪一段文字：",
+    cell_too_long: "文字过长，未保存。最多字数",
+    cell_not_saved: "未保存",
+    reviewed_only: "仅含已审核记录",
+    issue: "签发",
+    issue_confirm: "签发后此表不可更改。确定签发？",
+    issued_versions: "已签发版本",
+    issued_by: "签发人",
+    issued_read_only: "已签发，只读",
+    no_issues: "尚未签发",
+    open_issue: "查看",
+    approve: "已审核",
+    return_record: "退回",
+    review_comment: "审核意见",
+    reviewed: "已审核",
+    returned: "已退回",
+    changed_since_review: "审核后已修改",
+    to_fix: "退回待改正的记录",
 };
 
 pub static EN: Texts = Texts {
@@ -702,6 +757,24 @@ pub static EN: Texts = Texts {
     as_of_before_start: "The as-of date is before the period starts; choose again.",
     empty_plan: "The plan has no items yet, so there is no table to draw up.",
     today: "Today",
+    cell_conflict: "Two devices edited this cell at the same time. Choose the text to keep:",
+    cell_too_long: "Too long, not saved. At most (characters)",
+    cell_not_saved: "Not saved",
+    reviewed_only: "Reviewed records only",
+    issue: "Issue",
+    issue_confirm: "An issued table never changes. Issue it?",
+    issued_versions: "Issued versions",
+    issued_by: "Issued by",
+    issued_read_only: "Issued, read-only",
+    no_issues: "Nothing issued yet",
+    open_issue: "Open",
+    approve: "Approve",
+    return_record: "Return",
+    review_comment: "Review comment",
+    reviewed: "Reviewed",
+    returned: "Returned",
+    changed_since_review: "Changed since review",
+    to_fix: "Returned records to fix",
 };
 
 impl Texts {

@@ -73,6 +73,7 @@ pub fn OverviewPage() -> impl IntoView {
                     <button on:click=move |_| state.set_as_of(None)>{move || state.t().today}</button>
                 </Show>
             </label>
+            <crate::review::ToFixList />
             <div class="card summary">
                 <h2>{move || state.t().plan_progress}</h2>
                 <ProgressBar progress=overall label=Signal::derive(move || state.t().plan_progress.to_string()) />
@@ -836,6 +837,7 @@ fn RecordRow(record: RecordView, what: String) -> impl IntoView {
                 {status.map(|s| view! { <span class="chip">{move || state.t().record_status(s)}</span> })}
             </p>
             <p class="note">{r.note.clone()}</p>
+            <crate::review::ReviewControls record=record.clone() />
             {(!r.problem.is_empty()).then(|| { let v = r.problem.clone(); view! { <p class="problem" data-testid="record-problem"><strong>{move || state.t().problem}</strong>"：" {v}</p> } })}
             {(!r.next_step.is_empty()).then(|| { let v = r.next_step.clone(); view! { <p class="next-step" data-testid="record-next-step"><strong>{move || state.t().next_step}</strong>"：" {v}</p> } })}
             {r.expected.clone().map(|e| { let shown = if e.text.is_empty() { e.date.to_string() } else { e.text.clone() }; view! { <p class="expected" data-testid="record-expected"><strong>{move || state.t().expected}</strong>"：" {shown}</p> } })}

@@ -1,5 +1,9 @@
 //! The report page: the period's progress table in the seed's layout, editable before it
-//! is issued, printed (A4 landscape) or exported as CSV or .xlsx.
+//! is issued, printed (A4 landscape) or exported as CSV or .xlsx, and issued (签发).
+//!
+//! The office's cell edits are in the plan document (`jindu_core::report::edits`): they
+//! sync, and concurrent edits of one cell show on it as a conflict to resolve. The table
+//! can be limited to reviewed records. Issued tables are listed below it, read-only.
 //!
 //! Schedule marks (【逾期】, 【有风险】) are shown on screen; what is printed and
 //! exported carries them only when the office ticks 标注逾期/风险.
@@ -8,16 +12,20 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use jindu_core::doc::Doc;
-use jindu_core::progress::Schedule;
+use jindu_core::edit::EditError;
 use jindu_core::report::evidence::annex;
-use jindu_core::report::{build_as_of, mark, plan_year, Period, Report, ReportError};
+use jindu_core::report::{
+    build_as_of, cell_edits, mark, plan_year, reviewed_only, EditedCell, Period, Report,
+    ReportError, Row,
+};
 use leptos::prelude::*;
 
 use crate::i18n::Texts;
+use crate::issued::IssuedList;
 use crate::photos::EvidenceAnnex;
+use crate::report_table::table;
 use crate::settings::download;
 use crate::state::AppState;
-use crate::storage;
 
 /// The period chosen on the page: `None` while a range lacks a day.
 fn period_for(
@@ -60,8 +68,12 @@ fn first_through(plan: &jindu_core::Plan, today: NaiveDate) -> u32 {
         .map_or(12, |p| p.end.month())
 }
 
-fn edits_key(plan: &str, period: &Period) -> String {
-    format!("{plan}.{}.{}", period.start, period.end)
+/// Why a cell edit was not saved, in the interface's language.
+fn not_saved(t: &Texts, e: &EditError) -> String {
+    match e {
+        EditError::TooLong { len, max, .. } => format!("{} {max}（{len}）", t.cell_too_long),
+        e => format!("{}：{e}", t.cell_not_saved),
+    }
 }
 
 #[component]
@@ -84,13 +96,11 @@ pub fn ReportPage() -> impl IntoView {
         };
         period_for(&kind.get(), year.get(), n, &from.get(), &to.get())
     });
-    let edits: RwSignal<BTreeMap<String, String>> = RwSignal::new(BTreeMap::new());
-    // The office's edits are kept per plan and period on this device.
-    Effect::new(move |_| {
-        if let Some(Ok(p)) = period.get() {
-            let plan = state.with_plan_untracked(|v| v.id.clone());
-            edits.set(storage::load_report_edits(&edits_key(&plan, &p)));
-        }
+    let reviewed = RwSignal::new(false);
+    // The office's edits of this period's cells, from the plan document.
+    let edits = Memo::new(move |_| match period.get() {
+        Some(Ok(p)) => state.with_doc(|d| cell_edits(d, &p)),
+        _ => BTreeMap::new(),
     });
     let report = Memo::new(move |_| -> Option<Result<Report, ReportError>> {
         let p = match period.get()? {
@@ -98,23 +108,54 @@ pub fn ReportPage() -> impl IntoView {
             Err(e) => return Some(Err(e)),
         };
         let day = NaiveDate::parse_from_str(&as_of.get(), "%Y-%m-%d").unwrap_or(p.end);
-        let e = edits.get();
         let marks = marks.get();
+        let only = reviewed.get();
         Some(state.with_plan(|plan| {
-            build_as_of(plan, &p, day).map(|r| r.with_override(&e).with_marks(marks))
+            let built = if only {
+                let limited = state.with_doc(|d| reviewed_only(d, plan));
+                build_as_of(&limited, &p, day)
+            } else {
+                build_as_of(plan, &p, day)
+            };
+            edits.with(|e| built.map(|r| r.with_cell_edits(e).with_marks(marks)))
         }))
     });
     let ready = move || report.get_untracked().and_then(Result::ok);
-    let save_edit = move |item: String, text: String| {
-        edits.update(|m| {
-            m.insert(item, text);
+    let cell_errors: RwSignal<BTreeMap<String, String>> = RwSignal::new(BTreeMap::new());
+    // A textarea's change event also fires when it loses focus after a sync replaced
+    // its text: writing what the cell already shows would silently settle a conflict
+    // (or stamp a value nobody changed), so only a different text, or a text chosen
+    // with the conflict's button (`chosen`), is written.
+    let save_edit = move |item: String, text: String, chosen: bool| {
+        let Some(Ok(p)) = period.get_untracked() else {
+            return;
+        };
+        let unchanged = report.with_untracked(|r| {
+            matches!(r, Some(Ok(r)) if r.rows.iter().any(|row| row.item == item && row.status == text))
         });
-        if let Some(Ok(p)) = period.get_untracked() {
-            let plan = state.with_plan_untracked(|v| v.id.clone());
-            state.report_storage(storage::save_report_edits(
-                &edits_key(&plan, &p),
-                &edits.get_untracked(),
-            ));
+        if unchanged && !chosen {
+            return;
+        }
+        let result = state.set_cell(&p, &item, &text);
+        cell_errors.update(|m| match result {
+            Ok(()) => {
+                m.remove(&item);
+            }
+            Err(e) => {
+                m.insert(item, not_saved(state.t(), &e));
+            }
+        });
+    };
+    let issue_error: RwSignal<Option<String>> = RwSignal::new(None);
+    let issue_now = move |_| {
+        let Some(r) = ready() else {
+            return;
+        };
+        let ok = web_sys::window()
+            .and_then(|w| w.confirm_with_message(state.t().issue_confirm).ok())
+            .unwrap_or(false);
+        if ok {
+            issue_error.set(state.issue(&r).err().map(|e| e.to_string()));
         }
     };
     let export_csv = move |_| {
@@ -217,81 +258,95 @@ pub fn ReportPage() -> impl IntoView {
                         on:change=move |ev| with_annex.set(event_target_checked(&ev)) />
                     <span>{move || t().evidence_annex}</span>
                 </label>
+                <label class="field check">
+                    <input name="reviewed-only" type="checkbox" prop:checked=move || reviewed.get()
+                        on:change=move |ev| reviewed.set(event_target_checked(&ev)) />
+                    <span>{move || t().reviewed_only}</span>
+                </label>
                 <div class="actions">
                     <button class="primary" on:click=print>{move || t().print}</button>
                     <button on:click=export_csv>{move || t().export_csv}</button>
                     <button on:click=export_xlsx>{move || t().export_xlsx}</button>
+                    <Show when=move || state.writes_report()>
+                        <button class="primary" data-testid="issue-button" on:click=issue_now>{move || t().issue}</button>
+                    </Show>
                 </div>
                 {move || xlsx_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                {move || issue_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </div>
             {move || match report.get() {
                 None => view! { <p class="hint" data-testid="report-problem">{t().period_incomplete}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error" role="alert" data-testid="report-problem">{problem(t(), &e)}</p> }.into_any(),
-                Some(Ok(r)) => table(r, t, save_edit).into_any(),
+                Some(Ok(r)) => {
+                    let writable = state.writes_report();
+                    let cells = edits.get();
+                    table(&r, |i, row| status_cell(&r, i, row, &cells, writable, t, save_edit, cell_errors)).into_any()
+                }
             }}
             {move || with_annex.get().then(|| report.get().and_then(Result::ok).map(|r| view! { <EvidenceAnnex period=r.period.clone() as_of=r.as_of /> }))}
+            <IssuedList />
         </section>
     }
 }
 
-/// The table: merged 序号, 项目类别 and 责任科室 cells, an editable status cell with the
-/// screen's mark, and the text as printed.
-fn table(
-    r: Report,
+/// A status cell on the report page: the text as printed, the screen's mark, the
+/// office's editable text with why an edit was not saved, and the texts of concurrent
+/// edits to choose from.
+#[allow(clippy::too_many_arguments)]
+fn status_cell(
+    r: &Report,
+    i: usize,
+    row: &Row,
+    cells: &BTreeMap<String, EditedCell>,
+    writable: bool,
     t: impl Fn() -> &'static Texts + Copy + Send + Sync + 'static,
-    save_edit: impl Fn(String, String) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let heads = r.headings();
-    let categories = r.category_spans();
-    let departments = r.department_spans();
-    let title = format!("{}（{}）", r.title, r.period.label);
-    let starting =
-        |spans: &[(usize, usize)], i: usize| spans.iter().find(|s| s.0 == i).map(|s| s.1);
-    let rows = r
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, row)| {
-            let class = match row.schedule {
-                Schedule::Overdue => "overdue",
-                Schedule::AtRisk => "at-risk",
-                _ => "",
-            };
-            let item = row.item.clone();
-            let text = row.status.clone();
-            let shown = r.printed(row);
-            let flag = mark(row);
-            let dept = starting(&departments, i).map(|n| {
-                view! { <td rowspan=n class="departments">{row.departments.clone()}</td> }
-            });
-            view! {
-                <tr class=class data-testid="report-row">
-                    {starting(&categories, i).map(|n| view! {
-                        <td rowspan=n class="num">{row.number.clone()}</td>
-                        <td rowspan=n>{row.category.clone()}</td>
-                    })}
-                    <td>{row.content.clone()}</td>
-                    {dept}
-                    <td class="status">
-                        <p class="print-only">{shown}</p>
-                        {(!flag.is_empty()).then(|| view! { <span class="mark screen-only" data-testid="report-mark">{flag}</span> })}
-                        <textarea class="screen-only" aria-label=move || format!("{} {}", t().report_status, i + 1) rows="5"
-                            on:change=move |ev| save_edit(item.clone(), event_target_value(&ev))>{text}</textarea>
-                    </td>
-                </tr>
-            }
-        })
-        .collect::<Vec<_>>();
-    let class = if r.marks {
-        "report-table with-marks"
-    } else {
-        "report-table"
+    save_edit: impl Fn(String, String, bool) + Copy + Send + Sync + 'static,
+    errors: RwSignal<BTreeMap<String, String>>,
+) -> AnyView {
+    let item = row.item.clone();
+    let text = row.status.clone();
+    let shown = r.printed(row);
+    let flag = mark(row);
+    let conflict = cells
+        .get(&row.item)
+        .map(|c| c.conflict.clone())
+        .unwrap_or_default();
+    let error = {
+        let item = item.clone();
+        move || errors.with(|m| m.get(&item).cloned())
     };
+    let edit_item = item.clone();
+    let choices = (!conflict.is_empty()).then(|| {
+        let values = conflict
+            .into_iter()
+            .map(|v| {
+                let item = item.clone();
+                let chosen = v.text.clone();
+                let when = crate::issued::local_time(jindu_core::hlc::stamp_ms(v.stamp));
+                view! {
+                    <li>
+                        <p class="value">{v.text.clone()}</p>
+                        <p class="muted">{format!("{} · {} · {when}", v.author, v.device)}</p>
+                        <button class="big" on:click=move |_| save_edit(item.clone(), chosen.clone(), true)>{move || t().keep_this}</button>
+                    </li>
+                }
+            })
+            .collect::<Vec<_>>();
+        view! {
+            <div class="cell-conflict screen-only" role="group" aria-label=move || t().conflicts data-testid="cell-conflict">
+                <p>{move || t().cell_conflict}</p>
+                <ul class="choices">{values}</ul>
+            </div>
+        }
+    });
     view! {
-        <h2 class="report-title">{title}</h2>
-        <table class=class data-testid="report-table">
-            <thead><tr>{heads.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect::<Vec<_>>()}</tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <p class="print-only">{shown}</p>
+        {(!flag.is_empty()).then(|| view! { <span class="mark screen-only" data-testid="report-mark">{flag}</span> })}
+        <textarea class="screen-only" name=format!("cell-{}", i + 1) aria-label=move || format!("{} {}", t().report_status, i + 1) rows="5"
+            readonly=!writable prop:value=text
+            on:change=move |ev| save_edit(edit_item.clone(), event_target_value(&ev), false)></textarea>
+        {move || error().map(|e| view! { <p class="error" role="alert" data-testid="cell-error">{e}</p> })}
+        {choices}
     }
+    .into_any()
 }

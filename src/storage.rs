@@ -4,7 +4,9 @@
 //! Keys are namespaced and versioned (`jindu.v1.…`). How a plan is kept (a compressed
 //! snapshot plus a journal of what was stored since, its sync state, the device) is
 //! decided by [`jindu_core::tablet`], over [`Local`], this module's [`KeyValue`].
-//! Everything else is plain serde data. Failures are returned, never swallowed.
+//! Everything else is plain serde data. Failures are returned, never swallowed. The
+//! office's report cell edits live in the plan document; this module only hands over
+//! those an earlier version kept here ([`legacy_report_edits`]).
 
 use gloo_storage::{LocalStorage, Storage};
 use jindu_core::doc::Doc;
@@ -174,14 +176,46 @@ pub fn save_plan(doc: &Doc) -> Result<(), StorageError> {
     Local.remove(&persist::journal_key(&doc.id))
 }
 
-/// The office's edits of a report's cells (period by period), as this device keeps them.
-pub fn load_report_edits<T: for<'de> Deserialize<'de> + Default>(key: &str) -> T {
-    LocalStorage::get(format!("{PREFIX}report.{key}")).unwrap_or_default()
+/// Cell edits an earlier version of the app kept in this browser, for one plan and
+/// period (`jindu.v1.report.{plan}.{start}.{end}`: text by item id), before they moved
+/// into the plan document.
+pub struct LegacyReportEdits {
+    /// The key they are kept under, removed once they are in the document.
+    pub key: String,
+    pub start: chrono::NaiveDate,
+    pub end: chrono::NaiveDate,
+    pub edits: std::collections::BTreeMap<String, String>,
 }
 
-pub fn save_report_edits<T: Serialize>(key: &str, edits: &T) -> Result<(), StorageError> {
-    LocalStorage::set(format!("{PREFIX}report.{key}"), edits)
-        .map_err(|e| StorageError(e.to_string()))
+/// The cell edits this browser still keeps for `plan` outside its document. A key that
+/// does not read is left where it is (and out of the list), never removed.
+pub fn legacy_report_edits(plan: &str) -> Vec<LegacyReportEdits> {
+    let prefix = format!("{PREFIX}report.{plan}.");
+    let s = raw();
+    let n = s.length().unwrap_or(0);
+    let keys: Vec<String> = (0..n)
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter(|k| k.starts_with(&prefix))
+        .collect();
+    keys.into_iter()
+        .filter_map(|key| {
+            let (start, end) = key[prefix.len()..].split_once('.')?;
+            let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+            let (start, end) = (day(start)?, day(end)?);
+            let edits = LocalStorage::get(&key).ok()?;
+            Some(LegacyReportEdits {
+                key,
+                start,
+                end,
+                edits,
+            })
+        })
+        .collect()
+}
+
+/// Removes cell edits kept outside the document, once all of them are in it.
+pub fn remove_legacy_report_edits(key: &str) -> Result<(), StorageError> {
+    Local.remove(key)
 }
 
 pub fn load_index() -> Option<Doc> {

@@ -7,11 +7,13 @@
 //! The state is split by concern, each an `impl AppState` block of its own: this file
 //! holds the signals, the reads, the edits and what is stored; `sync` the sync service
 //! (when rounds run, in the worker or on the page); `plans` the plan library (opening,
-//! creating and importing plans, the built-in plan and index).
+//! creating and importing plans, the built-in plan and index); `report` the office's
+//! report (cell edits, reviews, issues, and moving kept cell edits into the document).
 
 mod account;
 mod media;
 mod plans;
+mod report;
 mod sync;
 
 use std::sync::Arc;
@@ -53,7 +55,7 @@ pub struct AppState {
     plan: RwSignal<PlanView>,
     /// The plan index (plans known on this device and at the endpoint).
     index: RwSignal<Doc>,
-    /// The last storage failure outside the plan (settings, the index, report edits).
+    /// The last storage failure outside the plan (settings, the index).
     storage_error: RwSignal<Option<String>>,
     /// Set while a sync round runs.
     syncing: RwSignal<bool>,
@@ -108,6 +110,7 @@ impl AppState {
         };
         provide_context(state);
         state.sign_tablet();
+        state.move_report_edits();
         // The journal is folded into the snapshot when the app leaves the screen (another
         // app, the tablet locked, the tab closed): nobody is typing then, and rewriting
         // the snapshot of a large plan takes a while.

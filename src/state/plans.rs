@@ -24,6 +24,7 @@ impl AppState {
         self.tablet.set(tablet);
         self.sign_tablet();
         self.save_settings(|s| s.plan = id.to_owned());
+        self.move_report_edits();
         self.sync_now();
     }
 

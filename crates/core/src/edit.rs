@@ -16,6 +16,7 @@ use crate::model::{
     is_media_hash, winners, Category, Item, ItemSite, Kind, Milestone, Package, Plan, PlanMeta,
     Record, Site, Stage, Target,
 };
+use crate::report;
 
 /// The longest text a field may hold.
 pub const MAX_TEXT: usize = 4_000;
@@ -139,6 +140,7 @@ fn check_ref(plan: &Plan, field: &str, kind: Kind, id: &str) -> Result<(), EditE
         Kind::ItemSite => plan.item_site(id).is_some(),
         Kind::Package => plan.package(id).is_some(),
         Kind::Plan => plan.meta.is_some(),
+        Kind::CellEdit | Kind::Review | Kind::Issue => false,
     };
     if exists {
         Ok(())
@@ -182,7 +184,9 @@ fn parse<T: for<'de> Deserialize<'de>>(
 /// Checks an entity as it would stand after an edit.
 fn validate_entity(plan: &Plan, id: &str, map: Map<String, Value>) -> Result<(), EditError> {
     let kind = Kind::of_id(id).ok_or_else(|| EditError::BadId(id.into()))?;
-    check_text("id", id, 80, true)?;
+    // A cell edit's id holds a period and an item's id.
+    let longest = if kind == Kind::CellEdit { 120 } else { 80 };
+    check_text("id", id, longest, true)?;
     if !id
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
@@ -276,6 +280,9 @@ fn validate_entity(plan: &Plan, id: &str, map: Map<String, Value>) -> Result<(),
             check_text("name", &p.name, MAX_NAME, true)?;
             check_text("label", &p.label, 20, false)?;
         }
+        Kind::CellEdit => report::edits::validate_cell(plan, id, &map)?,
+        Kind::Review => report::review::validate_review(plan, id, &map)?,
+        Kind::Issue => report::issue::validate_issue(&map)?,
     }
     Ok(())
 }
@@ -445,13 +452,19 @@ impl Replica {
                         "an edit must set at least one field".into(),
                     ));
                 }
+                let kind = Kind::of_id(entity);
+                if kind == Some(Kind::Issue) && self.doc.entities.contains_key(entity) {
+                    return Err(report::issue::already_issued(entity));
+                }
                 let mut map = winners(&self.doc, entity);
                 for (k, v) in fields {
                     check_text("field name", k, 40, true)?;
                     map.insert(k.clone(), v.clone());
                 }
                 let deleting = map.get("deleted").and_then(Value::as_bool) == Some(true);
-                if !deleting {
+                // The report's entities are not deleted: a cell is edited again, a review
+                // replaced, an issue kept.
+                if !deleting || kind.is_some_and(Kind::is_report) {
                     validate_entity(plan, entity, map)?;
                 } else if Kind::of_id(entity).is_none() {
                     return Err(EditError::BadId(entity.clone()));

@@ -8,8 +8,12 @@
 //! | role | may add |
 //! | --- | --- |
 //! | viewer | nothing (the server refuses its every write) |
-//! | inspector | versions of progress records it wrote first (new records, their corrections and deletions); no plan field, no index |
+//! | inspector | versions of progress records it wrote first (new records, their corrections and deletions); no plan field, no report cell edit, review or issue, no index |
 //! | office | anything the plan guard allows |
+//!
+//! The report's entities (the office's cell edits, its reviews of records, issued
+//! tables) are the office's as the plan is: an inspector's write adding one is refused,
+//! naming what it is.
 //!
 //! and, for every role, each added version or value must be signed by the writing
 //! account: nobody signs for someone else. A shared token (no account) may add only
@@ -19,6 +23,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::doc::{Doc, RecordVersion, Signer, Written};
+use crate::model::Kind;
 
 /// What an account may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,6 +59,11 @@ impl Role {
 
     /// Whether this role may change the plan itself (its categories, items, targets …).
     pub fn edits_plan(self) -> bool {
+        self == Role::Office
+    }
+
+    /// Whether this role may write the report: edit its cells, review records, issue it.
+    pub fn writes_report(self) -> bool {
         self == Role::Office
     }
 
@@ -161,6 +171,14 @@ pub fn check_write(
                         format!("the value of {entity}.{field} written at {}", w.stamp),
                     ));
                 }
+                if let Some(what) = report_entity(entity) {
+                    if !role.writes_report() {
+                        return Err(Refusal(format!(
+                            "{entity} is {what}: only the office writes it, not an {} account",
+                            role.as_str()
+                        )));
+                    }
+                }
                 if !role.edits_plan() {
                     return Err(Refusal(format!(
                         "{entity}.{field} is part of the plan: only the office changes it, not an {} account",
@@ -171,6 +189,16 @@ pub fn check_write(
         }
     }
     Ok(())
+}
+
+/// What a report entity is, in words; `None` for the plan's own entities.
+fn report_entity(id: &str) -> Option<&'static str> {
+    match Kind::of_id(id)? {
+        Kind::CellEdit => Some("the office's edit of a report cell"),
+        Kind::Review => Some("the office's review of a record"),
+        Kind::Issue => Some("an issued report"),
+        _ => None,
+    }
 }
 
 /// A write a body adds to what is known.

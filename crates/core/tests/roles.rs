@@ -256,3 +256,56 @@ fn format_1_documents_read_as_unverified_and_signatures_round_trip() {
         })
     ));
 }
+
+/// The report's entities are the office's: an inspector's write adding a cell edit, a
+/// review or an issue is refused naming what it is; the office's is accepted.
+#[test]
+fn only_the_office_edits_report_cells_reviews_records_and_issues() {
+    use jindu_core::model::Kind;
+    use jindu_core::report::issue::issue;
+    use jindu_core::report::review::{review, Verdict};
+    use jindu_core::report::{build, set_cell, Period};
+
+    let stored = seed::xixing_2021();
+    let period = Period::cumulative(2021, 6).unwrap();
+    let plan = Plan::from_doc(&stored);
+    let table = build(&plan, &period).unwrap();
+    type Write<'a> = Box<dyn Fn(&mut Replica) + 'a>;
+    let writes: [(&str, Write); 3] = [
+        (
+            "the office's edit of a report cell",
+            Box::new(|r: &mut Replica| {
+                let item = first_item(&r.doc);
+                r.apply(&set_cell(&period, &item, "科室改写"), "张三", T)
+                    .unwrap();
+            }),
+        ),
+        (
+            "the office's review of a record",
+            Box::new(|r: &mut Replica| {
+                let record = Plan::from_doc(&r.doc).records[0].clone();
+                r.apply(&review(&record, Verdict::Approved, ""), "张三", T)
+                    .unwrap();
+            }),
+        ),
+        (
+            "an issued report",
+            Box::new(|r: &mut Replica| {
+                let id = r.new_id(Kind::Issue, T);
+                r.apply(&issue(&id, &table, "张三", T), "张三", T).unwrap();
+            }),
+        ),
+    ];
+    for (what, write) in &writes {
+        let mut insp = tablet(&stored, "t1", "u-insp");
+        write(&mut insp);
+        let e = judge(as_("u-insp", Role::Inspector), &stored, &insp.doc).unwrap_err();
+        assert!(
+            e.0.contains(what) && e.0.contains("only the office writes it"),
+            "{e}"
+        );
+        let mut office = tablet(&stored, "t0", "u-office");
+        write(&mut office);
+        judge(as_("u-office", Role::Office), &stored, &office.doc).unwrap();
+    }
+}

@@ -198,7 +198,9 @@ pub fn report_xlsx_with_photos(
         data.set_column_width(col as u16, w).map_err(xerr)?;
     }
     let mut r = 1u32;
-    for kind in Kind::ALL {
+    // The plan's structure: the report's cell edits, reviews and issues are not part of
+    // it (a backup of the document keeps them).
+    for kind in Kind::ALL.into_iter().filter(|k| !k.is_report()) {
         for id in doc
             .entities
             .keys()

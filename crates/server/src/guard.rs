@@ -11,9 +11,14 @@
 //! stored identity with other content is refused, naming the record or field and the
 //! start of both contents; so is a body that holds one identity twice with different
 //! contents (reading it refuses that).
+//!
+//! An issued report (签发, `jindu_core::report::issue`) is never changed at all: a body
+//! that changes a stored issue in any way (even by a newer value), or adds one that was
+//! not written once and whole, is refused (409).
 
 use jindu_core::doc::{check_rewrite, Doc};
 use jindu_core::index::{is_plan_id, INDEX_ID, INDEX_PATH};
+use jindu_core::report::check_issues;
 use jindu_core::roles::{check_write, Target, Writer};
 
 use crate::store::{FilePath, Precondition, Store};
@@ -97,11 +102,16 @@ fn check_docs(
             new.id
         )));
     }
+    let issues = |old: &Doc| {
+        check_issues(old, &new).map_err(|e| ApiError::Conflict(format!("{e}; nothing was stored")))
+    };
     let Some(stored) = stored else {
+        issues(&Doc::new(id))?;
         return Ok((new, None));
     };
     let Ok(old) = Doc::from_json(stored) else {
         // The stored file is damaged: any valid document may replace it.
+        issues(&Doc::new(id))?;
         return Ok((new, None));
     };
     if let Err(rewrite) = check_rewrite(&old, &new) {
@@ -110,6 +120,7 @@ fn check_docs(
              changes as new versions"
         )));
     }
+    issues(&old)?;
     if !new.contains(&old) {
         let lost_entities = old
             .entities

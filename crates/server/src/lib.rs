@@ -12,8 +12,8 @@
 //!   else → 400. Plan documents (`plans/{id}.json`, `plans/index.json`) must read
 //!   strictly (no unknown keys, nothing given twice), must not rewrite any record
 //!   version or field value the stored version holds (same stamp and device, other
-//!   content), and must keep everything it holds, else 409 with the reason (see
-//!   `guard`).
+//!   content), must keep everything it holds, and must not change an issued report
+//!   (`iss-…`) in any way, else 409 with the reason (see `guard`).
 //! - `Authorization: Bearer <token>` on `/files/*`: missing or wrong → 401; a read-only
 //!   token may GET, and its PUT → 403. Without tokens or accounts the server is open
 //!   (loopback only). Once an account exists (`jindu-server user add`), every request

@@ -213,6 +213,37 @@ async fn roles_are_enforced_on_every_write_and_revocation_holds_everywhere() {
     t.signer = otab.signer.clone();
     record(&mut t, "冒名顶替");
     attempts.push(("nobody signs for someone else", t));
+    // The report's entities: a cell edit, a review, an issue.
+    let period = jindu_core::report::Period::cumulative(2021, 6).unwrap();
+    let plan = Plan::from_doc(&base.doc);
+    let mut t = base.clone();
+    t.apply(
+        &jindu_core::report::set_cell(&period, &plan.items[0].id, "改写"),
+        "张三",
+        NOW + 5,
+    )
+    .unwrap();
+    attempts.push(("report cell: only the office writes it", t));
+    let mut t = base.clone();
+    let own = plan.records.iter().find(|r| r.id == mine).unwrap();
+    let verdict = jindu_core::report::Verdict::Approved;
+    t.apply(
+        &jindu_core::report::review::review(own, verdict, ""),
+        "张三",
+        NOW + 5,
+    )
+    .unwrap();
+    attempts.push(("review of a record: only the office writes it", t));
+    let mut t = base.clone();
+    let table = jindu_core::report::build(&plan, &period).unwrap();
+    let id = t.new_id(jindu_core::model::Kind::Issue, NOW + 5);
+    t.apply(
+        &jindu_core::report::issue::issue(&id, &table, "张三", NOW + 5),
+        "张三",
+        NOW + 5,
+    )
+    .unwrap();
+    attempts.push(("an issued report: only the office writes it", t));
     for (words, t) in attempts {
         refused(
             insp.put(&s, PLAN, &etag, t.doc.to_json()).await,

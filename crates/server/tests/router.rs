@@ -246,6 +246,77 @@ async fn a_body_that_drops_stored_data_is_409_and_the_file_is_unchanged() {
     assert_eq!(etag(&get(&app, PLAN).await), tag);
 }
 
+/// An issued report (签发) is stored like any addition, and then never changes: a body
+/// that writes a newer value into it is refused (409), the file unchanged.
+#[tokio::test]
+async fn an_issued_report_is_stored_and_a_body_changing_it_is_409() {
+    use jindu_core::doc::{Signer, Written};
+    use jindu_core::edit::Replica;
+    use jindu_core::hlc::Clock;
+    use jindu_core::model::Kind;
+    use jindu_core::report::{build, issue::issue, issues, Period};
+
+    let (app, store) = open("r-issue").await;
+    let tag = etag(&get(&app, PLAN).await);
+    let doc = jindu_core::Doc::from_json(&stored(store.as_ref(), PLAN).await).unwrap();
+    let mut office = Replica::new(doc, "t-office", Clock::default());
+    let table = build(
+        &jindu_core::Plan::from_doc(&office.doc),
+        &Period::cumulative(2021, 6).unwrap(),
+    )
+    .unwrap();
+    let now = 1_625_000_000_000;
+    let id = office.new_id(Kind::Issue, now);
+    office
+        .apply(&issue(&id, &table, "李科长", now), "李科长", now)
+        .unwrap();
+    let res = send(
+        &app,
+        "PUT",
+        PLAN,
+        &[(header::IF_MATCH, &tag)],
+        office.doc.to_json(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let tag = etag(&res);
+    let before = stored(store.as_ref(), PLAN).await;
+    assert_eq!(
+        issues(&jindu_core::Doc::from_json(&before).unwrap()).len(),
+        1
+    );
+
+    let mut changed = office.doc.clone();
+    changed
+        .entities
+        .get_mut(&id)
+        .unwrap()
+        .get_mut("issued_by")
+        .unwrap()
+        .write(Written {
+            stamp: office.doc.max_stamp() + 1,
+            device: "t-office".into(),
+            author: "李科长".into(),
+            signer: Signer::none(),
+            value: "别人".into(),
+        });
+    let res = send(
+        &app,
+        "PUT",
+        PLAN,
+        &[(header::IF_MATCH, &tag)],
+        changed.to_json(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let why = text(res).await;
+    assert!(
+        why.contains(&format!("issued report {id} was changed")),
+        "{why}"
+    );
+    assert_eq!(stored(store.as_ref(), PLAN).await, before);
+}
+
 #[tokio::test]
 async fn a_body_over_the_limit_is_413_and_the_file_is_unchanged() {
     let config = Config {

@@ -32,6 +32,9 @@ export const LABELS = {
     open_photo: "查看照片",
     close: "关闭",
     photo_not_image: "无法读取，不是可识别的图片（HEIC 等格式请先转为 JPEG）",
+    // The report page.
+    report_status: "完成情况",
+    cell_conflict: "两台设备同时修改了此单元格，请选择保留哪一段文字：",
   },
   en: {
     save: "Save",
@@ -56,6 +59,8 @@ export const LABELS = {
     open_photo: "Open photo",
     close: "Close",
     photo_not_image: "could not be read: not an image this browser can decode (convert HEIC to JPEG first)",
+    report_status: "Status text",
+    cell_conflict: "Two devices edited this cell at the same time. Choose the text to keep:",
   },
 };
 

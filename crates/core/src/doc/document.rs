@@ -148,10 +148,12 @@ impl Doc {
     /// Brings a document of an older format to this one, as a pure step per format:
     /// - 1 → 2: writes gain a signer (the account that wrote them); format 1 had no
     ///   accounts, so its writes read as unverified, which is what an absent signer says.
-    /// - 2 → 3: records may list photos, a location and a capture time, and sites their
-    ///   coordinates; every format 2 document is a format 3 one as it stands. The number
+    /// - 2 → 3: records may list photos, a location and a capture time, sites their
+    ///   coordinates, and the plan may hold the office's cell edits, reviews and issued
+    ///   reports; every format 2 document is a format 3 one as it stands. The number
     ///   moves so that a format 2 build, which would drop those fields from a record it
-    ///   corrects, refuses to write these documents.
+    ///   corrects and could not keep an issue unchanged, refuses to write these
+    ///   documents.
     fn migrate(&mut self) {
         self.format = self.format.max(FORMAT);
     }

@@ -21,11 +21,17 @@ pub enum Kind {
     Site,
     ItemSite,
     Package,
+    /// The office's text of one 完成情况 cell, per period and item (`report/edits.rs`).
+    CellEdit,
+    /// The office's review of one progress record (`report/review.rs`).
+    Review,
+    /// An issued report (签发), never changed once written (`report/issue.rs`).
+    Issue,
 }
 
 impl Kind {
     /// Every kind, in the order a plan is read.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Plan,
         Kind::Category,
         Kind::Item,
@@ -35,6 +41,9 @@ impl Kind {
         Kind::Site,
         Kind::ItemSite,
         Kind::Package,
+        Kind::CellEdit,
+        Kind::Review,
+        Kind::Issue,
     ];
 
     /// The id prefix of entities of this kind.
@@ -49,7 +58,17 @@ impl Kind {
             Kind::Site => "site",
             Kind::ItemSite => "loc",
             Kind::Package => "wp",
+            Kind::CellEdit => "cell",
+            Kind::Review => "rev",
+            Kind::Issue => "iss",
         }
+    }
+
+    /// Whether entities of this kind are the office's report (cell edits, reviews,
+    /// issues) rather than the plan itself: the plan view does not read them, the report
+    /// module does.
+    pub const fn is_report(self) -> bool {
+        matches!(self, Kind::CellEdit | Kind::Review | Kind::Issue)
     }
 
     /// The kind an entity id names.

@@ -152,6 +152,10 @@ impl Plan {
     /// `Plan::from_doc(doc)`, without reading the whole document again: a record costs a
     /// pass over the record index, an entity a pass over the entities.
     pub fn refresh(&mut self, doc: &Doc, id: &str) {
+        if Kind::of_id(id).is_some_and(Kind::is_report) {
+            // The report's entities are not part of the plan view.
+            return;
+        }
         self.unreadable.retain(|(u, _)| u != id);
         if doc.records.contains_key(id) {
             self.refresh_record(doc, id);
@@ -214,6 +218,8 @@ impl Plan {
             Some(Kind::Site) => read_fields(fields, &id_value).map(|c| self.sites.push(c)),
             Some(Kind::ItemSite) => read_fields(fields, &id_value).map(|c| self.item_sites.push(c)),
             Some(Kind::Package) => read_fields(fields, &id_value).map(|c| self.packages.push(c)),
+            // Read by the report module from the document (`report/edits.rs` …).
+            Some(Kind::CellEdit | Kind::Review | Kind::Issue) => Ok(()),
             None => Err("unknown kind of entity".into()),
         };
         if let Err(e) = result {
@@ -232,7 +238,7 @@ impl Plan {
             Some(Kind::Site) => self.sites.retain(|x| x.id != id),
             Some(Kind::ItemSite) => self.item_sites.retain(|x| x.id != id),
             Some(Kind::Package) => self.packages.retain(|x| x.id != id),
-            None => {}
+            Some(Kind::CellEdit | Kind::Review | Kind::Issue) | None => {}
         }
     }
 
@@ -325,6 +331,12 @@ impl Plan {
             }
         }
         self.records.insert(at, view);
+    }
+
+    /// Keeps only the records `keep` accepts (a table limited to reviewed records).
+    pub fn retain_records(&mut self, keep: impl Fn(&RecordView) -> bool) {
+        self.records.retain(keep);
+        self.reindex();
     }
 
     /// Builds the lookups over the lists read from the document.

@@ -5,11 +5,14 @@
 //! - [`cell`]: one item's 完成情况 cell, composed from its records;
 //! - `words`: the cell's text, in which no sentence is told twice;
 //! - `csv`: the table as CSV and CSV read back;
-//! - [`evidence`]: the annex of the period's photos with their captions.
+//! - [`evidence`]: the annex of the period's photos with their captions;
+//! - [`edits`]: the office's edits of cells, in the plan document;
+//! - [`review`]: the office's review of records (已审核, 退回);
+//! - [`issue`]: issued tables (签发), never changed.
 //!
 //! Schedule marks (【逾期】, 【有风险】) are the screen's: what is printed and exported
 //! carries them only when the office asks ([`Report::marks`]). The office may edit a
-//! cell's text before issuing; [`Report::with_override`] puts such edits in place of
+//! cell's text before issuing; [`Report::with_cell_edits`] puts such edits in place of
 //! the composed text.
 
 use std::collections::BTreeMap;
@@ -22,13 +25,19 @@ use crate::progress::{item_schedule, Schedule};
 
 pub mod cell;
 mod csv;
+pub mod edits;
 pub mod evidence;
+pub mod issue;
 pub mod period;
+pub mod review;
 mod words;
 
 pub use cell::NOTHING_RECORDED;
 pub use csv::parse_csv;
+pub use edits::{cell_edits, cell_id, set_cell, EditedCell, MAX_CELL_TEXT};
+pub use issue::{check_issues, issues, IssueChanged, Issued};
 pub use period::{chinese_date, headings, Period};
+pub use review::{review_of, reviewed_only, to_fix, ReviewState, Verdict};
 
 /// Why a table cannot be drawn up.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
