@@ -1,7 +1,10 @@
 //! The kill storm over Ceph RGW: two instances share one bucket, one of them is SIGKILLed
 //! at random moments while writers run, and afterwards every acknowledged body is, byte
 //! for byte, the current file or a kept history version with the ETag it was
-//! acknowledged with.
+//! acknowledged with. Meanwhile photos are uploaded with an office account's token (each
+//! one answered 201 or 412 is then served byte for byte by the restarted instances) and
+//! the account CLI adds accounts, some runs SIGKILLed (each one it reported added is then
+//! listed, and the list still reads; a lost office account would be a 401 mid-storm).
 
 mod common;
 
@@ -11,7 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::stores::CephRgw;
-use common::storm::storm;
+use common::storm::{
+    accounts_kept, accounts_storm, add_account, media_kept, media_storm, storm_as,
+};
 use common::{temp_dir, Rng, Server};
 use jindu_server::s3::{EtagQuoting, S3Store};
 use jindu_server::store::{FilePath, Store};
@@ -50,9 +55,22 @@ async fn killing_instances_over_ceph_rgw_mid_storm_loses_no_acknowledged_body() 
         .map(|s| s.base.rsplit(':').next().unwrap().to_owned())
         .collect();
     let urls = Arc::new(servers.iter().map(|s| s.base.clone()).collect::<Vec<_>>());
+    // With accounts in the store every request needs a token: the writers act as an
+    // office account, and CLI runs add inspectors (some SIGKILLed) all through.
+    let cli_store: Vec<String> = vec![
+        "--data-dir".into(),
+        temp_dir("rgw-cli").display().to_string(),
+        "--store".into(),
+        format!("s3://jindu/{PREFIX}"),
+        "--s3-etag".into(),
+        "unquoted".into(),
+    ];
+    let token = add_account(&cli_store, &rgw.env, "storm-office", "office");
     let stop = Arc::new(AtomicBool::new(false));
     let writers = 4;
-    let tasks = storm(urls, writers, stop.clone());
+    let tasks = storm_as(urls.clone(), writers, stop.clone(), Some(token.clone()));
+    let uploads = media_storm(urls.clone(), 2, stop.clone(), Some(token.clone()));
+    let adders = accounts_storm(cli_store.clone(), rgw.env.clone(), 2, stop.clone());
     let mut rng = Rng(0x0c3f_5eed);
     let kills = 12;
     for _ in 0..kills {
@@ -104,9 +122,11 @@ async fn killing_instances_over_ceph_rgw_mid_storm_loses_no_acknowledged_body() 
             "a file is not a kept version"
         );
     }
+    let media = media_kept(uploads, &urls, &token).await;
+    let accounts = accounts_kept(adders, &cli_store, &rgw.env).await;
     println!(
         "{kills} kills; {} acknowledged writes all kept byte for byte ({versions} versions), \
-         {failures} failed or refused attempts",
+         {failures} failed or refused attempts; {media}; {accounts}",
         acked.len()
     );
 }

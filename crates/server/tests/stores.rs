@@ -1,7 +1,8 @@
 //! Several servers over one shared store, with real stores on loopback: PostgreSQL (one
 //! cluster, and a primary with a synchronous standby) and a single-node Ceph RGW.
 //! Races through different instances have exactly one winner per round, killed instances
-//! and a killed primary lose no acknowledged write, and media keep their contract over
+//! and a killed primary lose no acknowledged write (plan files, photos and accounts in
+//! the instance kill storm), and media keep their contract over
 //! Ceph RGW (`common::media`; `media.rs` runs it on the directory and PostgreSQL).
 
 mod common;
@@ -12,7 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::stores::{CephRgw, Postgres};
-use common::storm::storm;
+use common::storm::{
+    accounts_kept, accounts_storm, add_account, media_kept, media_storm, storm, storm_as,
+};
 use common::{client, temp_dir, Rng, Server};
 
 const DOC: &str = "files/race/doc.json";
@@ -200,8 +203,18 @@ async fn killing_an_instance_mid_storm_loses_no_acknowledged_write() {
         .map(|s| s.base.rsplit(':').next().unwrap().parse().unwrap())
         .collect();
     let urls = Arc::new(servers.iter().map(|s| s.base.clone()).collect::<Vec<_>>());
+    // With accounts in the store every request needs a token: the writers act as an
+    // office account, and CLI runs add inspectors (some SIGKILLed) all through.
+    let cli_store: Vec<String> = ["--data-dir", &temp_dir("pg-kill-cli").display().to_string()]
+        .iter()
+        .map(|a| a.to_string())
+        .chain(["--store".to_owned(), pg.url.clone()])
+        .collect();
+    let token = add_account(&cli_store, &[], "storm-office", "office");
     let stop = Arc::new(AtomicBool::new(false));
-    let tasks = storm(urls, 6, stop.clone());
+    let tasks = storm_as(urls.clone(), 6, stop.clone(), Some(token.clone()));
+    let uploads = media_storm(urls.clone(), 2, stop.clone(), Some(token.clone()));
+    let adders = accounts_storm(cli_store.clone(), vec![], 2, stop.clone());
     let mut rng = Rng(0x0dd_ba11);
     let kills = 12;
     for _ in 0..kills {
@@ -228,8 +241,11 @@ async fn killing_an_instance_mid_storm_loses_no_acknowledged_write() {
     assert_all_kept(&pg, &acked).await;
     let unique: HashSet<_> = acked.iter().map(|a| &a.0).collect();
     assert_eq!(unique.len(), acked.len(), "no ETag was acknowledged twice");
+    let media = media_kept(uploads, &urls, &token).await;
+    let accounts = accounts_kept(adders, &cli_store, &[]).await;
     println!(
-        "{kills} kills; {} acknowledged writes, {failures} failed or refused attempts",
+        "{kills} kills; {} acknowledged writes, {failures} failed or refused attempts; \
+         {media}; {accounts}",
         acked.len()
     );
 }
