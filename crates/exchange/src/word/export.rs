@@ -285,7 +285,10 @@ fn pack(document_xml: &str) -> Result<Vec<u8>, ExchangeError> {
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .last_modified_time(DateTime::default());
-    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    // A stream writer over a cursor on a borrowed buffer: the very type the workbook
+    // writer zips with, so the module carries one copy of the zip writer's code.
+    let mut buf = Vec::new();
+    let mut zip = ZipWriter::new_stream(Cursor::new(&mut buf));
     for (name, text) in [
         ("[Content_Types].xml", CONTENT_TYPES),
         ("_rels/.rels", PACKAGE_RELS),
@@ -296,5 +299,6 @@ fn pack(document_xml: &str) -> Result<Vec<u8>, ExchangeError> {
         zip.start_file(name, options).map_err(werr)?;
         zip.write_all(text.as_bytes()).map_err(ioerr)?;
     }
-    Ok(zip.finish().map_err(werr)?.into_inner())
+    zip.finish().map_err(werr)?;
+    Ok(buf)
 }
