@@ -1,10 +1,11 @@
 //! The client of the .xlsx worker (crates/xlsx-worker): a separate wasm module started on
-//! first use, so the app shell does not carry the zip and spreadsheet code.
+//! first use, so the app shell does not carry the zip and spreadsheet code. It also writes
+//! the table and the supervision bulletin as Word documents ([`export_docx`]).
 
 use jindu_core::doc::Doc;
 use jindu_core::import::Proposal;
 use jindu_core::report::evidence::AnnexPhoto;
-use jindu_core::report::Report;
+use jindu_core::report::{Bulletin, Report};
 use js_sys::Uint8Array;
 use wasm_bindgen::JsValue;
 
@@ -34,13 +35,23 @@ pub async fn export(
     doc: &Doc,
     photos: &[(AnnexPhoto, Vec<u8>)],
 ) -> Result<Vec<u8>, String> {
+    export_with(report, doc, photos, None).await
+}
+
+/// [`export`] with the supervision bulletin, when given, as a sheet `督查通报`.
+pub async fn export_with(
+    report: &Report,
+    doc: &Doc,
+    photos: &[(AnnexPhoto, Vec<u8>)],
+    bulletin: Option<&Bulletin>,
+) -> Result<Vec<u8>, String> {
     let report_json = serde_json::to_string(report).map_err(|e| e.to_string())?;
     let entries: Vec<&AnnexPhoto> = photos.iter().map(|(p, _)| p).collect();
     let thumbs = js_sys::Array::new();
     for (_, bytes) in photos {
         thumbs.push(&Uint8Array::from(bytes.as_slice()));
     }
-    let req = request(&[
+    let mut fields: Vec<(&str, JsValue)> = vec![
         ("op", "export".into()),
         ("report", report_json.into()),
         ("doc", Uint8Array::from(doc.to_json().as_slice()).into()),
@@ -51,8 +62,35 @@ pub async fn export(
                 .into(),
         ),
         ("thumbs", thumbs.into()),
-    ]);
-    let answer = ask(WORKER_URL, MODULE, &req).await?;
+    ];
+    if let Some(b) = bulletin {
+        let json = serde_json::to_string(b).map_err(|e| e.to_string())?;
+        fields.push(("bulletin", json.into()));
+    }
+    let answer = ask(WORKER_URL, MODULE, &request(&fields)).await?;
+    Ok(Uint8Array::new(&get(&answer, "bytes")).to_vec())
+}
+
+/// A Word document (.docx) of the table, of the supervision bulletin, or of both (the
+/// bulletin on a new page after the table): A4 landscape, the heading row repeated on
+/// every page, merged cells as printed.
+pub async fn export_docx(
+    report: Option<&Report>,
+    bulletin: Option<&Bulletin>,
+) -> Result<Vec<u8>, String> {
+    let mut fields: Vec<(&str, JsValue)> = vec![("op", "docx".into())];
+    if let Some(r) = report {
+        let json = serde_json::to_string(r).map_err(|e| e.to_string())?;
+        fields.push(("report", json.into()));
+    }
+    if let Some(b) = bulletin {
+        let json = serde_json::to_string(b).map_err(|e| e.to_string())?;
+        fields.push(("bulletin", json.into()));
+    }
+    if fields.len() == 1 {
+        return Err("nothing to export".into());
+    }
+    let answer = ask(WORKER_URL, MODULE, &request(&fields)).await?;
     Ok(Uint8Array::new(&get(&answer, "bytes")).to_vec())
 }
 

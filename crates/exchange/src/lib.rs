@@ -4,10 +4,12 @@
 //! - [`report_xlsx`] writes the table in the seed's layout (merged category and
 //!   department cells, no schedule marks unless the report asks for them, column widths, wrapped text, headings repeated on every printed page, A4 landscape) and a
 //!   second sheet `数据` with the plan's structure, one row per entity, which
-//!   [`read_xlsx`] reads back exactly.
+//!   [`read_xlsx`] reads back exactly; [`report_xlsx_with`] adds the supervision
+//!   bulletin as a sheet `督查通报`.
 //! - Word documents (.docx, `word/`) and tables pasted from Word are read the same way,
 //!   their merged cells laid out as a spreadsheet's are; [`read_file`] tells the formats
-//!   apart by their bytes and names what it cannot read ([`ExchangeError::code`]).
+//!   apart by their bytes and names what it cannot read ([`ExchangeError::code`]);
+//!   [`report_docx`] and [`bulletin_docx`] write the table and the bulletin as .docx.
 //! - Any other table in the seed's layout (序号 / 项目类别 / 具体项目及内容 / 责任科室 /
 //!   …) is read as a [`Proposal`]: categories, items, deadlines and targets guessed from
 //!   the text, every row that could not be read named, to be corrected before
@@ -16,6 +18,7 @@
 //! Kept apart from `jindu-core` so that the app shell does not carry the zip and XML
 //! code; it is pure Rust and tested natively.
 
+mod bulletin_sheet;
 mod photos;
 mod word;
 
@@ -27,17 +30,19 @@ use jindu_core::edit::{Edit, EditError, Replica};
 use jindu_core::hlc::Clock;
 use jindu_core::model::{winners, Kind};
 use jindu_core::report::evidence::AnnexPhoto;
-use jindu_core::report::Report;
+use jindu_core::report::{Bulletin, Report};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 use serde_json::Value;
 
 pub use jindu_core::import::{
     parse_rows, Proposal, ProposedCategory, ProposedItem, ProposedTarget,
 };
+pub use word::export::{bulletin_docx, report_and_bulletin_docx, report_docx};
 pub use word::{docx_rows, read_docx};
 
 /// The name of the structure sheet.
 pub const DATA_SHEET: &str = "数据";
+pub use bulletin_sheet::{ANNEX_ROW as BULLETIN_ANNEX_ROW, SHEET as BULLETIN_SHEET};
 
 /// Errors of the exchange.
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +106,17 @@ pub fn report_xlsx_with_photos(
     report: &Report,
     doc: &Doc,
     photos: &[(AnnexPhoto, Vec<u8>)],
+) -> Result<Vec<u8>, ExchangeError> {
+    report_xlsx_with(report, doc, photos, None)
+}
+
+/// [`report_xlsx_with_photos`] with the supervision bulletin, when given, as a sheet
+/// `督查通报` after the table (before `数据`).
+pub fn report_xlsx_with(
+    report: &Report,
+    doc: &Doc,
+    photos: &[(AnnexPhoto, Vec<u8>)],
+    bulletin: Option<&Bulletin>,
 ) -> Result<Vec<u8>, ExchangeError> {
     let mut book = Workbook::new();
     let cell = Format::new()
@@ -177,6 +193,10 @@ pub fn report_xlsx_with_photos(
     }
     for (start, len) in report.department_spans() {
         span(start, len, 3, &report.rows[start].departments)?;
+    }
+
+    if let Some(b) = bulletin {
+        bulletin_sheet::add_sheet(&mut book, b)?;
     }
 
     // The structure, one row per entity, with every field as JSON so that it reads back

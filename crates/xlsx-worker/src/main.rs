@@ -4,6 +4,10 @@
 //! - `{op: "export", report: <report JSON>, doc: <plan document bytes>, photos?: <JSON
 //!   of the evidence annex's entries>, thumbs?: [Uint8Array, …]}` → `{ok: true, bytes:
 //!   Uint8Array}` (the workbook; with photos, a `照片` sheet with each thumbnail);
+//!   with `bulletin: <bulletin JSON>`, a `督查通报` sheet too;
+//! - `{op: "docx", report?: <report JSON>, bulletin?: <bulletin JSON>}` → `{ok: true,
+//!   bytes: Uint8Array}`: a Word document of the table, of the bulletin, or of both (the
+//!   bulletin on a new page after the table); at least one must be given;
 //! - `{op: "read", bytes: Uint8Array, plan: <new plan id>, year: <number>}` →
 //!   `{ok: true, kind: "exact", doc: <document JSON>}` or
 //!   `{ok: true, kind: "proposal", proposal: <proposal JSON>}`; `bytes` may be an .xlsx
@@ -14,6 +18,7 @@
 //! Failures answer `{ok: false, error: <words>}`. Once loaded, the worker posts
 //! `{ready: true}`.
 
+use jindu_core::report::{Bulletin, Report};
 use jindu_web::{field as get, object};
 use js_sys::Uint8Array;
 use wasm_bindgen::JsValue;
@@ -22,12 +27,23 @@ fn reply(pairs: &[(&str, JsValue)]) -> JsValue {
     object(pairs).into()
 }
 
+/// A request's field holding JSON, parsed; none when absent.
+fn json_field<T: serde::de::DeserializeOwned>(
+    data: &JsValue,
+    name: &str,
+) -> Result<Option<T>, String> {
+    match get(data, name).as_string() {
+        Some(json) => serde_json::from_str(&json)
+            .map(Some)
+            .map_err(|e| format!("{name}: {e}")),
+        None => Ok(None),
+    }
+}
+
 fn handle(data: &JsValue) -> Result<JsValue, String> {
     match get(data, "op").as_string().as_deref() {
         Some("export") => {
-            let report_json = get(data, "report").as_string().ok_or("no report")?;
-            let report: jindu_core::report::Report =
-                serde_json::from_str(&report_json).map_err(|e| e.to_string())?;
+            let report = json_field::<Report>(data, "report")?.ok_or("no report")?;
             let doc_bytes = Uint8Array::new(&get(data, "doc")).to_vec();
             let doc = jindu_core::doc::Doc::from_json(&doc_bytes).map_err(|e| e.to_string())?;
             let photos: Vec<jindu_core::report::evidence::AnnexPhoto> =
@@ -41,8 +57,24 @@ fn handle(data: &JsValue) -> Result<JsValue, String> {
                 .enumerate()
                 .map(|(i, p)| (p, Uint8Array::new(&thumbs.get(i as u32)).to_vec()))
                 .collect();
-            let bytes = jindu_exchange::report_xlsx_with_photos(&report, &doc, &with_bytes)
-                .map_err(|e| e.to_string())?;
+            let bulletin = json_field::<Bulletin>(data, "bulletin")?;
+            let bytes =
+                jindu_exchange::report_xlsx_with(&report, &doc, &with_bytes, bulletin.as_ref())
+                    .map_err(|e| e.to_string())?;
+            Ok(reply(&[
+                ("ok", JsValue::TRUE),
+                ("bytes", Uint8Array::from(bytes.as_slice()).into()),
+            ]))
+        }
+        Some("docx") => {
+            let report = json_field::<Report>(data, "report")?;
+            let bulletin = json_field::<Bulletin>(data, "bulletin")?;
+            if report.is_none() && bulletin.is_none() {
+                return Err("no report and no bulletin".into());
+            }
+            let bytes =
+                jindu_exchange::report_and_bulletin_docx(report.as_ref(), bulletin.as_ref())
+                    .map_err(|e| e.to_string())?;
             Ok(reply(&[
                 ("ok", JsValue::TRUE),
                 ("bytes", Uint8Array::from(bytes.as_slice()).into()),

@@ -8,7 +8,9 @@
 //! - [`evidence`]: the annex of the period's photos with their captions;
 //! - [`edits`]: the office's edits of cells, in the plan document;
 //! - [`review`]: the office's review of records (已审核, 退回);
-//! - [`issue`]: issued tables (签发), never changed.
+//! - [`issue`]: issued tables (签发), never changed;
+//! - [`bulletin`]: the supervision bulletin (督查通报): counts by schedule and an annex
+//!   of the items behind, with their 存在问题 and 下步措施.
 //!
 //! Schedule marks (【逾期】, 【有风险】) are the screen's: what is printed and exported
 //! carries them only when the office asks ([`Report::marks`]). The office may edit a
@@ -23,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::Plan;
 use crate::progress::{item_schedule, Schedule};
 
+pub mod bulletin;
 pub mod cell;
 mod csv;
 pub mod edits;
@@ -32,6 +35,7 @@ pub mod period;
 pub mod review;
 mod words;
 
+pub use bulletin::{bulletin, AnnexEntry, Bulletin, Concern, Counts};
 pub use cell::NOTHING_RECORDED;
 pub use csv::parse_csv;
 pub use edits::{cell_edits, cell_id, set_cell, EditedCell, MAX_CELL_TEXT};

@@ -9,8 +9,11 @@
 //! same number of columns but no heading is its continuation, and a cell merged down
 //! that goes on in the next table (`w:vMerge` where the table was split) is one merge. The paragraphs before the
 //! first table are its title (the year is read there).
+//!
+//! [`export`] writes the period's table and the supervision bulletin as .docx.
 
 mod document;
+pub mod export;
 mod numbering;
 
 use std::io::{Cursor, Read};
