@@ -4,6 +4,7 @@
 //! The rules live in `jindu-core`; this crate is the interface (components and pages),
 //! one storage adapter (`storage`) and one network adapter (`net`).
 
+pub mod bulletin;
 pub mod components;
 pub mod editor;
 pub mod i18n;

@@ -20,6 +20,7 @@ use jindu_core::report::{
 };
 use leptos::prelude::*;
 
+use crate::bulletin::BulletinView;
 use crate::i18n::Texts;
 use crate::issued::IssuedList;
 use crate::photos::EvidenceAnnex;
@@ -121,6 +122,11 @@ pub fn ReportPage() -> impl IntoView {
         }))
     });
     let ready = move || report.get_untracked().and_then(Result::ok);
+    let with_bulletin = RwSignal::new(false);
+    // The supervision bulletin of the table's period and day.
+    let bulletin_of = move |r: &Report| {
+        state.with_plan_untracked(|p| jindu_core::report::bulletin(p, &r.period, r.as_of).ok())
+    };
     let cell_errors: RwSignal<BTreeMap<String, String>> = RwSignal::new(BTreeMap::new());
     // A textarea's change event also fires when it loses focus after a sync replaced
     // its text: writing what the cell already shows would silently settle a conflict
@@ -182,12 +188,32 @@ pub fn ReportPage() -> impl IntoView {
                     with_bytes.push((p, b));
                 }
             }
-            match crate::xlsx::export(&r, &doc, &with_bytes).await {
+            let b = bulletin_of(&r);
+            match crate::xlsx::export_with(&r, &doc, &with_bytes, b.as_ref()).await {
                 Ok(bytes) => {
                     xlsx_error.set(None);
                     download(
                         &r.file_name("xlsx"),
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        &bytes,
+                    );
+                }
+                Err(e) => xlsx_error.set(Some(e)),
+            }
+        });
+    };
+    let export_docx = move |_| {
+        let Some(r) = ready() else {
+            return;
+        };
+        let b = bulletin_of(&r);
+        leptos::task::spawn_local(async move {
+            match crate::xlsx::export_docx(Some(&r), b.as_ref()).await {
+                Ok(bytes) => {
+                    xlsx_error.set(None);
+                    download(
+                        &r.file_name("docx"),
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                         &bytes,
                     );
                 }
@@ -259,6 +285,11 @@ pub fn ReportPage() -> impl IntoView {
                     <span>{move || t().evidence_annex}</span>
                 </label>
                 <label class="field check">
+                    <input name="bulletin" type="checkbox" prop:checked=move || with_bulletin.get()
+                        on:change=move |ev| with_bulletin.set(event_target_checked(&ev)) />
+                    <span>{move || t().show_bulletin}</span>
+                </label>
+                <label class="field check">
                     <input name="reviewed-only" type="checkbox" prop:checked=move || reviewed.get()
                         on:change=move |ev| reviewed.set(event_target_checked(&ev)) />
                     <span>{move || t().reviewed_only}</span>
@@ -267,6 +298,7 @@ pub fn ReportPage() -> impl IntoView {
                     <button class="primary" on:click=print>{move || t().print}</button>
                     <button on:click=export_csv>{move || t().export_csv}</button>
                     <button on:click=export_xlsx>{move || t().export_xlsx}</button>
+                    <button on:click=export_docx>{move || t().export_word}</button>
                     <Show when=move || state.writes_report()>
                         <button class="primary" data-testid="issue-button" on:click=issue_now>{move || t().issue}</button>
                     </Show>
@@ -283,6 +315,7 @@ pub fn ReportPage() -> impl IntoView {
                     table(&r, |i, row| status_cell(&r, i, row, &cells, writable, t, save_edit, cell_errors)).into_any()
                 }
             }}
+            {move || with_bulletin.get().then(|| report.get().and_then(Result::ok).and_then(|r| bulletin_of(&r)).map(|b| view! { <BulletinView bulletin=b /> }))}
             {move || with_annex.get().then(|| report.get().and_then(Result::ok).map(|r| view! { <EvidenceAnnex period=r.period.clone() as_of=r.as_of /> }))}
             <IssuedList />
         </section>
