@@ -67,6 +67,27 @@ fn IssuedView(issued: Issued, on_close: impl Fn() + 'static) -> impl IntoView {
         let r = report.clone();
         move |_| download(&r.file_name("csv"), "text/csv;charset=utf-8", &r.to_csv())
     };
+    // The issued table as Word: the same bytes on every tablet, every time.
+    let word_error: RwSignal<Option<String>> = RwSignal::new(None);
+    let word = {
+        let r = report.clone();
+        move |_| {
+            let r = r.clone();
+            leptos::task::spawn_local(async move {
+                match crate::xlsx::export_docx(Some(&r), None).await {
+                    Ok(bytes) => {
+                        word_error.set(None);
+                        download(
+                            &r.file_name("docx"),
+                            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                            &bytes,
+                        );
+                    }
+                    Err(e) => word_error.set(Some(e)),
+                }
+            });
+        }
+    };
     let heading = format!(
         "{} · {} · {} {} · {}",
         issued.label(),
@@ -85,8 +106,10 @@ fn IssuedView(issued: Issued, on_close: impl Fn() + 'static) -> impl IntoView {
             {drawn}
             <div class="actions">
                 <button on:click=csv>{move || t().export_csv}</button>
+                <button on:click=word>{move || t().export_word}</button>
                 <button on:click=move |_| on_close()>{move || t().close}</button>
             </div>
+            {move || word_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </div>
     }
 }

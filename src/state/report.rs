@@ -5,7 +5,8 @@
 use jindu_core::edit::EditError;
 use jindu_core::model::{Kind, RecordView};
 use jindu_core::report::edits::moving_kept_edits;
-use jindu_core::report::issue::issue;
+use jindu_core::report::evidence::annex;
+use jindu_core::report::issue::issue_with_photos;
 use jindu_core::report::review::{review, Verdict};
 use jindu_core::report::{set_cell, Period, Report};
 
@@ -42,7 +43,15 @@ impl AppState {
         let id = self.new_id(Kind::Issue);
         let now = js_sys::Date::now() as u64;
         let by = self.author_name();
-        self.edit(issue(&id, report, &by, now)).map(drop)
+        // The evidence annex goes with it: the period's photos by hash.
+        let photos: Vec<String> = self.with_plan_untracked(|p| {
+            annex(p, &report.period, report.as_of)
+                .into_iter()
+                .map(|a| a.photo.photo)
+                .collect()
+        });
+        self.edit(issue_with_photos(&id, report, &by, now, &photos))
+            .map(drop)
     }
 
     /// Moves the cell edits this browser kept outside the open plan's document into it.

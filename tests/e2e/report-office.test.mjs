@@ -3,6 +3,7 @@
 // shows on that cell on both. One issues the table; the other sees 第1版, read-only.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { startServer, openProfile, waitForServiceWorker } from "./harness.mjs";
 import { setInspector } from "./pages/settings.mjs";
 import { ReportPage } from "./pages/report-page.mjs";
@@ -62,6 +63,20 @@ test("two offices edit cells offline, sync, and both see both edits", async () =
     await view.waitFor();
     assert.ok((await view.textContent()).includes("甲写的第一行"));
     assert.equal(await view.getByRole("textbox").count(), 0, "an issued table is read-only");
+    // Both tablets download the issued table as Word, byte for byte the same.
+    const word = async (t) => {
+      const [file] = await Promise.all([
+        t.page.waitForEvent("download"),
+        t.report.issuedView.getByRole("button", { name: "导出Word" }).click(),
+      ]);
+      return readFileSync(await file.path());
+    };
+    await a.report.issuedVersions.first().getByRole("button").click();
+    await a.report.issuedView.waitFor();
+    const fromB = await word(b);
+    const fromA = await word(a);
+    assert.ok(fromA.equals(fromB), "the issued .docx is the same on both tablets");
+    assert.equal(fromA.subarray(0, 2).toString(), "PK");
   } finally {
     for (const t of tablets) await t.context.close();
     await server.stop();

@@ -193,3 +193,24 @@ fn an_issue_whose_items_were_deleted_still_shows_as_issued() {
     assert_eq!(row.item, gone.id);
     assert!(row.content.contains(&gone.content), "{}", row.content);
 }
+
+#[test]
+fn an_issue_keeps_the_hashes_of_its_evidence_photos() {
+    let base = seed::xixing_2021();
+    let mut office = tablet(&base, "oa");
+    let plan = Plan::from_doc(&office.doc);
+    let report = build(&plan, &Period::cumulative(2021, 6).unwrap()).unwrap();
+    let photos = vec!["a".repeat(64), "b".repeat(64)];
+    let id = office.new_id(Kind::Issue, T);
+    office
+        .apply(
+            &jindu_core::report::issue::issue_with_photos(&id, &report, "李科长", T, &photos),
+            "李科长",
+            T,
+        )
+        .unwrap();
+    let back = Doc::from_json(&office.doc.to_json()).unwrap();
+    let listed = issues(&back);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].issue.photos, photos);
+}

@@ -28,7 +28,7 @@ pub struct Issue {
     pub issued_by: String,
     /// When, as Unix milliseconds.
     pub issued_at: u64,
-    /// Hashes of the evidence photos annexed (none yet).
+    /// Hashes of the evidence photos annexed: the period's photos as of the table's day.
     #[serde(default)]
     pub photos: Vec<String>,
 }
@@ -39,6 +39,18 @@ const FIELDS: [&str; 4] = ["issued_at", "issued_by", "photos", "report"];
 /// The edit that issues `report` as entity `id` (a fresh id of [`Kind::Issue`]). The
 /// cells are frozen as printed, marks included only when the office asked for them.
 pub fn issue(id: &str, report: &Report, issued_by: &str, issued_at: u64) -> Edit {
+    issue_with_photos(id, report, issued_by, issued_at, &[])
+}
+
+/// [`issue`] with the hashes of the evidence photos annexed to the table (see
+/// [`super::evidence::annex`]).
+pub fn issue_with_photos(
+    id: &str,
+    report: &Report,
+    issued_by: &str,
+    issued_at: u64,
+    photos: &[String],
+) -> Edit {
     let mut frozen = report.clone();
     for i in 0..frozen.rows.len() {
         frozen.rows[i].status = report.printed(&report.rows[i]);
@@ -47,7 +59,7 @@ pub fn issue(id: &str, report: &Report, issued_by: &str, issued_at: u64) -> Edit
     let mut fields = Map::new();
     fields.insert("issued_at".into(), json!(issued_at));
     fields.insert("issued_by".into(), json!(issued_by));
-    fields.insert("photos".into(), json!(Vec::<String>::new()));
+    fields.insert("photos".into(), json!(photos));
     fields.insert(
         "report".into(),
         serde_json::to_value(&frozen).expect("a report is plain data"),
