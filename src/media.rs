@@ -220,3 +220,11 @@ pub async fn bytes(base: &str, token: Option<&str>, plan: &str, hash: &str) -> O
         .ok()?;
     Some(js_sys::Uint8Array::new(&buffer).to_vec())
 }
+
+/// What the browser says this app's storage uses and may use (`navigator.storage
+/// .estimate()`: localStorage, IndexedDB and caches together), in bytes.
+pub async fn estimate() -> Option<(f64, f64)> {
+    let promise = web_sys::window()?.navigator().storage().estimate().ok()?;
+    let e = JsFuture::from(promise).await.ok()?;
+    Some((get(&e, "usage").as_f64()?, get(&e, "quota").as_f64()?))
+}

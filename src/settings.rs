@@ -64,6 +64,8 @@ pub fn download(name: &str, mime: &str, bytes: &[u8]) {
 pub fn SettingsPage() -> impl IntoView {
     let state = AppState::expect();
     state.refresh_media();
+    let estimate: RwSignal<Option<(f64, f64)>> = RwSignal::new(None);
+    leptos::task::spawn_local(async move { estimate.set(crate::media::estimate().await) });
     let s0 = state.settings_untracked();
     let token_draft = RwSignal::new(String::new());
     let exported = RwSignal::new(false);
@@ -240,6 +242,10 @@ pub fn SettingsPage() -> impl IntoView {
                     </Show>
                     <dt>{move || state.t().media_space}</dt>
                     <dd data-testid="media-space">{move || format!("{:.2} MB", state.media_status().kept_bytes / 1_000_000.0)}</dd>
+                    <Show when=move || estimate.get().is_some()>
+                        <dt>{move || state.t().device_storage}</dt>
+                        <dd data-testid="storage-estimate">{move || estimate.get().map(|(u, q)| format!("{:.1} MB / {:.0} MB", u / 1_000_000.0, q / 1_000_000.0)).unwrap_or_default()}</dd>
+                    </Show>
                 </dl>
                 <Show when=move || { share() >= 60.0 }>
                     <p class="warning" role="alert">{move || state.t().storage_warning}</p>

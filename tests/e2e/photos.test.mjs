@@ -75,6 +75,12 @@ test("photos and a location recorded offline upload when the server is back", as
     );
     assert.deepEqual(sizes, [[320, 240], [320, 240]]);
 
+    // Settings counts the photos waiting and says what the device's storage holds.
+    await a.page.goto(base + "/settings");
+    await a.page.waitForSelector('[data-testid="photos-waiting"]:text-is("2")');
+    await a.page.getByTestId("storage-estimate").waitFor();
+    await item.open(base, "item-4-1");
+
     // Server back: the record and both photos upload without a tap.
     server = await startServer({ port, dataDir });
     running = true;
