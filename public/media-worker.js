@@ -88,9 +88,15 @@ async function addOne(plan, file) {
     if (bitmap.width * bitmap.height > MAX_PIXELS) {
       return { name: file.name, reason: "too_large" };
     }
-    const photo = await scaled(bitmap, PHOTO_SIDE);
-    const thumb = await scaled(bitmap, THUMB_SIDE);
-    const [ph, th] = await Promise.all([sha256(photo.blob), sha256(thumb.blob)]);
+    let photo, thumb, ph, th;
+    try {
+      photo = await scaled(bitmap, PHOTO_SIDE);
+      thumb = await scaled(bitmap, THUMB_SIDE);
+      [ph, th] = await Promise.all([sha256(photo.blob), sha256(thumb.blob)]);
+    } catch (e) {
+      // Out of memory encoding a huge picture, say: this file only, not the batch.
+      return { name: file.name, reason: "decode" };
+    }
     const now = Date.now();
     try {
       await tx("readwrite", (s) => {
@@ -151,15 +157,25 @@ async function setRow(hash, change) {
 // Uploads the pending photos that a record still lists (`listed`: their hashes), oldest
 // first. A pending photo no record lists and older than a day was left by a record that
 // was deleted or corrected without it, or by a form never saved: dropped.
-async function upload({ base, token, listed }) {
+async function upload({ base, token, listed, plan }) {
   const keep = new Set(listed);
-  const rows = (await all()).filter((r) => r.pending === 1).sort((a, b) => a.added - b.added);
+  // The open plan's photos only: another plan's are listed by that plan's records.
+  const rows = (await all())
+    .filter((r) => r.pending === 1 && r.plan === plan)
+    .sort((a, b) => a.added - b.added);
   let uploaded = 0;
   let requests = 0;
   const dayAgo = Date.now() - 86_400_000;
   for (const row of rows) {
     if (!keep.has(row.hash)) {
-      if (row.added < dayAgo) await tx("readwrite", (s) => s.delete(row.hash));
+      if (row.added < dayAgo) {
+        // Read again in the deleting transaction: the other worker may have just added
+        // the same photo to a new record.
+        await tx("readwrite", async (s) => {
+          const now = await req(s.get(row.hash));
+          if (now && now.pending === 1 && now.added < dayAgo) s.delete(row.hash);
+        });
+      }
       continue;
     }
     let res;
@@ -172,26 +188,26 @@ async function upload({ base, token, listed }) {
         cache: "no-store",
       });
     } catch (e) {
-      return { uploaded, requests, stopped: "offline", remaining: await pendingCount() };
+      return { uploaded, requests, stopped: "offline", remaining: await pendingCount(plan) };
     }
     if (res.status === 201 || res.status === 200 || res.status === 204 || res.status === 412) {
       await setRow(row.hash, { pending: 0, used: Date.now() });
       uploaded += 1;
     } else if (res.status === 401 || res.status === 403) {
-      return { uploaded, requests, stopped: String(res.status), remaining: await pendingCount() };
-    } else if (res.status === 422) {
+      return { uploaded, requests, stopped: String(res.status), remaining: await pendingCount(plan) };
+    } else if (res.status === 422 || res.status === 413 || res.status === 415) {
       // The server hashed other bytes than the name says: sending again cannot help.
       await setRow(row.hash, { pending: 2 });
     } else {
-      return { uploaded, requests, stopped: String(res.status), remaining: await pendingCount() };
+      return { uploaded, requests, stopped: String(res.status), remaining: await pendingCount(plan) };
     }
   }
   await evict();
-  return { uploaded, requests, remaining: await pendingCount() };
+  return { uploaded, requests, remaining: await pendingCount(plan) };
 }
 
-async function pendingCount() {
-  return (await all()).filter((r) => r.pending === 1 && r.kind === "photo").length;
+async function pendingCount(plan) {
+  return (await all()).filter((r) => r.pending === 1 && r.kind === "photo" && r.plan === plan).length;
 }
 
 // Drops the least recently used cached photos past the cap; never a pending one.
@@ -203,7 +219,9 @@ async function evict() {
   await tx("readwrite", (s) => {
     for (const r of old) {
       if (total <= CACHE_CAP) break;
-      s.delete(r.hash);
+      // Only if still uploaded: the other worker may have made it pending again.
+      const key = r.hash;
+      s.get(key).onsuccess = (ev) => { if (ev.target.result && ev.target.result.pending === 0) s.delete(key); };
       total -= r.bytes;
     }
   });

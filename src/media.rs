@@ -133,10 +133,12 @@ pub struct Uploaded {
     pub stopped: Option<String>,
 }
 
-/// Uploads the pending photos that `listed` (the hashes the plan's records list) holds.
+/// Uploads the pending photos of `plan` that `listed` (the hashes its records list) holds;
+/// other plans' photos wait for their plan.
 pub async fn upload(
     base: &str,
     token: Option<&str>,
+    plan: &str,
     listed: &[String],
 ) -> Result<Uploaded, String> {
     let hashes = js_sys::Array::new();
@@ -149,6 +151,7 @@ pub async fn upload(
             ("op", "upload".into()),
             ("base", base.into()),
             ("token", token.map_or(JsValue::NULL, Into::into)),
+            ("plan", plan.into()),
             ("listed", hashes.into()),
         ]),
     )
