@@ -369,17 +369,9 @@ pub(super) fn RecordRow(record: RecordView, what: String) -> impl IntoView {
     let status = r.status;
     let distance = crate::photos::distance_words(state, r.location, r.site.as_deref());
     // When the tablet saved it, in the tablet's own time zone.
-    let captured = r.captured.map(|ms| {
-        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-        format!(
-            "{}-{:02}-{:02} {:02}:{:02}",
-            d.get_full_year(),
-            d.get_month() + 1,
-            d.get_date(),
-            d.get_hours(),
-            d.get_minutes()
-        )
-    });
+    let captured = r
+        .captured
+        .map(|ms| crate::issued::local_time(ms.max(0) as u64));
     let id = record.id.clone();
     let del_id = record.id.clone();
     let correct_href = format!("/items/{}/record?correct={}", r.item, record.id);

@@ -148,19 +148,7 @@ impl Bulletin {
 /// The bulletin of a period as of a day; the same items, checks and judging day as
 /// [`super::build_as_of`].
 pub fn bulletin(plan: &Plan, period: &Period, as_of: NaiveDate) -> Result<Bulletin, ReportError> {
-    if period.end < period.start {
-        return Err(ReportError::EndsBeforeStart {
-            start: period.start,
-            end: period.end,
-        });
-    }
-    if as_of < period.start {
-        return Err(ReportError::AsOfBeforeStart {
-            as_of,
-            start: period.start,
-        });
-    }
-    let judged = as_of.min(period.end);
+    let judged = super::judging_day(period, as_of)?;
     let mut counts = Counts::default();
     let mut annex = Vec::new();
     for cat in &plan.categories {

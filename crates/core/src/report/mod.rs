@@ -99,9 +99,9 @@ pub fn build(plan: &Plan, period: &Period) -> Result<Report, ReportError> {
     build_as_of(plan, period, period.end)
 }
 
-/// The table of a period as of a day: records observed after it are left out, and
-/// schedules and milestones are judged on it (or on the period's end, if earlier).
-pub fn build_as_of(plan: &Plan, period: &Period, as_of: NaiveDate) -> Result<Report, ReportError> {
+/// The day a period's schedules are judged on when drawn up as of `as_of` (the earlier
+/// of the two), once the period and the day are checked.
+pub(crate) fn judging_day(period: &Period, as_of: NaiveDate) -> Result<NaiveDate, ReportError> {
     if period.end < period.start {
         return Err(ReportError::EndsBeforeStart {
             start: period.start,
@@ -114,7 +114,13 @@ pub fn build_as_of(plan: &Plan, period: &Period, as_of: NaiveDate) -> Result<Rep
             start: period.start,
         });
     }
-    let judged = as_of.min(period.end);
+    Ok(as_of.min(period.end))
+}
+
+/// The table of a period as of a day: records observed after it are left out, and
+/// schedules and milestones are judged on it (or on the period's end, if earlier).
+pub fn build_as_of(plan: &Plan, period: &Period, as_of: NaiveDate) -> Result<Report, ReportError> {
+    let judged = judging_day(period, as_of)?;
     let mut rows: Vec<Row> = Vec::new();
     for (ci, cat) in plan.categories.iter().enumerate() {
         for (n, item) in plan.items_of(&cat.id).enumerate() {
