@@ -112,15 +112,22 @@ pub fn App() -> impl IntoView {
             let _ = el.set_attribute("lang", lang.code());
         }
     });
-    // Sync at start, when the browser says it is back online, and every minute. What
-    // counts is the outcome of real requests, not `navigator.onLine`. The first round
-    // starts after the first screen is painted: handing the replica to the sync worker
-    // takes a while on a large plan, and the screen comes first.
+    // The plan is read after the first screen is painted (from its stored summary,
+    // when there is one), then synced: at start, when the browser says it is back
+    // online, and every minute. What counts is the outcome of real requests, not
+    // `navigator.onLine`. Reading a large plan and handing it to the sync worker take a
+    // while, and the screen comes first.
     request_animation_frame(move || {
         set_timeout(
             move || {
-                state.refresh_account();
-                state.sync_now();
+                state.read_plan();
+                set_timeout(
+                    move || {
+                        state.refresh_account();
+                        state.sync_now();
+                    },
+                    Duration::ZERO,
+                );
             },
             Duration::ZERO,
         )
@@ -179,18 +186,7 @@ pub fn App() -> impl IntoView {
                 <SyncBadge />
             </header>
             <main>
-                <Routes fallback=move || view! { <section class="page"><h1>{move || state.t().not_found}</h1></section> }>
-                    <Route path=path!("/") view=pages::OverviewPage />
-                    <Route path=path!("/items") view=pages::ItemsPage />
-                    <Route path=path!("/items/:id") view=pages::ItemPage />
-                    <Route path=path!("/items/:id/record") view=record::RecordPage />
-                    <Route path=path!("/sites") view=pages::SitesPage />
-                    <Route path=path!("/sites/:id") view=pages::SitePage />
-                    <Route path=path!("/edit/:id") view=editor::EditorPage />
-                    <Route path=path!("/report") view=report::ReportPage />
-                    <Route path=path!("/import") view=import::ImportPage />
-                    <Route path=path!("/settings") view=settings::SettingsPage />
-                </Routes>
+                <Pages />
             </main>
             // After the page, kept in view above the tabs (sticky): a notice that comes
             // late (storage, an update) never pushes the page down under the user's finger.
@@ -249,6 +245,39 @@ pub fn App() -> impl IntoView {
                 <A href="/settings">{move || state.t().settings}</A>
             </nav>
         </Router>
+    }
+}
+
+/// The app's pages. Until the plan is read only the overview shows (painted from the
+/// plan's stored summary); another page opened by its address waits for the plan, which
+/// is read right after the first screen.
+#[component]
+fn Pages() -> impl IntoView {
+    let state = AppState::expect();
+    let location = leptos_router::hooks::use_location();
+    let shown = move || state.is_read() || location.pathname.with(|p| p == "/");
+    let reading = move || {
+        view! {
+            <section class="page" role="status" data-testid="reading-plan">
+                <p>{move || state.t().reading_plan}</p>
+            </section>
+        }
+    };
+    view! {
+        <Show when=shown fallback=reading>
+            <Routes fallback=move || view! { <section class="page"><h1>{move || state.t().not_found}</h1></section> }>
+                <Route path=path!("/") view=pages::OverviewPage />
+                <Route path=path!("/items") view=pages::ItemsPage />
+                <Route path=path!("/items/:id") view=pages::ItemPage />
+                <Route path=path!("/items/:id/record") view=record::RecordPage />
+                <Route path=path!("/sites") view=pages::SitesPage />
+                <Route path=path!("/sites/:id") view=pages::SitePage />
+                <Route path=path!("/edit/:id") view=editor::EditorPage />
+                <Route path=path!("/report") view=report::ReportPage />
+                <Route path=path!("/import") view=import::ImportPage />
+                <Route path=path!("/settings") view=settings::SettingsPage />
+            </Routes>
+        </Show>
     }
 }
 

@@ -15,7 +15,7 @@ use crate::state::AppState;
 fn MediaImage(hash: String, alt: String, #[prop(optional)] full: bool) -> impl IntoView {
     let state = AppState::expect();
     let shown: RwSignal<Option<Shown>> = RwSignal::new(None);
-    let plan = state.with_doc_untracked(|d| d.id.clone());
+    let plan = state.plan_id();
     let (base, token) = state.media_endpoint();
     spawn_local(async move {
         let got = media::show(&base, token.as_deref(), &plan, &hash)
@@ -107,7 +107,7 @@ pub fn PhotoPicker(photos: RwSignal<Vec<Photo>>) -> impl IntoView {
             return;
         }
         busy.set(true);
-        let plan = state.with_doc_untracked(|d| d.id.clone());
+        let plan = state.plan_id();
         spawn_local(async move {
             let t = state.t();
             match media::add(&plan, &files).await {

@@ -12,6 +12,8 @@ use gloo_storage::{LocalStorage, Storage};
 use jindu_core::doc::Doc;
 use jindu_core::hlc::Clock;
 use jindu_core::stored;
+use jindu_core::summary::Summary;
+use jindu_core::sync::SyncState;
 use jindu_core::tablet::persist::{self, PREFIX};
 pub use jindu_core::tablet::{Device, KeyValue, StorageError};
 use serde::{Deserialize, Serialize};
@@ -170,10 +172,34 @@ pub fn load_plan(id: &str) -> Option<Doc> {
 }
 
 /// Stores a whole plan as a snapshot (a new plan: an import or a copy), clearing any
-/// journal under its id.
+/// journal and overview summary under its id.
 pub fn save_plan(doc: &Doc) -> Result<(), StorageError> {
     Local.set(&persist::plan_key(&doc.id), &stored::encode_snapshot(doc))?;
+    Local.remove(&persist::summary_key(&doc.id))?;
     Local.remove(&persist::journal_key(&doc.id))
+}
+
+/// The overview summary stored for plan `id`, when the device holds that plan and the
+/// summary reads. One that does not read is reported on the console and ignored (the
+/// plan is read at once, and its summary written anew).
+pub fn load_summary(id: &str) -> Option<Summary> {
+    if !holds_plan(id) {
+        return None;
+    }
+    let text = Local.get(&persist::summary_key(id))?;
+    Summary::from_text(&text, id)
+        .map_err(|e| leptos::logging::warn!("{e}; reading the plan first"))
+        .ok()
+}
+
+/// Stores the overview summary of a plan, read at the next start before the plan.
+pub fn save_summary(summary: &Summary) -> Result<(), StorageError> {
+    Local.set(&persist::summary_key(&summary.plan), &summary.to_text())
+}
+
+/// The sync state stored for plan `id` (what the badge says before the plan is read).
+pub fn load_sync(id: &str) -> SyncState {
+    persist::load_sync(&Local, id)
 }
 
 /// Cell edits an earlier version of the app kept in this browser, for one plan and

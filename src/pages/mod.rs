@@ -10,7 +10,7 @@ pub use sites::{SitePage, SitesPage};
 use std::collections::HashMap;
 
 use jindu_core::model::{Item, Plan};
-use jindu_core::progress::{item_progress, item_schedule, item_schedule_with, overview, Schedule};
+use jindu_core::progress::{item_progress, item_schedule, item_schedule_with, Schedule};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -28,43 +28,24 @@ const OVERSCAN: usize = 3;
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let state = AppState::expect();
-    let today = move || state.as_of();
     let title = move || state.title();
     let as_of_value = move || state.as_of().to_string();
-    // Every figure of the page from one pass over the items, once per change.
-    let figures = Memo::new(move |_| {
-        state.with_plan(|p| crate::perf::span("jindu:overview", || overview(p, today())))
-    });
-    let overall = Memo::new(move |_| figures.with(|f| f.plan.clone()));
-    let counts = Memo::new(move |_| figures.with(|f| (f.overdue, f.at_risk)));
+    // Every figure of the page, once per change: from the stored summary until the plan
+    // is read, then from the plan.
+    let summary = Memo::new(move |_| state.summary());
+    let overall = Memo::new(move |_| summary.with(|s| s.progress.clone()));
+    let counts = Memo::new(move |_| summary.with(|s| (s.overdue, s.at_risk)));
     let categories = move || {
-        state.with_plan(|p| {
-            p.categories
+        summary.with(|s| {
+            s.categories
                 .iter()
                 .enumerate()
                 .map(|(n, c)| (n, c.id.clone(), c.name.clone()))
                 .collect::<Vec<_>>()
         })
     };
-    let latest = move || {
-        state.with_plan(|p| {
-            let plan = p;
-            // Records are in observation order: the newest are at the end.
-            plan.records
-                .iter()
-                .rev()
-                .take(5)
-                .cloned()
-                .map(|r| {
-                    let number = plan
-                        .item(&r.record.item)
-                        .map(|i| plan.display_number(i))
-                        .unwrap_or_default();
-                    (r, number)
-                })
-                .collect::<Vec<_>>()
-        })
-    };
+    let latest = Memo::new(move |_| summary.with(|s| s.latest.clone()));
+    let has_records = Memo::new(move |_| summary.with(|s| s.has_records));
     view! {
         <section class="page overview" aria-labelledby="overview-title">
             <h1 id="overview-title">{title}</h1>
@@ -90,24 +71,21 @@ pub fn OverviewPage() -> impl IntoView {
                 </p>
             </div>
             <ul class="categories" aria-label=move || state.t().category>
-                <For each=categories key=|c| c.1.clone() let:c>
+                <For each=categories key=|c| c.clone() let:c>
                     {
                         let id = c.1.clone();
-                        let progress = Memo::new(move |_| {
-                            figures.with(|f| {
-                                f.categories
+                        let figures = Memo::new(move |_| {
+                            summary.with(|s| {
+                                s.categories
                                     .iter()
-                                    .find(|(c, _)| *c == id)
-                                    .map(|(_, p)| p.clone())
-                                    .unwrap_or_else(jindu_core::progress::Progress::none)
+                                    .find(|x| x.id == id)
+                                    .map(|x| (x.progress.clone(), x.items))
+                                    .unwrap_or_else(|| (jindu_core::progress::Progress::none(), 0))
                             })
                         });
+                        let progress = Signal::derive(move || figures.with(|f| f.0.clone()));
                         let name = c.2.clone();
                         let label = Signal::derive({ let name = name.clone(); move || name.clone() });
-                        let count = {
-                            let id = c.1.clone();
-                            move || state.with_plan(|p| p.items_of(&id).count())
-                        };
                         let href = format!("/items?category={}", c.1);
                         view! {
                             <li class="card category" data-testid="category-card">
@@ -115,7 +93,7 @@ pub fn OverviewPage() -> impl IntoView {
                                     <h2><span class="num">{c.0 + 1}</span>" "{name.clone()}</h2>
                                 </A>
                                 <ProgressBar progress label />
-                                <p class="muted">{move || format!("{} {}", count(), state.t().items_count)}</p>
+                                <p class="muted">{move || format!("{} {}", figures.with(|f| f.1), state.t().items_count)}</p>
                             </li>
                         }
                     }
@@ -123,13 +101,13 @@ pub fn OverviewPage() -> impl IntoView {
             </ul>
             <div class="card">
                 <h2>{move || state.t().latest_records}</h2>
-                <Show when=move || state.with_plan(|p| !p.records.is_empty()) fallback=move || view! { <p>{move || state.t().no_records}</p> }>
+                <Show when=move || has_records.get() fallback=move || view! { <p>{move || state.t().no_records}</p> }>
                     <ul class="records">
-                        {move || latest().into_iter().map(|(r, number)| view! {
+                        {move || latest.get().into_iter().map(|r| view! {
                             <li>
-                                <A href=format!("/items/{}", r.record.item)>
-                                    <strong>{number}</strong>" "<span class="muted">{r.record.observed.to_string()}" · "{r.record.author.clone()}</span>
-                                    <p class="note">{r.record.note.chars().take(80).collect::<String>()}</p>
+                                <A href=format!("/items/{}", r.item)>
+                                    <strong>{r.number}</strong>" "<span class="muted">{r.observed.to_string()}" · "{r.author}</span>
+                                    <p class="note">{r.note}</p>
                                 </A>
                             </li>
                         }).collect::<Vec<_>>()}

@@ -7,7 +7,6 @@
 
 use jindu_core::doc::Signer;
 use jindu_core::sync::{Endpoint, Reply, Request};
-use jindu_core::tablet::Tablet;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -42,8 +41,11 @@ impl AppState {
                 .as_ref()
                 .map_or_else(Signer::none, |a| Signer::new(&a.id, &a.name))
         });
-        self.tablet
-            .update_untracked(|t: &mut Tablet| t.sign_as(signer));
+        self.tablet.update_untracked(|t| {
+            if let Some(t) = t {
+                t.sign_as(signer);
+            }
+        });
     }
 
     /// Forgets the account (another account's setup link was opened: a sign-out of the

@@ -57,7 +57,7 @@ impl AppState {
         let this = *self;
         let (base, token) = self.media_endpoint();
         let listed = self.listed_media();
-        let plan = self.with_doc_untracked(|d| d.id.clone());
+        let plan = self.plan_id();
         spawn_local(async move {
             let outcome = media::upload(&base, token.as_deref(), &plan, &listed).await;
             if let Ok(s) = media::status().await {

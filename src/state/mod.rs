@@ -4,6 +4,12 @@
 //! reconciling a sync round, the badge's verdict) is [`Tablet`]'s, in `jindu-core`, and
 //! only `storage` touches the browser's storage.
 //!
+//! The plan is read after the first screen: when a summary of the overview is stored
+//! beside the plan's snapshot (`jindu_core::summary`), the overview is painted from it
+//! and the plan is read right after the first paint ([`AppState::read_plan`]). Until
+//! then the tablet is `None`: nothing is folded, synced or caught up over a plan not
+//! read, and a user's action that needs the plan (an edit, an export) reads it first.
+//!
 //! The state is split by concern, each an `impl AppState` block of its own: this file
 //! holds the signals, the reads, the edits and what is stored; `sync` the sync service
 //! (when rounds run, in the worker or on the page); `plans` the plan library (opening,
@@ -11,6 +17,7 @@
 //! report (cell edits, reviews, issues, and moving kept cell edits into the document).
 
 mod account;
+mod first_screen;
 mod media;
 mod plans;
 mod report;
@@ -24,6 +31,9 @@ use jindu_core::edit::{Applied, Edit, EditError};
 use jindu_core::index;
 use jindu_core::model::{Kind, Plan};
 use jindu_core::seed;
+use jindu_core::summary::Summary;
+use jindu_core::sync::SyncState;
+use jindu_core::tablet::wire::Digest;
 use jindu_core::tablet::{Absorbed, Tablet, TabletError, Verdict};
 use leptos::prelude::*;
 
@@ -50,8 +60,17 @@ impl PartialEq for PlanView {
 #[derive(Clone, Copy)]
 pub struct AppState {
     settings: RwSignal<Settings>,
-    /// The open plan: its replica, sync state and storage policy.
-    tablet: RwSignal<Tablet>,
+    /// The open plan: its replica, sync state and storage policy; `None` until the plan
+    /// is read (see the module's documentation).
+    tablet: RwSignal<Option<Tablet>>,
+    /// The stored overview summary shown until the plan is read, and the plan's sync
+    /// state as stored (what the badge says until then).
+    unread: RwSignal<Option<(Summary, SyncState)>>,
+    /// The plan's revision and the day the stored summary reflects.
+    summarised: StoredValue<Option<(Digest, NaiveDate)>>,
+    /// The overview's figures last computed from the plan as of today, with the plan's
+    /// revision: what the next stored summary is, without computing it twice.
+    computed: StoredValue<Option<(Digest, NaiveDate, Summary)>>,
     plan: RwSignal<PlanView>,
     /// The plan index (plans known on this device and at the endpoint).
     index: RwSignal<Doc>,
@@ -83,21 +102,37 @@ impl AppState {
     }
 
     /// Loads settings and the open plan from storage (the built-in plan when the device
-    /// holds none) and provides the state as context.
+    /// holds none) and provides the state as context. With a stored overview summary of
+    /// the plan, the plan itself is read later, by [`AppState::read_plan`].
     pub fn provide() -> AppState {
         let mut settings = storage::load_settings();
         if !index::is_plan_id(&settings.plan) {
             settings.plan = seed::PLAN_ID.to_owned();
         }
-        let tablet = crate::perf::span("jindu:load-plan", || open_tablet(&settings.plan));
-        let plan = RwSignal::new(read_plan(tablet.doc()));
-        let problems = tablet.problems().join("; ");
+        let unread =
+            storage::load_summary(&settings.plan).map(|s| (s, storage::load_sync(&settings.plan)));
+        let (tablet, plan) = match unread {
+            Some(_) => (
+                None,
+                PlanView(Arc::new(Plan::from_doc(&Doc::new(&settings.plan)))),
+            ),
+            None => {
+                let tablet = crate::perf::span("jindu:load-plan", || open_tablet(&settings.plan));
+                let plan = read_plan(tablet.doc());
+                (Some(tablet), plan)
+            }
+        };
+        let problems = tablet.as_ref().map(|t| t.problems().join("; "));
+        let read = tablet.is_some();
         let state = AppState {
             settings: RwSignal::new(settings),
             tablet: RwSignal::new(tablet),
-            plan,
+            unread: RwSignal::new(unread),
+            summarised: StoredValue::new(None),
+            computed: StoredValue::new(None),
+            plan: RwSignal::new(plan),
             index: RwSignal::new(storage::load_index().unwrap_or_else(built_in_index)),
-            storage_error: RwSignal::new((!problems.is_empty()).then_some(problems)),
+            storage_error: RwSignal::new(problems.filter(|p| !p.is_empty())),
             syncing: RwSignal::new(false),
             again: RwSignal::new(false),
             debounce: StoredValue::new(None),
@@ -109,8 +144,9 @@ impl AppState {
             upload_failures: StoredValue::new(0),
         };
         provide_context(state);
-        state.sign_tablet();
-        state.move_report_edits();
+        if read {
+            state.plan_read();
+        }
         // The journal is folded into the snapshot when the app leaves the screen (another
         // app, the tablet locked, the tab closed): nobody is typing then, and rewriting
         // the snapshot of a large plan takes a while.
@@ -136,6 +172,61 @@ impl AppState {
         state
     }
 
+    /// Whether the open plan is read (tracked): until then only its summary is shown.
+    pub fn is_read(&self) -> bool {
+        self.tablet.with(Option::is_some)
+    }
+
+    /// Whether the open plan is read, untracked.
+    pub(super) fn is_read_untracked(&self) -> bool {
+        self.tablet.with_untracked(Option::is_some)
+    }
+
+    /// The open plan's id (known before the plan is read).
+    pub fn plan_id(&self) -> String {
+        self.plan.with_untracked(|p| p.0.id.clone())
+    }
+
+    /// Runs `f` on the open plan's tablet when it is read (tracked); `None` before.
+    pub(super) fn tablet_with<T>(&self, f: impl FnOnce(&Tablet) -> T) -> Option<T> {
+        self.tablet.with(|t| t.as_ref().map(f))
+    }
+
+    /// Runs `f` on the open plan's tablet when it is read (untracked); `None` before.
+    pub(super) fn tablet_with_untracked<T>(&self, f: impl FnOnce(&Tablet) -> T) -> Option<T> {
+        self.tablet.with_untracked(|t| t.as_ref().map(f))
+    }
+
+    /// Changes the open plan's tablet when it is read, and notifies what reads it;
+    /// `None` (and no change) before: what runs in the background (a sync round,
+    /// folding the journal, another tab's writes) never acts over a plan not read.
+    pub(super) fn tablet_update<T>(&self, f: impl FnOnce(&mut Tablet) -> T) -> Option<T> {
+        let mut out = None;
+        self.tablet.maybe_update(|t| match t {
+            Some(t) => {
+                out = Some(f(t));
+                true
+            }
+            None => false,
+        });
+        out
+    }
+
+    /// Reads the open plan's tablet for a user's action (untracked), reading the plan
+    /// first if it is not read yet.
+    pub(super) fn tablet_read<T>(&self, f: impl FnOnce(&Tablet) -> T) -> T {
+        self.read_plan();
+        self.tablet_with_untracked(f)
+            .expect("the plan was just read")
+    }
+
+    /// Changes the open plan's tablet for a user's action, reading the plan first if
+    /// it is not read yet.
+    pub(super) fn tablet_act<T>(&self, f: impl FnOnce(&mut Tablet) -> T) -> T {
+        self.read_plan();
+        self.tablet_update(f).expect("the plan was just read")
+    }
+
     /// Brings the plan view up to date with what changed in the document besides an
     /// edit (a round, another tab, a backup).
     fn absorb(&self, absorbed: &Absorbed) {
@@ -146,7 +237,7 @@ impl AppState {
             self.replan();
             return;
         }
-        self.tablet.with_untracked(|t| {
+        self.tablet_with_untracked(|t| {
             self.plan.update(|p| {
                 let plan = Arc::make_mut(&mut p.0);
                 for id in &absorbed.ids {
@@ -158,15 +249,16 @@ impl AppState {
 
     /// Reads the plan view again from the whole document.
     fn replan(&self) {
-        let view = self.tablet.with_untracked(|t| read_plan(t.doc()));
-        self.plan.set(view);
+        if let Some(view) = self.tablet_with_untracked(|t| read_plan(t.doc())) {
+            self.plan.set(view);
+        }
     }
 
     /// Reads what another tab of the app stored (on the browser's `storage` event).
     fn catch_up(&self) {
-        let mut absorbed = Absorbed::default();
-        self.tablet.update(|t| absorbed = t.catch_up(&mut Local));
-        self.absorb(&absorbed);
+        if let Some(absorbed) = self.tablet_update(|t| t.catch_up(&mut Local)) {
+            self.absorb(&absorbed);
+        }
     }
 
     /// Reads the plan view (tracked).
@@ -184,27 +276,36 @@ impl AppState {
         self.plan.get()
     }
 
-    /// Reads the open plan's document (tracked: conflicts, the device's storage use).
+    /// Reads the open plan's document (tracked: conflicts, the device's storage use);
+    /// an empty document of the plan until it is read.
     pub fn with_doc<T>(&self, f: impl FnOnce(&Doc) -> T) -> T {
-        self.tablet.with(|t| f(t.doc()))
+        self.tablet.with(|t| match t {
+            Some(t) => f(t.doc()),
+            None => f(&Doc::new(self.plan_id())),
+        })
     }
 
-    /// Reads the open plan's document without tracking it.
+    /// Reads the open plan's document without tracking it, reading the plan first if
+    /// it is not read yet (an export, an editor's form).
     pub fn with_doc_untracked<T>(&self, f: impl FnOnce(&Doc) -> T) -> T {
-        self.tablet.with_untracked(|t| f(t.doc()))
+        self.tablet_read(|t| f(t.doc()))
     }
 
     /// This device's id.
     pub fn device_id(&self) -> String {
-        self.tablet.with_untracked(|t| t.device().to_owned())
+        self.tablet_read(|t| t.device().to_owned())
     }
 
     /// A fresh id for a new entity of a kind.
     pub fn new_id(&self, kind: Kind) -> String {
         let now = js_sys::Date::now() as u64;
+        self.read_plan();
         let mut id = String::new();
-        self.tablet
-            .update_untracked(|t| id = t.new_id(&mut Local, kind, now));
+        self.tablet.update_untracked(|t| {
+            if let Some(t) = t {
+                id = t.new_id(&mut Local, kind, now);
+            }
+        });
         id
     }
 
@@ -235,8 +336,8 @@ impl AppState {
 
     /// The last storage failure, of the plan or anything else (tracked).
     pub fn storage_error(&self) -> Option<String> {
-        self.tablet
-            .with(|t| t.storage_error().map(str::to_owned))
+        self.tablet_with(|t| t.storage_error().map(str::to_owned))
+            .flatten()
             .or_else(|| self.storage_error.get())
     }
 
@@ -250,7 +351,12 @@ impl AppState {
 
     /// When a reply last confirmed the shared file held everything (tracked).
     pub fn last_synced_ms(&self) -> Option<u64> {
-        self.tablet.with(|t| t.sync_state().last_synced_ms)
+        match self.tablet_with(|t| t.sync_state().last_synced_ms) {
+            Some(ms) => ms,
+            None => self
+                .unread
+                .with(|u| u.as_ref().and_then(|(_, s)| s.last_synced_ms)),
+        }
     }
 
     pub fn lang(&self) -> Lang {
@@ -264,6 +370,12 @@ impl AppState {
 
     /// The open plan's title (its id when it has none yet).
     pub fn title(&self) -> String {
+        if let Some(title) = self
+            .unread
+            .with(|u| u.as_ref().map(|(s, _)| s.title.clone()))
+        {
+            return title;
+        }
         self.plan.with(|p| {
             p.0.meta
                 .as_ref()
@@ -298,13 +410,31 @@ impl AppState {
 
     /// Today in the plan's time zone.
     pub fn today(&self) -> NaiveDate {
+        self.plan.track();
+        self.unread.track();
+        self.today_untracked()
+    }
+
+    fn today_untracked(&self) -> NaiveDate {
         let now = js_sys::Date::now() as i64;
-        self.plan.with(|p| p.0.local_date(now))
+        if let Some(day) = self
+            .unread
+            .with_untracked(|u| u.as_ref().map(|(s, _)| s.local_date(now)))
+        {
+            return day;
+        }
+        self.plan.with_untracked(|p| p.0.local_date(now))
     }
 
     /// What the sync badge says (tracked).
     pub fn status(&self) -> Verdict {
-        self.tablet.with(Tablet::verdict)
+        match self.tablet_with(Tablet::verdict) {
+            Some(v) => v,
+            None => self.unread.with(|u| {
+                u.as_ref()
+                    .map_or(Verdict::Pending { count: 0 }, |(_, s)| s.status())
+            }),
+        }
     }
 
     /// Applies an edit made on this device, stores it at once and schedules a sync.
@@ -317,14 +447,13 @@ impl AppState {
         let now = js_sys::Date::now() as u64;
         // Checked against the plan view the app holds, which is then refreshed where the
         // edit touched it: reading a large plan again would take seconds.
-        let mut result = None;
-        self.tablet.update(|t| {
-            result = Some(crate::perf::span("jindu:store", || {
+        let result = self.tablet_act(|t| {
+            crate::perf::span("jindu:store", || {
                 self.plan
                     .with_untracked(|p| t.edit(&mut Local, &p.0, &edit, &author, now))
-            }))
+            })
         });
-        let edited = match result.expect("update ran") {
+        let edited = match result {
             Ok(edited) => edited,
             Err(TabletError::Edit(e)) => return Err(e),
             Err(TabletError::NotSaved(e)) => {
@@ -332,7 +461,7 @@ impl AppState {
             }
         };
         self.absorb(&edited.caught_up);
-        self.tablet.with_untracked(|t| {
+        self.tablet_with_untracked(|t| {
             self.plan
                 .update(|p| Arc::make_mut(&mut p.0).refresh(t.doc(), &edited.applied.id))
         });
@@ -340,20 +469,21 @@ impl AppState {
         Ok(edited.applied)
     }
 
-    /// Rewrites the snapshot when edits wait in the journal (see `provide`).
+    /// Rewrites the snapshot when edits wait in the journal (see `provide`), and the
+    /// overview's summary when the plan changed.
     pub fn fold_journal(&self) {
-        if self.tablet.with_untracked(Tablet::needs_fold) {
+        if self.tablet_with_untracked(Tablet::needs_fold) == Some(true) {
             self.persist();
         }
+        self.store_summary();
     }
 
-    /// Folds everything the tablet holds into the plan's snapshot.
+    /// Folds everything the tablet holds into the plan's snapshot (nothing before the
+    /// plan is read: the journal stays as stored).
     pub fn persist(&self) {
-        let mut result = Ok(Absorbed::default());
-        self.tablet.update(|t| {
-            result = crate::perf::span("jindu:store", || t.fold(&mut Local));
-        });
-        if let Ok(absorbed) = result {
+        let result =
+            self.tablet_update(|t| crate::perf::span("jindu:store", || t.fold(&mut Local)));
+        if let Some(Ok(absorbed)) = result {
             self.absorb(&absorbed);
         }
     }

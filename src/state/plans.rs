@@ -8,7 +8,7 @@ use jindu_core::doc::Doc;
 use jindu_core::index;
 use jindu_core::model::Plan;
 use jindu_core::seed;
-use jindu_core::tablet::{Absorbed, Tablet};
+use jindu_core::tablet::Tablet;
 use leptos::prelude::*;
 
 use super::{AppState, PlanView};
@@ -19,12 +19,13 @@ impl AppState {
     /// that the next sync fills from the endpoint.
     pub fn open_plan(&self, id: &str) {
         self.persist();
+        self.store_summary();
         let tablet = open_tablet(id);
         self.plan.set(read_plan(tablet.doc()));
-        self.tablet.set(tablet);
-        self.sign_tablet();
+        self.tablet.set(Some(tablet));
+        self.unread.set(None);
         self.save_settings(|s| s.plan = id.to_owned());
-        self.move_report_edits();
+        self.plan_read();
         self.sync_now();
     }
 
@@ -35,7 +36,7 @@ impl AppState {
         let author = self.author_name();
         let now = js_sys::Date::now() as u64;
         let year = chrono::Datelike::year(&self.today());
-        let made = self.tablet.with_untracked(|t| {
+        let made = self.tablet_read(|t| {
             let spec = NewPlan {
                 id,
                 title,
@@ -69,7 +70,7 @@ impl AppState {
         storage::save_plan(&doc).map_err(|e| e.0)?;
         let author = self.author_name();
         let now = js_sys::Date::now() as u64;
-        let (device, mut clock, signer) = self.tablet.with_untracked(|t| {
+        let (device, mut clock, signer) = self.tablet_read(|t| {
             let r = t.replica();
             (t.device().to_owned(), r.clock.clone(), r.signer.clone())
         });
@@ -83,8 +84,7 @@ impl AppState {
         index::list_plan(&mut idx, &mut clock, by, &id, title, now);
         self.report_storage(storage::save_index(&idx));
         self.index.set(idx);
-        self.tablet
-            .update_untracked(|t| t.adopt_clock(&mut Local, clock.last));
+        self.tablet_act(|t| t.adopt_clock(&mut Local, clock.last));
         self.open_plan(&id);
         Ok(())
     }
@@ -93,10 +93,7 @@ impl AppState {
     pub fn import_backup(&self, bytes: &[u8]) -> Result<(), String> {
         let doc = Doc::from_json(bytes).map_err(|e| e.to_string())?;
         let now = js_sys::Date::now() as u64;
-        let mut result = Ok(Absorbed::default());
-        self.tablet
-            .update(|t| result = t.import(&mut Local, &doc, now));
-        let absorbed = result?;
+        let absorbed = self.tablet_act(|t| t.import(&mut Local, &doc, now))?;
         self.absorb(&absorbed);
         self.sync_soon();
         Ok(())

@@ -33,8 +33,12 @@ impl AppState {
         debounce(self.debounce, 1_500, move || this.sync_now());
     }
 
-    /// Starts a sync round (or asks for another one after the running round).
+    /// Starts a sync round (or asks for another one after the running round). Nothing
+    /// before the plan is read: reading it starts one.
     pub fn sync_now(&self) {
+        if !self.is_read_untracked() {
+            return;
+        }
         if self.syncing.get_untracked() {
             self.again.set(true);
             return;
@@ -42,8 +46,7 @@ impl AppState {
         // When the browser knows it has no network, a round could only fail, after copying
         // the whole plan: say offline at once and try again when the network is back.
         if !window().navigator().on_line() {
-            self.tablet
-                .update(|t| t.mark_offline("the browser has no network connection"));
+            self.tablet_update(|t| t.mark_offline("the browser has no network connection"));
             self.refresh_media();
             return;
         }
@@ -67,10 +70,12 @@ impl AppState {
     /// While the endpoint is unreachable, tries again after 3 s, 6 s, 12 s … up to a
     /// minute, so a tablet back in range syncs without anyone pressing a button.
     fn retry_when_offline(&self) {
-        let offline = self.tablet.with_untracked(|t| {
-            let s = t.sync_state();
-            s.offline.is_some() && s.stopped.is_none()
-        });
+        let offline = self
+            .tablet_with_untracked(|t| {
+                let s = t.sync_state();
+                s.offline.is_some() && s.stopped.is_none()
+            })
+            .unwrap_or(false);
         if !offline {
             self.offline_rounds.set_value(0);
             return;
@@ -91,7 +96,7 @@ impl AppState {
     /// changes, then syncs. Says why when it could not.
     pub fn drop_refused_plan_changes(&self, done: impl FnOnce(Result<(), String>) + 'static) {
         let this = *self;
-        let plan = self.tablet.with_untracked(|t| t.doc().id.clone());
+        let plan = self.plan_id();
         let endpoint = self.endpoint_file(&index::plan_path(&plan));
         spawn_local(async move {
             let reply = endpoint
@@ -107,12 +112,11 @@ impl AppState {
                 Reply::Failed(e) => Err(e),
             };
             let result = server.and_then(|server| {
-                let mut dropped = Err(String::new());
-                this.tablet.update(|t| {
-                    dropped = t
-                        .drop_plan_changes(&mut Local, &server)
-                        .map_err(|e| e.to_string());
+                let dropped = this.on_live(&plan, |t| {
+                    t.drop_plan_changes(&mut Local, &server)
+                        .map_err(|e| e.to_string())
                 });
+                let dropped = dropped.unwrap_or_else(|| Err("another plan is open".into()));
                 dropped.map(|absorbed| this.absorb(&absorbed))
             });
             if result.is_ok() {
@@ -133,7 +137,7 @@ impl AppState {
 
     /// Clears a stopped sync (after the user changed the token or endpoint) and syncs.
     pub fn retry_sync(&self) {
-        self.tablet.update(|t| t.clear_stop(&mut Local));
+        self.tablet_update(|t| t.clear_stop(&mut Local));
         self.sync_now();
     }
 
@@ -143,7 +147,7 @@ impl AppState {
             .with_untracked(|s| (endpoint_base(s.endpoint.as_deref()), s.token.clone()));
         // What another tab stored goes along in this round.
         self.catch_up();
-        let plan = self.tablet.with_untracked(|t| t.doc().id.clone());
+        let plan = self.plan_id();
         let endpoint = FetchEndpoint {
             url: format!("{base}{}", index::plan_path(&plan)),
             token: token.clone(),
@@ -154,8 +158,7 @@ impl AppState {
         // request. Without one, nothing to send and nothing new ends the round before the
         // whole replica is encoded for a worker (on a large plan, every minute).
         let live = sync_worker::holds().is_some_and(|at| {
-            self.tablet
-                .with_untracked(|t| t.changed_since(at).is_some())
+            self.tablet_with_untracked(|t| t.changed_since(at).is_some()) == Some(true)
         });
         if live || !self.unchanged(&endpoint, &plan, seed).await {
             self.full_round(&endpoint, &plan, seed).await;
@@ -167,12 +170,14 @@ impl AppState {
     /// merged last, without downloading it; if so, the engine takes that answer as it
     /// would in a round (the sync state says synced) and this returns true.
     async fn unchanged(&self, endpoint: &FetchEndpoint, plan: &str, seed: u64) -> bool {
-        let etag = self.tablet.with_untracked(|t| {
-            let s = t.sync_state();
-            (s.pending.is_empty() && s.stopped.is_none())
-                .then(|| s.etag.clone())
-                .flatten()
-        });
+        let etag = self
+            .tablet_with_untracked(|t| {
+                let s = t.sync_state();
+                (s.pending.is_empty() && s.stopped.is_none())
+                    .then(|| s.etag.clone())
+                    .flatten()
+            })
+            .flatten();
         let Some(etag) = etag else {
             return false;
         };
@@ -198,13 +203,10 @@ impl AppState {
     /// Runs `f` on the live tablet, if `plan` is still the open plan (another may have
     /// been opened while a request was out), and notifies what reads it.
     fn on_live<T>(&self, plan: &str, f: impl FnOnce(&mut Tablet) -> T) -> Option<T> {
-        let mut out = None;
-        self.tablet.update(|t| {
-            if t.doc().id == plan {
-                out = Some(f(t));
-            }
-        });
-        out
+        if self.plan_id() != plan {
+            return None;
+        }
+        self.tablet_update(f)
     }
 
     /// A whole round: in the sync worker, or on the page when the worker cannot run it.
@@ -229,22 +231,26 @@ impl AppState {
     ) -> Result<(), String> {
         let mut loaded = false;
         loop {
-            let prepared = self.tablet.with_untracked(|t| {
-                let sent = t.sync_state().clone();
-                crate::perf::span("jindu:sync-request", || {
-                    sync_worker::prepare(endpoint, t, &sent, seed)
+            let prepared = self
+                .tablet_with_untracked(|t| {
+                    let sent = t.sync_state().clone();
+                    crate::perf::span("jindu:sync-request", || {
+                        sync_worker::prepare(endpoint, t, &sent, seed)
+                    })
+                    .map(|p| (p, sent))
                 })
-                .map(|p| (p, sent))
-            });
+                .ok_or("the plan is not read")?;
             let Some((prepared, sent)) = prepared else {
                 if loaded {
                     return Err("the sync module lost the plan".into());
                 }
                 // The first round in this worker, or its copy went stale: the whole
                 // binary form, transferred.
-                let whole = self.tablet.with_untracked(|t| {
-                    crate::perf::span("jindu:sync-load", || sync_worker::prepare_load(t))
-                });
+                let whole = self
+                    .tablet_with_untracked(|t| {
+                        crate::perf::span("jindu:sync-load", || sync_worker::prepare_load(t))
+                    })
+                    .ok_or("the plan is not read")?;
                 sync_worker::load(whole).await?;
                 loaded = true;
                 continue;
@@ -305,9 +311,11 @@ impl AppState {
             url: format!("{base}{}", index::INDEX_PATH),
             token: token.to_owned(),
         };
-        let (device, clock) = self
-            .tablet
-            .with_untracked(|t| (t.device().to_owned(), t.replica().clock.clone()));
+        let Some((device, clock)) =
+            self.tablet_with_untracked(|t| (t.device().to_owned(), t.replica().clock.clone()))
+        else {
+            return;
+        };
         let mut replica = Replica::new(self.index.get_untracked(), device, clock);
         let mut state = SyncState::default();
         run_round(&endpoint, &mut replica, &mut state, Policy::default(), 7).await;

@@ -17,6 +17,7 @@ pub mod report;
 pub mod roles;
 pub mod seed;
 pub mod stored;
+pub mod summary;
 pub mod sync;
 pub mod tablet;
 

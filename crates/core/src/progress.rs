@@ -19,7 +19,7 @@ pub const AT_RISK_GAP: f64 = 25.0;
 pub const UNFINISHED_CAP: f64 = 99.0;
 
 /// How a percentage was arrived at.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "basis", rename_all = "snake_case")]
 pub enum Basis {
     /// Nothing recorded yet.
@@ -45,7 +45,7 @@ pub enum Basis {
 }
 
 /// A percentage with its working.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     /// 0–100, or none when nothing is known.
     pub percent: Option<f64>,

@@ -54,6 +54,15 @@ impl DateSpec {
 }
 
 /// The last day of a month (months outside 1–12 are clamped).
+/// The day a moment (milliseconds since the Unix epoch) falls on in a time zone given as
+/// minutes east of UTC.
+pub fn local_day(utc_offset_minutes: i32, unix_ms: i64) -> NaiveDate {
+    let local = unix_ms + i64::from(utc_offset_minutes) * 60_000;
+    chrono::DateTime::from_timestamp_millis(local)
+        .map(|d| d.date_naive())
+        .unwrap_or(NaiveDate::MIN)
+}
+
 pub fn last_day_of_month(year: i32, month: u32) -> NaiveDate {
     let month = month.clamp(1, 12);
     let (y, m) = if month == 12 {

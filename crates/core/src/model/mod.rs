@@ -17,7 +17,7 @@ pub mod evidence;
 pub mod plan;
 mod query;
 
-pub use date::{last_day_of_month, months_inclusive, DateSpec, Period, Precision};
+pub use date::{last_day_of_month, local_day, months_inclusive, DateSpec, Period, Precision};
 pub use entity::{
     Category, Item, ItemSite, ItemStatus, Kind, Measure, Milestone, Package, PlanMeta, Record,
     RecordStatus, Recurrence, Site, Stage, Target, PLAN_ENTITY,

@@ -132,13 +132,14 @@ impl Plan {
         self.numbers.get(&item.id).cloned().unwrap_or_default()
     }
 
+    /// The plan's time zone as minutes east of UTC (China's, +8, when it names none).
+    pub fn utc_offset_minutes(&self) -> i32 {
+        self.meta.as_ref().map_or(480, |m| m.utc_offset_minutes)
+    }
+
     /// The day a moment falls on in the plan's time zone.
     pub fn local_date(&self, unix_ms: i64) -> NaiveDate {
-        let offset = self.meta.as_ref().map_or(480, |m| m.utc_offset_minutes);
-        let local = unix_ms + i64::from(offset) * 60_000;
-        chrono::DateTime::from_timestamp_millis(local)
-            .map(|d| d.date_naive())
-            .unwrap_or(NaiveDate::MIN)
+        super::local_day(self.utc_offset_minutes(), unix_ms)
     }
 }
 

@@ -57,6 +57,11 @@ pub fn sync_key(id: &str) -> String {
     format!("{PREFIX}sync.{id}")
 }
 
+/// The overview's summary of the plan (`crate::summary`), read before the plan.
+pub fn summary_key(id: &str) -> String {
+    format!("{PREFIX}summary.{id}")
+}
+
 pub fn generation_key(id: &str) -> String {
     format!("{PREFIX}gen.{id}")
 }
