@@ -187,3 +187,83 @@ async fn english_is_available() {
     assert!(text.contains("Overview"));
     host.remove();
 }
+
+/// Waits `ms` milliseconds (the browser's timers run meanwhile).
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Every key and value of localStorage.
+fn stored() -> Vec<(String, String)> {
+    let s = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let mut all: Vec<(String, String)> = (0..s.length().unwrap())
+        .filter_map(|i| s.key(i).unwrap())
+        .map(|k| (k.clone(), s.get_item(&k).unwrap().unwrap()))
+        .collect();
+    all.sort();
+    all
+}
+
+#[wasm_bindgen_test]
+fn a_summary_is_used_only_for_a_plan_the_device_holds_and_only_when_it_reads() {
+    use jindu_core::summary::Summary;
+    clear_storage();
+    let doc = seed::xixing_2021();
+    let plan = jindu_core::Plan::from_doc(&doc);
+    let summary = Summary::of(&plan, chrono::NaiveDate::from_ymd_opt(2021, 6, 30).unwrap());
+    storage::save_summary(&summary).unwrap();
+    assert_eq!(storage::load_summary(seed::PLAN_ID), None, "no plan held");
+    // Storing a plan (an import) drops a summary under its id.
+    storage::save_plan(&doc).unwrap();
+    storage::save_summary(&summary).unwrap();
+    assert_eq!(storage::load_summary(seed::PLAN_ID), Some(summary.clone()));
+    storage::save_plan(&doc).unwrap();
+    assert_eq!(storage::load_summary(seed::PLAN_ID), None);
+    // A damaged one is ignored, and left where it is.
+    let key = "jindu.v1.summary.xixing-2021";
+    let local = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    local.set_item(key, "{damaged").unwrap();
+    assert_eq!(storage::load_summary(seed::PLAN_ID), None);
+    assert_eq!(local.get_item(key).unwrap().as_deref(), Some("{damaged"));
+}
+
+#[wasm_bindgen_test]
+async fn the_first_screen_is_the_summarys_and_nothing_is_stored_before_the_plan_is_read() {
+    use jindu_core::summary::Summary;
+    clear_storage();
+    let doc = seed::xixing_2021();
+    storage::save_plan(&doc).unwrap();
+    let plan = jindu_core::Plan::from_doc(&doc);
+    let mut summary = Summary::of(&plan, chrono::NaiveDate::from_ymd_opt(2021, 6, 30).unwrap());
+    summary.categories[0].name = "摘要中的名称".into();
+    storage::save_summary(&summary).unwrap();
+    let before = stored();
+    let host = mount_app();
+    settle().await;
+    // Painted from the summary; nothing read, so nothing written.
+    let text = host.text_content().unwrap();
+    assert!(text.contains("摘要中的名称"), "{text}");
+    assert_eq!(
+        stored(),
+        before,
+        "nothing is stored before the plan is read"
+    );
+    // Read after the first paint: the plan's names replace the summary's, and the
+    // stored summary is rewritten with them.
+    sleep(1_500).await;
+    settle().await;
+    let text = host.text_content().unwrap();
+    assert!(!text.contains("摘要中的名称"), "{text}");
+    assert!(text.contains(&plan.categories[0].name));
+    assert_eq!(
+        storage::load_summary(seed::PLAN_ID).map(|s| s.categories[0].name.clone()),
+        Some(plan.categories[0].name.clone())
+    );
+    host.remove();
+}

@@ -95,6 +95,7 @@ impl AppState {
     /// server holds it, keeps every record this tablet holds and drops its refused plan
     /// changes, then syncs. Says why when it could not.
     pub fn drop_refused_plan_changes(&self, done: impl FnOnce(Result<(), String>) + 'static) {
+        self.read_plan();
         let this = *self;
         let plan = self.plan_id();
         let endpoint = self.endpoint_file(&index::plan_path(&plan));
@@ -116,7 +117,7 @@ impl AppState {
                     t.drop_plan_changes(&mut Local, &server)
                         .map_err(|e| e.to_string())
                 });
-                let dropped = dropped.unwrap_or_else(|| Err("another plan is open".into()));
+                let dropped = dropped.unwrap_or_else(|| Err(format!("'{plan}' is no longer open")));
                 dropped.map(|absorbed| this.absorb(&absorbed))
             });
             if result.is_ok() {
