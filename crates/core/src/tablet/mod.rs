@@ -12,7 +12,7 @@
 //! - how a sync round that ran on a copy (in the sync worker) is reconciled with the
 //!   live replica, which kept taking edits meanwhile ([`Tablet::finish_round`]): what it
 //!   learned is merged in, and the pending edits it confirmed, and only those, are
-//!   dropped;
+//!   dropped; and what the sync worker keeps between rounds ([`KeptCopy`]);
 //! - how a round on the live replica is driven, a reply at a time, when no worker runs;
 //! - how a second tab of the app on the same device is shared with: every write first
 //!   reads what the other tab stored since ([`Tablet::catch_up`]), so neither overwrites
@@ -23,6 +23,7 @@
 //! same type against a faulty store.
 
 mod changes;
+mod kept;
 pub mod persist;
 mod refused;
 mod rounds;
@@ -37,6 +38,7 @@ use crate::model::{Kind, Plan};
 use crate::sync::{Pending, SyncError, SyncState};
 
 pub use changes::{ChangeLog, CHANGE_LOG_LIMIT};
+pub use kept::{Begun, KeptCopy};
 pub use persist::{Device, KeyValue, StorageError};
 pub use rounds::RoundEnd;
 pub use verdict::Verdict;
