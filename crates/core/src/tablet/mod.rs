@@ -128,6 +128,7 @@ impl Tablet {
         fallback: impl FnOnce() -> Doc,
         new_device: impl FnOnce() -> String,
     ) -> Tablet {
+        // Read once: the stored clock comes with the device id.
         let device = load_device(kv).unwrap_or_else(|| {
             let d = Device {
                 id: new_device(),

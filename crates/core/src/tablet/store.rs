@@ -13,9 +13,10 @@ use crate::sync::{Pending, SyncState};
 
 impl Tablet {
     /// The stored document (its snapshot, or `base()` when none is stored, with the
-    /// journal replayed) and sync state, with the clock brought past every stamp they
-    /// hold. A snapshot that does not read is copied to `jindu.v1.damaged.{id}` (so the
-    /// next fold does not destroy it) and reported.
+    /// journal replayed) and sync state, with the clock brought past every stamp the
+    /// journal holds (the stored device clock is the caller's: `open` has read it
+    /// already). A snapshot that does not read is copied to `jindu.v1.damaged.{id}` (so
+    /// the next fold does not destroy it) and reported.
     pub(super) fn read_stored(
         &mut self,
         kv: &mut impl KeyValue,
@@ -49,9 +50,8 @@ impl Tablet {
         }
         // Meaningful only as stored.
         sync.generation = 0;
-        let stored_clock = load_device(kv).map_or(0, |d| d.clock.last);
         let clock = &mut self.replica.clock.last;
-        *clock = (*clock).max(stored_clock).max(replayed.clock);
+        *clock = (*clock).max(replayed.clock);
         (doc, sync)
     }
 
@@ -87,6 +87,10 @@ impl Tablet {
             return Absorbed::default();
         }
         let (stored, sync) = self.read_stored(kv, || Doc::new(id));
+        // Another tab's clock, past the stamps it issued (new ids among them).
+        let stored_clock = load_device(kv).map_or(0, |d| d.clock.last);
+        let clock = &mut self.replica.clock.last;
+        *clock = (*clock).max(stored_clock);
         for p in sync.pending {
             if !self.sync.pending.contains(&p) {
                 self.sync.pending.push(p);

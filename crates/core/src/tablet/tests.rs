@@ -296,3 +296,60 @@ fn a_kept_copy_follows_the_tablet_by_deltas() {
     assert_eq!(reopened.doc(), t.doc());
     assert_eq!(reopened.delta_since(at), None);
 }
+
+/// A store that counts the reads of each key.
+struct Counting {
+    kv: Memory,
+    reads: std::cell::RefCell<std::collections::BTreeMap<String, usize>>,
+}
+
+impl KeyValue for Counting {
+    fn get(&self, key: &str) -> Option<String> {
+        *self.reads.borrow_mut().entry(key.to_owned()).or_default() += 1;
+        self.kv.get(key)
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StorageError> {
+        self.kv.set(key, value)
+    }
+
+    fn remove(&mut self, key: &str) -> Result<(), StorageError> {
+        self.kv.remove(key)
+    }
+}
+
+#[test]
+fn opening_reads_the_device_once_and_keeps_its_clock() {
+    let mut kv = Memory::default();
+    let mut t = open(&mut kv, "dev");
+    edit(&mut t, &mut kv, &add(1), NOW).unwrap();
+    t.fold(&mut kv).unwrap();
+    // The device clock moved past the snapshot's and the journal's stamps (a new id).
+    let id = t.new_id(&mut kv, crate::model::Kind::Item, NOW + 10_000);
+    assert!(id.starts_with("item-dev-"));
+    let stored = persist::load_device(&kv).unwrap().clock;
+    let mut counting = Counting {
+        kv,
+        reads: Default::default(),
+    };
+    let again = Tablet::open(&mut counting, "p", base, || {
+        unreachable!("a device is stored")
+    });
+    assert_eq!(counting.reads.borrow()[persist::DEVICE_KEY], 1);
+    assert_eq!(again.replica().clock, stored);
+    assert_eq!(again.replica().clock, t.replica().clock);
+    // A new device: its id is made and stored, and the clock starts past the journal's.
+    let mut fresh = Counting {
+        kv: Memory::default(),
+        reads: Default::default(),
+    };
+    let mut first = Tablet::open(&mut fresh, "p", base, || "new".into());
+    assert_eq!(fresh.reads.borrow()[persist::DEVICE_KEY], 1);
+    assert_eq!(first.device(), "new");
+    let plan = Plan::from_doc(first.doc());
+    first.edit(&mut fresh, &plan, &add(2), "甲", NOW).unwrap();
+    let mut journal_only = fresh.kv.clone();
+    journal_only.remove(persist::DEVICE_KEY).unwrap();
+    let reread = Tablet::open(&mut journal_only, "p", base, || "new".into());
+    assert_eq!(reread.replica().clock, first.replica().clock);
+}
