@@ -116,6 +116,9 @@ pub struct Tablet {
     /// The document's revision and the ids changed by each (`changes.rs`): what a copy
     /// of it (the sync worker's) lacks.
     changes: ChangeLog,
+    /// What it last read or wrote of the stored plan (`store.rs`): what catching up
+    /// with another tab need not read again. `None`: read it all.
+    seen: Option<store::Seen>,
 }
 
 impl Tablet {
@@ -147,6 +150,7 @@ impl Tablet {
             journalled: false,
             problems: Vec::new(),
             changes: ChangeLog::default(),
+            seen: None,
         };
         let (doc, sync) = tablet.read_stored(kv, fallback);
         tablet.replica.doc = doc;
