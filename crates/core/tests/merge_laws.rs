@@ -1,191 +1,13 @@
 //! Property tests of the merge laws on documents built by random edits and partial
-//! syncs: commutative, associative, idempotent, and merge(a, merge(a, b)) = merge(a, b),
-//! all compared as canonical bytes. `PROPTEST_CASES` overrides the 10,000 cases.
+//! syncs (`common::docs`): commutative, associative, idempotent, and
+//! merge(a, merge(a, b)) = merge(a, b), all compared as canonical bytes.
+//! `PROPTEST_CASES` overrides the 10,000 cases.
 
+mod common;
+
+use common::docs::{op, replicas};
 use jindu_core::doc::Doc;
-use jindu_core::edit::{Edit, Replica};
-use jindu_core::hlc::Clock;
-use jindu_core::model::Record;
 use proptest::prelude::*;
-use serde_json::{json, Value};
-
-#[derive(Clone, Debug)]
-enum Op {
-    Set {
-        device: usize,
-        item: u8,
-        field: u8,
-        value: u8,
-        skew: i64,
-    },
-    Record {
-        device: usize,
-        item: u8,
-        pct: u8,
-    },
-    Correct {
-        device: usize,
-        nth: usize,
-        pct: u8,
-    },
-    Delete {
-        device: usize,
-        nth: usize,
-    },
-    Sync {
-        from: usize,
-        to: usize,
-    },
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        4 => (0..3usize, 0..3u8, 0..3u8, any::<u8>(), -2i64..3).prop_map(|(device, item, field, value, skew)| Op::Set { device, item, field, value, skew }),
-        3 => (0..3usize, 0..3u8, 0..=100u8).prop_map(|(device, item, pct)| Op::Record { device, item, pct }),
-        1 => (0..3usize, any::<usize>(), 0..=100u8).prop_map(|(device, nth, pct)| Op::Correct { device, nth, pct }),
-        1 => (0..3usize, any::<usize>()).prop_map(|(device, nth)| Op::Delete { device, nth }),
-        2 => (0..3usize, 0..3usize).prop_map(|(from, to)| Op::Sync { from, to }),
-    ]
-}
-
-fn fields(v: Value) -> serde_json::Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => unreachable!(),
-    }
-}
-
-fn base() -> Doc {
-    let mut r = Replica::new(Doc::new("laws"), "office", Clock::default());
-    let t = 1_620_000_000_000;
-    r.apply(
-        &Edit::Set {
-            entity: "plan".into(),
-            fields: fields(
-                json!({"title": "t", "year": 2021, "start": "2021-01-01", "end": "2021-12-31"}),
-            ),
-        },
-        "o",
-        t,
-    )
-    .unwrap();
-    r.apply(
-        &Edit::Set {
-            entity: "cat-1".into(),
-            fields: fields(json!({"name": "c", "order": 1})),
-        },
-        "o",
-        t,
-    )
-    .unwrap();
-    for i in 0..3 {
-        r.apply(
-            &Edit::Set {
-                entity: format!("item-{i}"),
-                fields: fields(json!({"category": "cat-1", "order": i, "content": "x"})),
-            },
-            "o",
-            t,
-        )
-        .unwrap();
-    }
-    r.doc
-}
-
-fn rec(item: u8, pct: u8) -> Record {
-    serde_json::from_value(
-        json!({"on": "2021-05-01", "by": "甲", "item": format!("item-{item}"), "pct": pct}),
-    )
-    .unwrap()
-}
-
-fn replicas(ops: &[Op]) -> Vec<Doc> {
-    let base = base();
-    let mut rs: Vec<Replica> = (0..3)
-        .map(|i| Replica::new(base.clone(), format!("d{i}"), Clock::default()))
-        .collect();
-    let mut t: u64 = 1_620_000_100_000;
-    for op in ops {
-        t += 1_000;
-        match *op {
-            Op::Set {
-                device,
-                item,
-                field,
-                value,
-                skew,
-            } => {
-                let (name, v) = match field {
-                    0 => ("content", json!(format!("v{value}"))),
-                    1 => ("order", json!(value)),
-                    _ => ("departments", json!([format!("d{value}")])),
-                };
-                let mut f = serde_json::Map::new();
-                f.insert(name.into(), v);
-                let wall = (t as i64 + skew * 86_400_000) as u64;
-                rs[device]
-                    .apply(
-                        &Edit::Set {
-                            entity: format!("item-{item}"),
-                            fields: f,
-                        },
-                        "x",
-                        wall,
-                    )
-                    .unwrap();
-            }
-            Op::Record { device, item, pct } => {
-                rs[device]
-                    .apply(
-                        &Edit::AddRecord {
-                            record: rec(item, pct),
-                        },
-                        "x",
-                        t,
-                    )
-                    .unwrap();
-            }
-            Op::Correct { device, nth, pct } => {
-                let live: Vec<String> = live(&rs[device].doc);
-                if !live.is_empty() {
-                    let id = live[nth % live.len()].clone();
-                    rs[device]
-                        .apply(
-                            &Edit::CorrectRecord {
-                                id,
-                                record: rec(0, pct),
-                            },
-                            "x",
-                            t,
-                        )
-                        .unwrap();
-                }
-            }
-            Op::Delete { device, nth } => {
-                let live: Vec<String> = live(&rs[device].doc);
-                if !live.is_empty() {
-                    let id = live[nth % live.len()].clone();
-                    rs[device]
-                        .apply(&Edit::DeleteRecord { id }, "x", t)
-                        .unwrap();
-                }
-            }
-            Op::Sync { from, to } => {
-                let d = rs[from].doc.clone();
-                rs[to].merge_remote(&d, t).unwrap();
-            }
-        }
-    }
-    rs.into_iter().map(|r| r.doc).collect()
-}
-
-fn live(doc: &Doc) -> Vec<String> {
-    doc.records
-        .iter()
-        .filter(|(_, v)| !v.iter().any(|x| x.is_tombstone()))
-        .map(|(k, _)| k.clone())
-        .collect()
-}
 
 fn merged(a: &Doc, b: &Doc) -> Doc {
     let mut m = a.clone();
@@ -193,15 +15,8 @@ fn merged(a: &Doc, b: &Doc) -> Doc {
     m
 }
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::cases(10_000), ..ProptestConfig::default() })]
 
     #[test]
     fn merge_is_a_join(ops in prop::collection::vec(op(), 0..40)) {

@@ -1,56 +1,21 @@
 //! Property tests of "one identity, one content": for documents built by random edits
-//! and syncs, and a random change of content under one existing identity (a record
-//! version, correction or tombstone; a field's current value, conflict or history
-//! entry; its value or its author), `check_rewrite` names it, a merge either way reports
-//! it instead of choosing and leaves the receiving document as it was, and `contains`
-//! does not count it as held. `PROPTEST_CASES` overrides the 2,000 cases.
+//! and syncs (`common::docs`), and a random change of content under one existing
+//! identity (a record version, correction or tombstone; a field's current value,
+//! conflict or history entry; its value or its author), `check_rewrite` names it, a
+//! merge either way reports it instead of choosing and leaves the receiving document as
+//! it was, and `contains` does not count it as held. `PROPTEST_CASES` overrides the
+//! 2,000 cases.
+
+mod common;
 
 use std::collections::BTreeMap;
 
+use common::docs::{op, replicas, Op};
 use jindu_core::doc::{check_rewrite, Body, Doc, DocError, RecordVersion, Register, Signer};
-use jindu_core::edit::{Edit, Replica};
+use jindu_core::edit::Replica;
 use jindu_core::hlc::Clock;
-use jindu_core::model::Record;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-
-#[derive(Clone, Debug)]
-enum Op {
-    Set {
-        device: usize,
-        item: u8,
-        field: u8,
-        value: u8,
-    },
-    Record {
-        device: usize,
-        item: u8,
-        pct: u8,
-    },
-    Correct {
-        device: usize,
-        nth: usize,
-        pct: u8,
-    },
-    Delete {
-        device: usize,
-        nth: usize,
-    },
-    Sync {
-        from: usize,
-        to: usize,
-    },
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        4 => (0..3usize, 0..3u8, 0..3u8, any::<u8>()).prop_map(|(device, item, field, value)| Op::Set { device, item, field, value }),
-        3 => (0..3usize, 0..3u8, 0..=100u8).prop_map(|(device, item, pct)| Op::Record { device, item, pct }),
-        1 => (0..3usize, any::<usize>(), 0..=100u8).prop_map(|(device, nth, pct)| Op::Correct { device, nth, pct }),
-        1 => (0..3usize, any::<usize>()).prop_map(|(device, nth)| Op::Delete { device, nth }),
-        2 => (0..3usize, 0..3usize).prop_map(|(from, to)| Op::Sync { from, to }),
-    ]
-}
 
 /// Where content is changed in place, and how.
 #[derive(Clone, Debug)]
@@ -68,124 +33,13 @@ fn change() -> impl Strategy<Value = Change> {
         .prop_map(|(nth, author, seed)| Change { nth, author, seed })
 }
 
-fn fields(v: Value) -> serde_json::Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => unreachable!("fields are an object"),
-    }
-}
-
-fn rec(item: u8, pct: u8) -> Record {
-    serde_json::from_value(
-        json!({"on": "2021-05-01", "by": "甲", "item": format!("item-{item}"), "pct": pct}),
-    )
-    .expect("a valid record")
-}
-
-fn live(doc: &Doc) -> Vec<String> {
-    doc.records
-        .iter()
-        .filter(|(_, v)| !v.iter().any(|x| x.is_tombstone()))
-        .map(|(k, _)| k.clone())
-        .collect()
-}
-
 /// Every replica's edits and syncs, joined: a document with conflicts, histories,
 /// corrections and tombstones.
 fn document(ops: &[Op]) -> Doc {
-    let mut base = Replica::new(Doc::new("rewrite"), "office", Clock::default());
-    let t0 = 1_620_000_000_000;
-    let set = |entity: &str, f: Value| Edit::Set {
-        entity: entity.into(),
-        fields: fields(f),
-    };
-    for edit in [
-        set(
-            "plan",
-            json!({"title": "t", "year": 2021, "start": "2021-01-01", "end": "2021-12-31"}),
-        ),
-        set("cat-1", json!({"name": "c", "order": 1})),
-    ] {
-        base.apply(&edit, "o", t0).expect("a valid edit");
-    }
-    for i in 0..3 {
-        base.apply(
-            &Edit::Set {
-                entity: format!("item-{i}"),
-                fields: fields(json!({"category": "cat-1", "order": i, "content": "x"})),
-            },
-            "o",
-            t0,
-        )
-        .expect("a valid edit");
-    }
-    let mut rs: Vec<Replica> = (0..3)
-        .map(|i| Replica::new(base.doc.clone(), format!("d{i}"), Clock::default()))
-        .collect();
-    let mut t = t0 + 100_000;
-    for op in ops {
-        t += 1_000;
-        let edit = match *op {
-            Op::Set {
-                device,
-                item,
-                field,
-                value,
-            } => {
-                let (name, v) = match field {
-                    0 => ("content", json!(format!("v{value}"))),
-                    1 => ("order", json!(value)),
-                    _ => ("departments", json!([format!("d{value}")])),
-                };
-                let edit = Edit::Set {
-                    entity: format!("item-{item}"),
-                    fields: fields(json!({ name: v })),
-                };
-                Some((device, edit))
-            }
-            Op::Record { device, item, pct } => Some((
-                device,
-                Edit::AddRecord {
-                    record: rec(item, pct),
-                },
-            )),
-            Op::Correct { device, nth, pct } => {
-                let ids = live(&rs[device].doc);
-                (!ids.is_empty()).then(|| {
-                    let id = ids[nth % ids.len()].clone();
-                    (
-                        device,
-                        Edit::CorrectRecord {
-                            id,
-                            record: rec(0, pct),
-                        },
-                    )
-                })
-            }
-            Op::Delete { device, nth } => {
-                let ids = live(&rs[device].doc);
-                (!ids.is_empty()).then(|| {
-                    (
-                        device,
-                        Edit::DeleteRecord {
-                            id: ids[nth % ids.len()].clone(),
-                        },
-                    )
-                })
-            }
-            Op::Sync { from, to } => {
-                let d = rs[from].doc.clone();
-                rs[to].merge_remote(&d, t).expect("honest replicas merge");
-                None
-            }
-        };
-        if let Some((device, edit)) = edit {
-            rs[device].apply(&edit, "x", t).expect("a valid edit");
-        }
-    }
-    let mut all = rs[0].doc.clone();
-    for r in &rs[1..] {
-        all.merge(&r.doc).expect("honest replicas merge");
+    let mut rs = replicas(ops).into_iter();
+    let mut all = rs.next().expect("replicas");
+    for r in rs {
+        all.merge(&r).expect("honest replicas merge");
     }
     all
 }
@@ -287,15 +141,8 @@ fn rewritten(doc: &Doc, c: &Change) -> (Doc, String) {
     (out, format!("field {entity}.{field}'s value"))
 }
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2_000)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::cases(2_000), ..ProptestConfig::default() })]
 
     #[test]
     fn content_changed_under_an_existing_identity_is_refused(

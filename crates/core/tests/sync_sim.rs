@@ -2,15 +2,22 @@
 //! store; at quiescence all hold the stored bytes and no acknowledged edit is lost.
 //!
 //! Each tablet runs the app's own [`Tablet`](jindu_core::tablet::Tablet) over an
-//! in-memory browser storage. Sync rounds run on copies of the replica, as the sync
-//! worker runs them, while edits continue on the live replica; some run on the live
-//! replica, as the page runs them when no worker loads. Faults: lost replies (the PUT
-//! applied), requests duplicated at once or delivered late and out of order, spurious
-//! 412s and 5xx, storage that refuses writes (a full quota), a tab that crashes and
-//! reads its storage again, a second tab of the app sharing one device's storage, and a
-//! faulty writer that rewrites stored content under its existing stamps (the store runs
-//! the server's rule, `check_rewrite`, and must refuse every one: nothing stored
-//! changes, and every honest edit still converges).
+//! in-memory browser storage. Most sync rounds run in the tab's sync worker, as the app
+//! runs them: the worker keeps a copy of the plan between rounds
+//! ([`KeptCopy`](jindu_core::tablet::KeptCopy), the worker's own logic), the page sends
+//! it the whole document first and then only the delta since the copy's digest
+//! (`Tablet::delta_since`), loads it whole again when it answers stale, and reconciles
+//! what the round learned with the live replica (`Tablet::finish_round`), which kept
+//! taking edits meanwhile; some rounds run on the live replica, as the page runs them
+//! when the worker cannot. Faults: lost replies (the PUT applied), requests duplicated
+//! at once or delivered late and out of order, spurious 412s and 5xx, storage that
+//! refuses writes (a full quota), a tab that crashes and reads its storage again, a
+//! second tab of the app sharing one device's storage, a sync worker that restarts
+//! (before a round, once loaded, or under a round: the page then runs the round itself)
+//! or holds a copy at another digest than the page's delta is for (it must answer stale
+//! and merge nothing), and a faulty writer that rewrites stored content under its
+//! existing stamps (the store runs the server's rule, `check_rewrite`, and must refuse
+//! every one: nothing stored changes, and every honest edit still converges).
 //!
 //! Roles: every third tablet is the office's, the others are inspectors', each signing
 //! with its own account, and the store applies the role rule (`jindu_core::roles`) as the
@@ -21,7 +28,8 @@
 //!
 //! Checked at every step: a tablet that drops an edit from pending, or says "synced",
 //! does so only when the stored file holds that edit; an edit whose storage was refused
-//! is undone and never counted; a crashed tab reads back exactly the replica it had.
+//! is undone and never counted; a crashed tab reads back exactly the replica it had; a
+//! worker's copy, brought up to date by a delta, holds everything its tablet holds.
 //! Checked at the end: every tab holds the stored bytes; each field holds exactly the
 //! writes no other write had seen (the winner plus kept conflicts); every record version
 //! ever made is there; every stored write is signed by its device's account.
@@ -45,7 +53,10 @@ use serde_json::{json, Map, Value};
 use jindu_core::doc::Signer;
 use jindu_core::roles::Role;
 use jindu_core::sync::SyncError;
-use sim::{end_round, rewrite_in_place, start_round, Device, Known, Rng, Store, Tab, Who, WriteId};
+use sim::{
+    end_round, rewrite_in_place, start_round, worker_dies_in_round, Device, Known, Rng, Store, Tab,
+    Who, WriteId,
+};
 
 /// Seeds that once failed, kept as regression cases.
 const REGRESSION_SEEDS: &[u64] = &[];
@@ -238,7 +249,11 @@ fn sync_step(rng: &mut Rng, d: &mut Device, i: usize, store: &mut Store, t: i64,
         // The tablet reads what another tab stored before a round: so does the truth.
         tab.known.extend(d.kv_known.iter().cloned());
         let on_copy = rng.chance(80);
-        start_round(rng, &mut d.kv, tab, on_copy);
+        start_round(rng, &mut d.kv, tab, on_copy, faults);
+    } else if faults && tab.round.as_ref().is_some_and(|r| r.copy.is_some()) && rng.chance(2) {
+        // The worker dies under its round: the page runs the round itself.
+        tab.known.extend(d.kv_known.iter().cloned());
+        worker_dies_in_round(rng, &mut d.kv, tab);
     }
     let round = tab.round.as_mut().unwrap();
     let step = std::mem::replace(&mut round.next, Step::Wait(0));
@@ -275,7 +290,9 @@ fn sync_step(rng: &mut Rng, d: &mut Device, i: usize, store: &mut Store, t: i64,
                 }
             };
             match &mut round.copy {
-                Some((replica, state, _)) => round.engine.on_reply(replica, state, reply, now),
+                Some(c) => round
+                    .engine
+                    .on_reply(&mut c.replica, &mut c.state, reply, now),
                 None => tab.tablet.on_reply(&mut round.engine, reply, now),
             }
         }
@@ -426,11 +443,26 @@ fn crash(seed: u64, d: &mut Device, i: usize, base: &Doc) {
     tab.tablet = again;
     tab.tablet.sign_as(Signer::new(&format!("u-{name}"), &name));
     tab.round = None;
+    // The page reloaded: its sync worker starts again, empty.
+    tab.worker.fail();
     tab.known = d.kv_known.clone();
 }
 
-/// Runs one seed; returns how many rewrites in place the store refused.
-fn simulate(seed: u64) -> (u64, u64) {
+/// What a seed exercised, counted.
+#[derive(Default)]
+struct Tally {
+    /// Rewrites in place the store refused.
+    rewrites_refused: u64,
+    /// Writes the role rule refused.
+    by_role: u64,
+    /// Rounds the sync workers ran on their kept copies.
+    in_worker: u64,
+    /// Rounds the sync workers answered stale.
+    stale: u64,
+}
+
+/// Runs one seed.
+fn simulate(seed: u64) -> Tally {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let n_devices = 5 + rng.below(16) as usize;
     let base = base_doc();
@@ -632,7 +664,13 @@ fn simulate(seed: u64) -> (u64, u64) {
             assert!(signed_right(&w.device, &w.signer), "seed {seed}: {w:?}");
         }
     }
-    (rewrites_refused, store.refused)
+    let tabs = || devices.iter().flat_map(|d| &d.tabs);
+    Tally {
+        rewrites_refused,
+        by_role: store.refused,
+        in_worker: tabs().map(|t| t.worker.ran).sum(),
+        stale: tabs().map(|t| t.worker.stale).sum(),
+    }
 }
 
 #[test]
@@ -642,23 +680,35 @@ fn devices_converge_without_losing_an_edit() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000);
     let started = Instant::now();
-    let (mut refused, mut by_role) = (0, 0);
+    let mut all = Tally::default();
     for &seed in REGRESSION_SEEDS
         .iter()
         .chain(&(0..seeds).collect::<Vec<_>>())
     {
-        let (r, roles) = simulate(seed);
-        refused += r;
-        by_role += roles;
+        let t = std::panic::catch_unwind(|| simulate(seed)).unwrap_or_else(|e| {
+            eprintln!("seed {seed} failed");
+            std::panic::resume_unwind(e)
+        });
+        all.rewrites_refused += t.rewrites_refused;
+        all.by_role += t.by_role;
+        all.in_worker += t.in_worker;
+        all.stale += t.stale;
     }
+    let Tally {
+        rewrites_refused: refused,
+        by_role,
+        in_worker,
+        stale,
+    } = all;
     assert!(refused > 0 || seeds < 10, "no rewrite in place was tried");
     assert!(
         by_role > 0 || seeds < 10,
         "no write was refused by the role rule"
     );
+    assert!(stale > 0 || seeds < 10, "no sync worker answered stale");
     let minutes = started.elapsed().as_secs_f64() / 60.0;
     println!(
-        "simulated {seeds} seeds in {:.1} s: {:.0} seeds a minute; {refused} rewrites in place refused; {by_role} writes refused by the role rule",
+        "simulated {seeds} seeds in {:.1} s: {:.0} seeds a minute; {refused} rewrites in place refused; {by_role} writes refused by the role rule; {in_worker} rounds in sync workers, {stale} answered stale",
         minutes * 60.0,
         seeds as f64 / minutes
     );

@@ -21,14 +21,15 @@ use jindu_core::doc::Doc;
 use jindu_core::edit::Replica;
 use jindu_core::hlc::Clock;
 use jindu_core::sync::{drive, Policy, SyncRound};
-use jindu_core::tablet::wire::{Digest, FromWorker, ToWorker};
+use jindu_core::tablet::wire::{FromWorker, ToWorker};
+use jindu_core::tablet::{Begun, KeptCopy};
 use jindu_web::{field as get, object, FetchEndpoint};
 use js_sys::Uint8Array;
 use wasm_bindgen::JsValue;
 
 thread_local! {
     /// The kept copy of the plan and the digest of the page's document it holds.
-    static COPY: RefCell<Option<(Doc, Digest)>> = const { RefCell::new(None) };
+    static COPY: RefCell<KeptCopy> = const { RefCell::new(KeptCopy::new()) };
 }
 
 fn bytes(data: &JsValue) -> Vec<u8> {
@@ -45,7 +46,7 @@ async fn handle(data: JsValue) -> (FromWorker, Option<Vec<u8>>) {
     match answer(&data).await {
         Ok(out) => out,
         Err(error) => {
-            COPY.with(|c| c.borrow_mut().take());
+            COPY.with(|c| c.borrow_mut().forget());
             (FromWorker::Failed { error }, None)
         }
     }
@@ -58,7 +59,7 @@ async fn answer(data: &JsValue) -> Result<(FromWorker, Option<Vec<u8>>), String>
     match ToWorker::decode(&text)? {
         ToWorker::Load { digest } => {
             let doc = Doc::from_binary(&bytes(data)).map_err(|e| e.to_string())?;
-            COPY.with(|c| *c.borrow_mut() = Some((doc, digest)));
+            COPY.with(|c| c.borrow_mut().load(doc, digest));
             Ok((FromWorker::Ready { digest }, None))
         }
         ToWorker::Round {
@@ -71,16 +72,17 @@ async fn answer(data: &JsValue) -> Result<(FromWorker, Option<Vec<u8>>), String>
             mut state,
             seed,
         } => {
-            // Taken out for the round (one message at a time), put back after it.
-            let Some((mut doc, has)) = COPY.with(|c| c.borrow_mut().take()) else {
-                return Ok((FromWorker::Stale { has: None }, None));
+            // Taken out for the round (one message at a time), put back after it; a copy
+            // not at `base` stays, the delta never merged.
+            let begun = COPY.with(|c| {
+                c.borrow_mut().begin(base, || {
+                    Doc::from_binary(&bytes(data)).map_err(|e| e.to_string())
+                })
+            })?;
+            let doc = match begun {
+                Begun::Run(doc) => doc,
+                Begun::Stale { has } => return Ok((FromWorker::Stale { has }, None)),
             };
-            if has != base {
-                COPY.with(|c| *c.borrow_mut() = Some((doc, has)));
-                return Ok((FromWorker::Stale { has: Some(has) }, None));
-            }
-            let delta = Doc::from_binary(&bytes(data)).map_err(|e| e.to_string())?;
-            doc.merge_changes(&delta).map_err(|e| e.to_string())?;
             let mut replica = Replica::new(doc, device, Clock { last: clock });
             let endpoint = FetchEndpoint { url, token };
             let mut round = SyncRound::new(Policy::default(), seed);
@@ -91,7 +93,7 @@ async fn answer(data: &JsValue) -> Result<(FromWorker, Option<Vec<u8>>), String>
             let clock = replica.clock.last;
             // The copy is now the page's document at `digest` joined with what the round
             // fetched: the page merges that in too, and sending it again is harmless.
-            COPY.with(|c| *c.borrow_mut() = Some((replica.doc, digest)));
+            COPY.with(|c| c.borrow_mut().keep(replica.doc, digest));
             Ok((
                 FromWorker::Ended { state, clock },
                 Some(learned.to_binary()),

@@ -12,7 +12,7 @@
 //! - how a sync round that ran on a copy (in the sync worker) is reconciled with the
 //!   live replica, which kept taking edits meanwhile ([`Tablet::finish_round`]): what it
 //!   learned is merged in, and the pending edits it confirmed, and only those, are
-//!   dropped;
+//!   dropped; and what the sync worker keeps between rounds ([`KeptCopy`]);
 //! - how a round on the live replica is driven, a reply at a time, when no worker runs;
 //! - how a second tab of the app on the same device is shared with: every write first
 //!   reads what the other tab stored since ([`Tablet::catch_up`]), so neither overwrites
@@ -23,6 +23,7 @@
 //! same type against a faulty store.
 
 mod changes;
+mod kept;
 pub mod persist;
 mod refused;
 mod rounds;
@@ -37,6 +38,7 @@ use crate::model::{Kind, Plan};
 use crate::sync::{Pending, SyncError, SyncState};
 
 pub use changes::{ChangeLog, CHANGE_LOG_LIMIT};
+pub use kept::{Begun, KeptCopy};
 pub use persist::{Device, KeyValue, StorageError};
 pub use rounds::RoundEnd;
 pub use verdict::Verdict;
@@ -114,6 +116,9 @@ pub struct Tablet {
     /// The document's revision and the ids changed by each (`changes.rs`): what a copy
     /// of it (the sync worker's) lacks.
     changes: ChangeLog,
+    /// What it last read or wrote of the stored plan (`store.rs`): what catching up
+    /// with another tab need not read again. `None`: read it all.
+    seen: Option<store::Seen>,
 }
 
 impl Tablet {
@@ -126,6 +131,7 @@ impl Tablet {
         fallback: impl FnOnce() -> Doc,
         new_device: impl FnOnce() -> String,
     ) -> Tablet {
+        // Read once: the stored clock comes with the device id.
         let device = load_device(kv).unwrap_or_else(|| {
             let d = Device {
                 id: new_device(),
@@ -144,6 +150,7 @@ impl Tablet {
             journalled: false,
             problems: Vec::new(),
             changes: ChangeLog::default(),
+            seen: None,
         };
         let (doc, sync) = tablet.read_stored(kv, fallback);
         tablet.replica.doc = doc;

@@ -13,6 +13,9 @@
 //! - `jindu.v1.gen.{id}`: a counter every writer bumps before it writes, so that a second
 //!   tab of the app on the same device notices and reads what the first one stored
 //!   before writing over it;
+//! - `jindu.v1.folded.{id}`: the counter at the last fold, written before its snapshot,
+//!   so that another tab knows whether the snapshot is still the one it read (then it
+//!   reads only the journal lines added since);
 //! - `jindu.v1.device`: the device id and clock.
 
 use serde::{Deserialize, Serialize};
@@ -64,6 +67,10 @@ pub fn summary_key(id: &str) -> String {
 
 pub fn generation_key(id: &str) -> String {
     format!("{PREFIX}gen.{id}")
+}
+
+pub fn folded_key(id: &str) -> String {
+    format!("{PREFIX}folded.{id}")
 }
 
 /// A journal longer than this (in characters) is folded into the snapshot at once.
@@ -127,6 +134,8 @@ pub struct Replayed {
     pub clock: u64,
     /// Lines that did not read or merge, with the reason, kept as they were.
     pub damaged: Vec<(String, String)>,
+    /// The entities and records the lines changed in the document (each once, sorted).
+    pub ids: Vec<String>,
 }
 
 /// Merges every line of `journal` into `doc`. A damaged line is reported with its text,
@@ -138,6 +147,8 @@ pub fn replay(doc: &mut Doc, journal: &str) -> Replayed {
             out.damaged.push((line.to_owned(), e));
         }
     }
+    out.ids.sort_unstable();
+    out.ids.dedup();
     out
 }
 
@@ -145,12 +156,14 @@ fn replay_line(doc: &mut Doc, line: &str, out: &mut Replayed) -> Result<(), Stri
     if line.starts_with("{\"edit\":") {
         let l: EditLine = serde_json::from_str(line).map_err(|e| e.to_string())?;
         let part = Doc::from_json(l.edit.get().as_bytes()).map_err(|e| e.to_string())?;
-        doc.merge(&part).map_err(|e| e.to_string())?;
+        let changes = doc.merge_changes(&part).map_err(|e| e.to_string())?;
+        out.ids.extend(changes.ids);
         out.pending.push((l.generation, l.pending));
         out.clock = out.clock.max(l.clock);
     } else {
         let part = Doc::from_json(line.as_bytes()).map_err(|e| e.to_string())?;
-        doc.merge(&part).map_err(|e| e.to_string())?;
+        let changes = doc.merge_changes(&part).map_err(|e| e.to_string())?;
+        out.ids.extend(changes.ids);
     }
     Ok(())
 }

@@ -39,6 +39,8 @@ impl Tablet {
         // A copy of the old document (the sync worker's) cannot be brought here by
         // adding to it: a new instance makes it load the whole document again.
         self.changes = ChangeLog::default();
+        // Nor does the replica hold what was stored any more: a catch-up reads it all.
+        self.seen = None;
         self.unsaved = true;
         if let Err(e) = self.write_whole(kv) {
             self.storage_error = Some(e.0);

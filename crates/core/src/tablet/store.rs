@@ -3,19 +3,31 @@
 //! counter, and folding the journal into the snapshot. The layout is `persist`'s.
 
 use super::persist::{
-    aside_key, damaged_key, generation, generation_key, journal_key, load_device, load_sync, part,
-    plan_key, replay, save_device, save_sync, Device, KeyValue, Line, StorageError, JOURNAL_LIMIT,
+    aside_key, damaged_key, folded_key, generation, generation_key, journal_key, load_device,
+    load_sync, part, plan_key, replay, save_device, save_sync, Device, KeyValue, Line,
+    StorageError, JOURNAL_LIMIT,
 };
 use super::{Absorbed, Tablet};
 use crate::doc::Doc;
 use crate::stored;
 use crate::sync::{Pending, SyncState};
 
+/// What a tablet last read or wrote of its stored plan, all of which its replica holds:
+/// the fold marker then stored (`jindu.v1.folded.{id}`; none before a fold that writes
+/// one) and the journal. While the marker is unchanged and the stored journal extends
+/// the one seen, catching up with another tab replays only the lines added since.
+#[derive(Clone, Debug)]
+pub(super) struct Seen {
+    folded: Option<String>,
+    journal: String,
+}
+
 impl Tablet {
     /// The stored document (its snapshot, or `base()` when none is stored, with the
-    /// journal replayed) and sync state, with the clock brought past every stamp they
-    /// hold. A snapshot that does not read is copied to `jindu.v1.damaged.{id}` (so the
-    /// next fold does not destroy it) and reported.
+    /// journal replayed) and sync state, with the clock brought past every stamp the
+    /// journal holds (the stored device clock is the caller's: `open` has read it
+    /// already). A snapshot that does not read is copied to `jindu.v1.damaged.{id}` (so
+    /// the next fold does not destroy it) and reported.
     pub(super) fn read_stored(
         &mut self,
         kv: &mut impl KeyValue,
@@ -23,6 +35,8 @@ impl Tablet {
     ) -> (Doc, SyncState) {
         let id = self.replica.doc.id.clone();
         self.generation = generation(kv, &id);
+        // Before the snapshot: a fold between the two reads shows as a changed marker.
+        let folded = kv.get(&folded_key(&id));
         let journal = kv.get(&journal_key(&id)).unwrap_or_default();
         self.journalled = !journal.is_empty();
         let mut doc = match kv.get(&plan_key(&id)) {
@@ -41,18 +55,56 @@ impl Tablet {
         };
         let replayed = replay(&mut doc, &journal);
         self.keep_aside(kv, &replayed.damaged);
-        let mut sync = load_sync(kv, &id);
-        for (written_at, p) in replayed.pending {
-            if written_at > sync.generation && !sync.pending.contains(&p) {
-                sync.pending.push(p);
+        let sync = stored_sync(kv, &id, replayed.pending);
+        let clock = &mut self.replica.clock.last;
+        *clock = (*clock).max(replayed.clock);
+        self.seen = Some(Seen { folded, journal });
+        (doc, sync)
+    }
+
+    /// Reads only the journal lines another tab added since this tablet last read or
+    /// wrote the journal, when the snapshot is still the one it read, and merges them in.
+    /// `None` when that cannot be told (the snapshot was folded anew, the journal is not
+    /// an extension of the one seen, nothing was seen): the whole stored plan must be
+    /// read. `generation` is the write counter just read.
+    fn catch_up_journal(&mut self, kv: &mut impl KeyValue, generation: u64) -> Option<Absorbed> {
+        let id = self.replica.doc.id.clone();
+        let seen = self.seen.as_ref()?;
+        // An empty journal seen says nothing of the snapshot: a writer that keeps no
+        // marker (an earlier version of the app in another tab) may have folded since.
+        if seen.journal.is_empty() || kv.get(&folded_key(&id)) != seen.folded {
+            return None;
+        }
+        let journal = kv.get(&journal_key(&id)).unwrap_or_default();
+        let added = journal.strip_prefix(seen.journal.as_str())?;
+        if !added.is_empty() && !added.starts_with('\n') {
+            return None;
+        }
+        self.generation = generation;
+        self.journalled = true;
+        // Onto the replica, which holds the snapshot and the lines seen: what each line
+        // changes is what the whole stored plan would have brought.
+        let replayed = replay(&mut self.replica.doc, added);
+        self.keep_aside(kv, &replayed.damaged);
+        let sync = stored_sync(kv, &id, replayed.pending);
+        self.absorb_pending(sync);
+        let clock = &mut self.replica.clock.last;
+        *clock = (*clock).max(replayed.clock);
+        self.changes.note(&replayed.ids);
+        self.seen = Some(Seen {
+            folded: self.seen.take().and_then(|s| s.folded),
+            journal,
+        });
+        Some(Absorbed::of(replayed.ids))
+    }
+
+    /// Adds the pending edits another tab stored to this tablet's.
+    fn absorb_pending(&mut self, stored: SyncState) {
+        for p in stored.pending {
+            if !self.sync.pending.contains(&p) {
+                self.sync.pending.push(p);
             }
         }
-        // Meaningful only as stored.
-        sync.generation = 0;
-        let stored_clock = load_device(kv).map_or(0, |d| d.clock.last);
-        let clock = &mut self.replica.clock.last;
-        *clock = (*clock).max(stored_clock).max(replayed.clock);
-        (doc, sync)
     }
 
     /// Keeps journal lines that do not read under `jindu.v1.aside.{id}` (each once), so
@@ -80,18 +132,29 @@ impl Tablet {
     }
 
     /// Reads what another tab of the app stored since this one last read or wrote, and
-    /// merges it in (a join: nothing of either is lost).
+    /// merges it in (a join: nothing of either is lost). While the snapshot is the one
+    /// this tablet read or wrote last, only the journal lines added since are read;
+    /// otherwise (another tab folded) the whole stored plan.
     pub fn catch_up(&mut self, kv: &mut impl KeyValue) -> Absorbed {
-        let id = self.replica.doc.id.clone();
-        if generation(kv, &id) == self.generation {
+        let stored_generation = generation(kv, &self.replica.doc.id);
+        if stored_generation == self.generation {
             return Absorbed::default();
         }
+        let absorbed = match self.catch_up_journal(kv, stored_generation) {
+            Some(absorbed) => absorbed,
+            None => self.catch_up_whole(kv),
+        };
+        // Another tab's clock, past the stamps it issued (new ids among them).
+        let stored_clock = load_device(kv).map_or(0, |d| d.clock.last);
+        self.replica.clock.last = self.replica.clock.last.max(stored_clock);
+        absorbed
+    }
+
+    /// Reads the whole stored plan and merges it in.
+    fn catch_up_whole(&mut self, kv: &mut impl KeyValue) -> Absorbed {
+        let id = self.replica.doc.id.clone();
         let (stored, sync) = self.read_stored(kv, || Doc::new(id));
-        for p in sync.pending {
-            if !self.sync.pending.contains(&p) {
-                self.sync.pending.push(p);
-            }
-        }
+        self.absorb_pending(sync);
         match self.replica.doc.merge_changes(&stored) {
             Ok(changes) => {
                 self.changes.note(&changes.ids);
@@ -101,6 +164,8 @@ impl Tablet {
                 self.problems.push(format!(
                     "another tab stored a copy that does not merge: {e}"
                 ));
+                // The replica does not hold what was read: the next catch-up reads it all.
+                self.seen = None;
                 Absorbed::default()
             }
         }
@@ -140,9 +205,18 @@ impl Tablet {
         line: &str,
     ) -> Result<bool, StorageError> {
         let key = journal_key(&self.replica.doc.id);
-        let next = stored::append(&kv.get(&key).unwrap_or_default(), line);
+        let before = kv.get(&key).unwrap_or_default();
+        let next = stored::append(&before, line);
         kv.set(&key, &next)?;
-        Ok(next.len() > JOURNAL_LIMIT)
+        let long = next.len() > JOURNAL_LIMIT;
+        // The line is this tablet's, so it holds the journal now if it held the journal
+        // before; if not, the next catch-up reads on from what it had seen.
+        if let Some(seen) = &mut self.seen {
+            if seen.journal == before {
+                seen.journal = next;
+            }
+        }
+        Ok(long)
     }
 
     pub(super) fn bump(&mut self, kv: &mut impl KeyValue) -> Result<(), StorageError> {
@@ -185,14 +259,24 @@ impl Tablet {
     /// is stored becomes exactly what the tablet holds.
     pub(super) fn write_whole(&mut self, kv: &mut impl KeyValue) -> Result<(), StorageError> {
         let id = self.replica.doc.id.clone();
+        let mut folded = String::new();
         let result = self
             .bump(kv)
+            .and_then(|()| {
+                // Before the snapshot: another tab that sees it then sees the marker moved.
+                folded = self.generation.to_string();
+                kv.set(&folded_key(&id), &folded)
+            })
             .and_then(|()| kv.set(&plan_key(&id), &stored::encode_snapshot(&self.replica.doc)))
             .and_then(|()| self.save_sync(kv))
             .and_then(|()| self.save_device(kv))
             .and_then(|()| kv.remove(&journal_key(&id)));
         match result {
             Ok(()) => {
+                self.seen = Some(Seen {
+                    folded: Some(folded),
+                    journal: String::new(),
+                });
                 self.storage_error = None;
                 self.journalled = false;
                 self.unsaved = false;
@@ -246,4 +330,18 @@ impl Tablet {
             }
         }
     }
+}
+
+/// The stored sync state, with the pending edits of journal lines written after it
+/// (`pending`: each with the write counter it was stored at).
+fn stored_sync(kv: &impl KeyValue, id: &str, pending: Vec<(u64, Pending)>) -> SyncState {
+    let mut sync = load_sync(kv, id);
+    for (written_at, p) in pending {
+        if written_at > sync.generation && !sync.pending.contains(&p) {
+            sync.pending.push(p);
+        }
+    }
+    // Meaningful only as stored.
+    sync.generation = 0;
+    sync
 }

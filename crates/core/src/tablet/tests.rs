@@ -296,3 +296,169 @@ fn a_kept_copy_follows_the_tablet_by_deltas() {
     assert_eq!(reopened.doc(), t.doc());
     assert_eq!(reopened.delta_since(at), None);
 }
+
+/// A store that counts the reads of each key.
+struct Counting {
+    kv: Memory,
+    reads: std::cell::RefCell<std::collections::BTreeMap<String, usize>>,
+}
+
+impl KeyValue for Counting {
+    fn get(&self, key: &str) -> Option<String> {
+        *self.reads.borrow_mut().entry(key.to_owned()).or_default() += 1;
+        self.kv.get(key)
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StorageError> {
+        self.kv.set(key, value)
+    }
+
+    fn remove(&mut self, key: &str) -> Result<(), StorageError> {
+        self.kv.remove(key)
+    }
+}
+
+#[test]
+fn opening_reads_the_device_once_and_keeps_its_clock() {
+    let mut kv = Memory::default();
+    let mut t = open(&mut kv, "dev");
+    edit(&mut t, &mut kv, &add(1), NOW).unwrap();
+    t.fold(&mut kv).unwrap();
+    // The device clock moved past the snapshot's and the journal's stamps (a new id).
+    let id = t.new_id(&mut kv, crate::model::Kind::Item, NOW + 10_000);
+    assert!(id.starts_with("item-dev-"));
+    let stored = persist::load_device(&kv).unwrap().clock;
+    let mut counting = Counting {
+        kv,
+        reads: Default::default(),
+    };
+    let again = Tablet::open(&mut counting, "p", base, || {
+        unreachable!("a device is stored")
+    });
+    assert_eq!(counting.reads.borrow()[persist::DEVICE_KEY], 1);
+    assert_eq!(again.replica().clock, stored);
+    assert_eq!(again.replica().clock, t.replica().clock);
+    // A new device: its id is made and stored, and the clock starts past the journal's.
+    let mut fresh = Counting {
+        kv: Memory::default(),
+        reads: Default::default(),
+    };
+    let mut first = Tablet::open(&mut fresh, "p", base, || "new".into());
+    assert_eq!(fresh.reads.borrow()[persist::DEVICE_KEY], 1);
+    assert_eq!(first.device(), "new");
+    let plan = Plan::from_doc(first.doc());
+    first.edit(&mut fresh, &plan, &add(2), "甲", NOW).unwrap();
+    let mut journal_only = fresh.kv.clone();
+    journal_only.remove(persist::DEVICE_KEY).unwrap();
+    let reread = Tablet::open(&mut journal_only, "p", base, || "new".into());
+    assert_eq!(reread.replica().clock, first.replica().clock);
+}
+
+impl Counting {
+    fn new(kv: Memory) -> Counting {
+        Counting {
+            kv,
+            reads: Default::default(),
+        }
+    }
+
+    /// The reads of `key` since the last call.
+    fn reads_of(&self, key: &str) -> usize {
+        let mut reads = self.reads.borrow_mut();
+        let n = reads.get(key).copied().unwrap_or(0);
+        reads.clear();
+        n
+    }
+}
+
+/// What another tab stored, read from the journal lines added since while the snapshot
+/// is the one this tab read: the snapshot is not read, and the tablet ends as reading
+/// everything would leave it. A fold by another tab (with the marker, or without it, as
+/// an earlier version of the app folds) makes it read everything.
+#[test]
+fn catching_up_reads_only_the_new_journal_lines_while_the_snapshot_stands() {
+    let plan = persist::plan_key("p");
+    let mut kv = Counting::new(Memory::default());
+    let open = |kv: &mut Counting| Tablet::open(kv, "p", base, || "dev".to_owned());
+    let mut a = open(&mut kv);
+    let edit = |t: &mut Tablet, kv: &mut Counting, n: u32| {
+        let plan = Plan::from_doc(t.doc());
+        t.edit(kv, &plan, &add(n), "甲", NOW + u64::from(n))
+            .unwrap()
+            .applied
+            .id
+    };
+    edit(&mut a, &mut kv, 1);
+    a.fold(&mut kv).unwrap();
+    edit(&mut a, &mut kv, 2);
+    let mut b = open(&mut kv);
+    // Edits, and a round that learned another device's record (a delta line).
+    let mut new = vec![edit(&mut a, &mut kv, 3), edit(&mut a, &mut kv, 4)];
+    let mut far = Replica::new(a.doc().clone(), "far", Clock::default());
+    let far_plan = Plan::from_doc(&far.doc);
+    let learned = far.apply_with(&far_plan, &add(5), "乙", NOW + 5).unwrap();
+    let sent = a.sync_state().clone();
+    let ended = RoundEnd {
+        state: sent.clone(),
+        clock: far.clock.last,
+        learned: far.doc.subset([learned.id.as_str()]),
+    };
+    a.finish_round(&mut kv, &sent, ended);
+    new.push(learned.id);
+    new.sort();
+    let mut whole = b.clone();
+    whole.seen = None;
+    kv.reads_of(&plan);
+    let absorbed = b.catch_up(&mut kv);
+    assert_eq!(kv.reads_of(&plan), 0, "the snapshot was read");
+    let mut whole_absorbed = whole.catch_up(&mut kv);
+    assert_eq!(kv.reads_of(&plan), 1);
+    whole_absorbed.ids.sort();
+    assert_eq!(absorbed.ids, new);
+    assert_eq!(absorbed, whole_absorbed);
+    let fresh = open(&mut kv);
+    for t in [&b, &whole] {
+        assert_eq!(t.doc(), fresh.doc());
+        assert_eq!(t.doc(), a.doc());
+        assert_eq!(t.sync_state(), fresh.sync_state());
+        assert_eq!(t.replica().clock, fresh.replica().clock);
+        assert!(t.needs_fold());
+    }
+    // Nothing new: nothing read.
+    kv.reads_of(&plan);
+    assert!(b.catch_up(&mut kv).is_empty());
+    // b's own edit extends what it has seen: a's next line is read alone again.
+    edit(&mut b, &mut kv, 6);
+    edit(&mut a, &mut kv, 7);
+    assert_eq!(kv.reads_of(&plan), 0);
+    b.catch_up(&mut kv);
+    assert_eq!(kv.reads_of(&plan), 0);
+    assert_eq!(b.doc(), a.doc());
+    // a folds: the snapshot changed, b reads it.
+    a.fold(&mut kv).unwrap();
+    edit(&mut a, &mut kv, 8);
+    kv.reads_of(&plan);
+    b.catch_up(&mut kv);
+    assert_eq!(kv.reads_of(&plan), 1);
+    assert_eq!(b.doc(), a.doc());
+    // A fold that writes no marker (an earlier version of the app): the journal b saw is
+    // gone, so b reads everything.
+    let mut older = a.doc().clone();
+    let mut other = Replica::new(older.clone(), "old", Clock::default());
+    let older_plan = Plan::from_doc(&other.doc);
+    let lost = other
+        .apply_with(&older_plan, &add(9), "丙", NOW + 9)
+        .unwrap();
+    older.merge(&other.doc).unwrap();
+    kv.set(&plan, &crate::stored::encode_snapshot(&older))
+        .unwrap();
+    kv.remove(&journal_key("p")).unwrap();
+    let g = persist::generation(&kv, "p") + 1;
+    kv.set(&persist::generation_key("p"), &g.to_string())
+        .unwrap();
+    kv.reads_of(&plan);
+    let absorbed = b.catch_up(&mut kv);
+    assert_eq!(kv.reads_of(&plan), 1);
+    assert_eq!(absorbed.ids, vec![lost.id]);
+    assert_eq!(b.doc(), &older);
+}

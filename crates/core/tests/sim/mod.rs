@@ -1,5 +1,6 @@
 //! The simulation's world: a faulty compare-and-swap store, and devices whose browser
-//! storage and tabs run the app's own [`Tablet`].
+//! storage and tabs run the app's own [`Tablet`], each with a sync worker that keeps its
+//! copy of the plan in the worker's own [`KeptCopy`].
 //!
 //! Ground truth is tracked beside the code under test: `Known` is the set of field writes
 //! a replica (or a stored copy, or a round's copy) has incorporated, moved along with the
@@ -9,10 +10,12 @@ use std::collections::BTreeSet;
 
 use jindu_core::doc::{check_rewrite, Doc, Signer};
 use jindu_core::edit::Replica;
+use jindu_core::hlc::Clock;
 use jindu_core::roles::{check_write, Role, Target, Writer};
 use jindu_core::sync::{Pending, Policy, Reply, Request, Step, SyncRound, SyncState};
 use jindu_core::tablet::persist::Memory;
-use jindu_core::tablet::{RoundEnd, Tablet};
+use jindu_core::tablet::wire::Digest;
+use jindu_core::tablet::{Begun, ChangeLog, KeptCopy, RoundEnd, Tablet};
 
 pub struct Rng(pub u64);
 
@@ -190,17 +193,56 @@ pub fn rewrite_in_place(rng: &mut Rng, store: &mut Store) -> Option<Reply> {
     Some(store.handle(&req, &known, &forger))
 }
 
-/// A round in flight: on a copy of the tab's replica (as the sync worker runs it) or on
-/// the live replica (as the page runs it when no worker loads).
+/// A round in flight: on the sync worker's kept copy (as the worker runs it) or on the
+/// live replica (as the page runs it when the worker cannot).
 pub struct Round {
     pub engine: SyncRound,
     pub next: Step,
-    /// `(copy, its state, the state it was made from)`; `None` for a live round.
-    pub copy: Option<(Replica, SyncState, SyncState)>,
+    /// The worker's round; `None` for a live round.
+    pub copy: Option<CopyRound>,
     /// What the round's replica knows (a live round's is the tab's).
     pub known: Known,
     /// What the body it is about to write knew.
     pub body_known: Known,
+}
+
+/// A round in the sync worker: its replica (the kept copy, taken out for the round),
+/// the sync state it runs on, the state the page sent, and the digest of the page's
+/// document the copy is at once the delta is merged.
+pub struct CopyRound {
+    pub replica: Replica,
+    pub state: SyncState,
+    pub sent: SyncState,
+    pub digest: Digest,
+}
+
+/// A tab's sync worker, both ends: the worker's kept copy (`KeptCopy`, the worker's own
+/// logic) and what the page believes it holds (`sync_worker::holds` in the app).
+#[derive(Default)]
+pub struct Worker {
+    pub kept: KeptCopy,
+    /// What the kept copy knows (ground truth).
+    pub known: Known,
+    /// The digest the page believes the worker's copy is at.
+    pub holds: Option<Digest>,
+    /// Rounds the worker ran on its copy, and requests it answered stale.
+    pub ran: u64,
+    pub stale: u64,
+}
+
+impl Worker {
+    /// The worker restarts: its copy is gone, and the page does not know.
+    pub fn restart(&mut self) {
+        self.kept.forget();
+        self.known.clear();
+    }
+
+    /// A round's request failed (the worker died under it), or the page reloaded: the
+    /// page forgets what the worker held and ends it, as `sync_worker::forget` does.
+    pub fn fail(&mut self) {
+        self.restart();
+        self.holds = None;
+    }
 }
 
 /// One tab of the app.
@@ -210,6 +252,7 @@ pub struct Tab {
     /// Every edit this tab made and stored (undone edits are not here).
     pub made: Vec<Pending>,
     pub round: Option<Round>,
+    pub worker: Worker,
 }
 
 /// Who sends a request: an account and its role (as the server knows them now).
@@ -274,6 +317,7 @@ impl Device {
                     known: base_known.clone(),
                     made: Vec::new(),
                     round: None,
+                    worker: Worker::default(),
                 }
             })
             .collect();
@@ -300,42 +344,176 @@ pub fn policy() -> Policy {
     }
 }
 
-/// Starts a round on a tab: on a copy, or on the live replica. Like the app, it first
-/// reads what another tab stored.
-pub fn start_round(rng: &mut Rng, kv: &mut Memory, tab: &mut Tab, on_copy: bool) {
+/// Starts a round on a tab: in its sync worker, or on the live replica (also when the
+/// worker cannot run it). Like the app, it first reads what another tab stored. With
+/// `faults`, the worker may have restarted (its copy gone), hold a copy at another digest
+/// than the page believes, or restart once loaded.
+pub fn start_round(rng: &mut Rng, kv: &mut Memory, tab: &mut Tab, on_copy: bool, faults: bool) {
     tab.tablet.catch_up(kv);
     let mut engine = SyncRound::new(policy(), rng.next());
-    let (next, copy) = if on_copy {
-        let sent = tab.tablet.sync_state().clone();
-        let replica = tab.tablet.replica().clone();
-        let state = sent.clone();
-        let next = engine.start(&replica, &state);
-        (next, Some((replica, state, sent)))
+    let in_worker = if on_copy {
+        prepare_in_worker(rng, tab, faults)
     } else {
-        (tab.tablet.start_round(&mut engine), None)
+        None
+    };
+    let (next, copy, known) = match in_worker {
+        Some((copy, known)) => (engine.start(&copy.replica, &copy.state), Some(copy), known),
+        None => (tab.tablet.start_round(&mut engine), None, tab.known.clone()),
     };
     tab.round = Some(Round {
         engine,
         next,
         copy,
-        known: tab.known.clone(),
+        known,
         body_known: Known::new(),
     });
 }
 
-/// Ends a finished round: reconciles a copy's round with the live tab.
+/// What the page's `round_in_worker` does up to the round: sends the delta since the
+/// copy the worker holds, or the whole document first when it holds none the tablet can
+/// bring up to date, or when it answers stale; the worker (`KeptCopy`) merges the delta
+/// into its copy and runs the round on it. `None` when the worker cannot run the round
+/// (stale again after a load): the page runs it itself.
+fn prepare_in_worker(rng: &mut Rng, tab: &mut Tab, faults: bool) -> Option<(CopyRound, Known)> {
+    let worker = &mut tab.worker;
+    if faults && rng.chance(4) {
+        worker.restart();
+    }
+    if faults && rng.chance(4) {
+        wrong_digest(rng, worker);
+    }
+    let mut loaded = false;
+    loop {
+        let sent = tab.tablet.sync_state().clone();
+        let digest = tab.tablet.digest();
+        let delta = worker
+            .holds
+            .and_then(|base| Some((base, tab.tablet.delta_since(base)?)));
+        let Some((base, delta)) = delta else {
+            if loaded {
+                // "the sync module lost the plan"
+                worker.fail();
+                return None;
+            }
+            // The first round, or the copy went stale: the whole document.
+            worker.holds = None;
+            worker.kept.load(tab.tablet.doc().clone(), digest);
+            worker.known = tab.known.clone();
+            worker.holds = Some(digest);
+            loaded = true;
+            if faults && rng.chance(2) {
+                // Restarted at once: the round is answered stale.
+                worker.restart();
+            }
+            continue;
+        };
+        // A copy not at `base` must answer stale and stay as it was.
+        let has = worker.kept.holds();
+        let before = (has != Some(base)).then(|| worker.kept.doc().cloned());
+        let begun = worker
+            .kept
+            .begin(base, || Ok(delta))
+            .expect("a delta of the tablet merges into its copy");
+        match begun {
+            Begun::Run(doc) => {
+                worker.ran += 1;
+                assert!(before.is_none(), "a delta for {base:?} merged into {has:?}");
+                assert!(
+                    doc.contains(tab.tablet.doc()),
+                    "the kept copy, brought up to date, lacks what the tablet holds"
+                );
+                let mut known = std::mem::take(&mut worker.known);
+                known.extend(tab.known.iter().cloned());
+                let replica = Replica::new(
+                    doc,
+                    tab.tablet.device(),
+                    Clock {
+                        last: tab.tablet.replica().clock.last,
+                    },
+                );
+                let copy = CopyRound {
+                    replica,
+                    state: sent.clone(),
+                    sent,
+                    digest,
+                };
+                return Some((copy, known));
+            }
+            Begun::Stale { has: answered } => {
+                worker.stale += 1;
+                let Some(before) = before else {
+                    panic!("a copy at {base:?} answered stale");
+                };
+                assert_eq!(answered, has, "stale, naming another copy than it holds");
+                assert_eq!(worker.kept.holds(), has, "a stale round moved the copy");
+                assert!(
+                    worker.kept.doc() == before.as_ref(),
+                    "a stale round changed the copy"
+                );
+                worker.holds = None;
+                if loaded {
+                    // "the sync module kept answering stale"
+                    worker.fail();
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// The page believes the worker's copy is at another digest than it is: one revision
+/// behind, or the worker holds a copy of another plan (one opened meanwhile).
+fn wrong_digest(rng: &mut Rng, worker: &mut Worker) {
+    match worker.holds {
+        Some(at) if at.revision > 0 && rng.chance(50) => {
+            worker.holds = Some(Digest {
+                revision: at.revision - 1,
+                ..at
+            });
+        }
+        _ => {
+            worker
+                .kept
+                .load(Doc::new("other"), ChangeLog::default().digest());
+            worker.known.clear();
+        }
+    }
+}
+
+/// The worker restarts under a round in flight: the page's request fails, it forgets
+/// the worker, and runs the round itself on the live replica.
+pub fn worker_dies_in_round(rng: &mut Rng, kv: &mut Memory, tab: &mut Tab) {
+    tab.worker.fail();
+    tab.round = None;
+    start_round(rng, kv, tab, false, false);
+}
+
+/// Ends a finished round: a worker's round keeps its copy and is reconciled with the
+/// live tab, as the page does with the worker's answer.
 pub fn end_round(d: &mut Device, i: usize) {
     let kv = &mut d.kv;
     let tab = &mut d.tabs[i];
     let round = tab.round.take().expect("a round");
     match round.copy {
-        Some((replica, state, sent)) => {
+        Some(copy) => {
+            let CopyRound {
+                replica,
+                state,
+                sent,
+                digest,
+            } = copy;
+            // The worker: the learned subset, and the copy kept at `digest`.
             let learned = replica
                 .doc
                 .subset(round.engine.learned_ids().iter().map(String::as_str));
+            let clock = replica.clock.last;
+            tab.worker.kept.keep(replica.doc, digest);
+            tab.worker.known = round.known.clone();
+            // The page.
+            tab.worker.holds = Some(digest);
             let ended = RoundEnd {
                 state,
-                clock: replica.clock.last,
+                clock,
                 learned,
             };
             tab.tablet.finish_round(kv, &sent, ended);
