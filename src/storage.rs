@@ -197,9 +197,10 @@ pub fn save_summary(summary: &Summary) -> Result<(), StorageError> {
     Local.set(&persist::summary_key(&summary.plan), &summary.to_text())
 }
 
-/// The sync state stored for plan `id` (what the badge says before the plan is read).
+/// The sync state stored for plan `id` with the edits its journal holds (what the badge
+/// says before the plan is read).
 pub fn load_sync(id: &str) -> SyncState {
-    persist::load_sync(&Local, id)
+    persist::sync_as_stored(&Local, id)
 }
 
 /// Cell edits an earlier version of the app kept in this browser, for one plan and

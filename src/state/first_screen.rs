@@ -15,7 +15,7 @@ impl AppState {
     /// paint, and by anything that needs the plan before then). The plan's figures then
     /// replace the summary's, and a stored summary that disagrees is rewritten.
     pub fn read_plan(&self) {
-        if self.is_read() {
+        if self.is_read_untracked() {
             return;
         }
         let id = self.plan_id();

@@ -395,7 +395,10 @@ impl AppState {
         self.as_of.with(Option::is_some)
     }
 
+    /// Judges the plan as of another day (reading the plan first: the stored summary's
+    /// figures are today's).
     pub fn set_as_of(&self, date: Option<NaiveDate>) {
+        self.read_plan();
         self.as_of.set(date);
     }
 

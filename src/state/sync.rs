@@ -33,12 +33,10 @@ impl AppState {
         debounce(self.debounce, 1_500, move || this.sync_now());
     }
 
-    /// Starts a sync round (or asks for another one after the running round). Nothing
-    /// before the plan is read: reading it starts one.
+    /// Starts a sync round (or asks for another one after the running round), reading
+    /// the plan first if only its summary is shown yet.
     pub fn sync_now(&self) {
-        if !self.is_read_untracked() {
-            return;
-        }
+        self.read_plan();
         if self.syncing.get_untracked() {
             self.again.set(true);
             return;
@@ -138,7 +136,7 @@ impl AppState {
 
     /// Clears a stopped sync (after the user changed the token or endpoint) and syncs.
     pub fn retry_sync(&self) {
-        self.tablet_update(|t| t.clear_stop(&mut Local));
+        self.tablet_act(|t| t.clear_stop(&mut Local));
         self.sync_now();
     }
 

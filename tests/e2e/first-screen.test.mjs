@@ -8,6 +8,7 @@ import { Overview } from "./pages/overview.mjs";
 import { ItemPage } from "./pages/item-page.mjs";
 import { RecordForm } from "./pages/record-form.mjs";
 import { setInspector } from "./pages/settings.mjs";
+import { SyncBadge } from "./pages/sync-badge.mjs";
 
 const SUMMARY = "jindu.v1.summary.xixing-2021";
 const STALE_NAME = "摘要里的旧名称";
@@ -17,6 +18,12 @@ async function storedSummary(page) {
   await page.waitForFunction((k) => localStorage.getItem(k), SUMMARY);
   return JSON.parse(await page.evaluate((k) => localStorage.getItem(k), SUMMARY));
 }
+
+/** The tablet is locked or another app comes to the front: the page is hidden. */
+const hide = (page) => page.evaluate(() => {
+  Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+  document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+});
 
 /** The category cards' names as shown. */
 const cardNames = (page) => page.evaluate((sel) => [...document.querySelectorAll(sel)].map((c) => c.querySelector("h2").textContent), Overview.CARD);
@@ -44,7 +51,9 @@ test("the overview is painted from the stored summary, then from the plan once i
 
     // A summary that disagrees with the plan (another version wrote it, the plan
     // changed behind it): painted first, then replaced by the plan's figures.
-    // (Once the app wrote its own, half a second after reading the plan.)
+    // (Once the record is synced, which changes the plan no more, and the app wrote its
+    // own summary, half a second after reading the plan.)
+    await new SyncBadge(page).waitFor("synced", 0);
     await page.waitForTimeout(1000);
     summary.categories[0].name = STALE_NAME;
     summary.overdue = 99;
@@ -78,23 +87,37 @@ test("a damaged summary is ignored and written anew; a page opened by its addres
   const overview = new Overview(page);
   try {
     await setInspector(page, server.base, "钱检查");
+    // A record, folded into a stored plan when the page is hidden (with its summary).
+    const form = new RecordForm(page);
+    await form.open(server.base, "item-4-2");
+    await form.record({ observed: "2021-07-02", figure: "40", note: "摘要之前的记录" });
+    await hide(page);
     await overview.open(server.base);
     await overview.waitForCards();
-    await storedSummary(page);
+    assert.ok(JSON.stringify(await storedSummary(page)).includes("摘要之前的记录"));
     await page.evaluate((k) => localStorage.setItem(k, "{damaged"), SUMMARY);
     await page.reload();
     await overview.waitForCards();
     assert.equal((await cardNames(page)).length, 6);
     await page.waitForFunction((k) => { try { return JSON.parse(localStorage.getItem(k)).plan === "xixing-2021"; } catch { return false; } }, SUMMARY);
 
-    // With a summary stored, the record form opened by its address shows once the plan
-    // is read, and what is recorded there is stored and read back after a reload.
-    const form = new RecordForm(page);
+    // With a summary stored, the record form opened by its address waits for the plan
+    // ("reading the plan" shows meanwhile), then records; what is recorded there is
+    // stored and read back after a reload.
+    await context.addInitScript(() => {
+      window.__sawReading = false;
+      new MutationObserver(() => {
+        if (document.querySelector('[data-testid="reading-plan"]')) window.__sawReading = true;
+      }).observe(document, { subtree: true, childList: true });
+    });
     await form.open(server.base, "item-4-2");
+    await form.field("note").waitFor();
+    assert.ok(await page.evaluate(() => window.__sawReading), "the page waited for the plan");
     await form.record({ observed: "2021-07-03", figure: "41", note: "摘要之后的记录" });
-    // Leaving the page stored the summary with the new record.
-    await page.reload();
+    // The tablet is locked (the page is hidden): the summary is stored with the record.
+    await hide(page);
     assert.ok((await page.evaluate((k) => localStorage.getItem(k), SUMMARY)).includes("摘要之后的记录"));
+    await page.reload();
     const item = new ItemPage(page);
     await item.open(server.base, "item-4-2");
     await item.record("摘要之后的记录").waitFor();

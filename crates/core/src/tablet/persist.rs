@@ -168,6 +168,34 @@ fn replay_line(doc: &mut Doc, line: &str, out: &mut Replayed) -> Result<(), Stri
     Ok(())
 }
 
+/// The stored sync state, with the pending edits of journal lines written after it
+/// (`pending`: each with the write counter it was stored at).
+pub(super) fn stored_sync(kv: &impl KeyValue, id: &str, pending: Vec<(u64, Pending)>) -> SyncState {
+    let mut sync = load_sync(kv, id);
+    for (written_at, p) in pending {
+        if written_at > sync.generation && !sync.pending.contains(&p) {
+            sync.pending.push(p);
+        }
+    }
+    // Meaningful only as stored.
+    sync.generation = 0;
+    sync
+}
+
+/// The plan's sync state as stored, with the pending edits its journal holds, read
+/// without reading the plan: what the badge says before the plan is read (the stored
+/// state alone would say "synced" while edits wait in the journal).
+pub fn sync_as_stored(kv: &impl KeyValue, id: &str) -> SyncState {
+    let journal = kv.get(&journal_key(id)).unwrap_or_default();
+    let pending = journal
+        .lines()
+        .filter(|l| l.starts_with("{\"edit\":"))
+        .filter_map(|l| serde_json::from_str::<EditLine>(l).ok())
+        .map(|l| (l.generation, l.pending))
+        .collect();
+    stored_sync(kv, id, pending)
+}
+
 /// Reads a stored sync state; one that does not read counts as none (the next round
 /// rebuilds it).
 pub fn load_sync(kv: &impl KeyValue, id: &str) -> SyncState {

@@ -3,9 +3,9 @@
 //! counter, and folding the journal into the snapshot. The layout is `persist`'s.
 
 use super::persist::{
-    aside_key, damaged_key, folded_key, generation, generation_key, journal_key, load_device,
-    load_sync, part, plan_key, replay, save_device, save_sync, Device, KeyValue, Line,
-    StorageError, JOURNAL_LIMIT,
+    aside_key, damaged_key, folded_key, generation, generation_key, journal_key, load_device, part,
+    plan_key, replay, save_device, save_sync, stored_sync, Device, KeyValue, Line, StorageError,
+    JOURNAL_LIMIT,
 };
 use super::{Absorbed, Tablet};
 use crate::doc::Doc;
@@ -330,18 +330,4 @@ impl Tablet {
             }
         }
     }
-}
-
-/// The stored sync state, with the pending edits of journal lines written after it
-/// (`pending`: each with the write counter it was stored at).
-fn stored_sync(kv: &impl KeyValue, id: &str, pending: Vec<(u64, Pending)>) -> SyncState {
-    let mut sync = load_sync(kv, id);
-    for (written_at, p) in pending {
-        if written_at > sync.generation && !sync.pending.contains(&p) {
-            sync.pending.push(p);
-        }
-    }
-    // Meaningful only as stored.
-    sync.generation = 0;
-    sync
 }

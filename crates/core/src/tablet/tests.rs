@@ -462,3 +462,24 @@ fn catching_up_reads_only_the_new_journal_lines_while_the_snapshot_stands() {
     assert_eq!(absorbed.ids, vec![lost.id]);
     assert_eq!(b.doc(), &older);
 }
+
+#[test]
+fn the_sync_state_as_stored_counts_the_edits_in_the_journal_without_reading_the_plan() {
+    let mut kv = Memory::default();
+    let mut t = open(&mut kv, "dev");
+    edit(&mut t, &mut kv, &add(1), NOW).unwrap();
+    edit(&mut t, &mut kv, &add(2), NOW + 1).unwrap();
+    t.fold(&mut kv).unwrap();
+    edit(&mut t, &mut kv, &add(3), NOW + 2).unwrap();
+    // The stored state alone knows the two folded edits; the journal holds the third.
+    assert_eq!(persist::load_sync(&kv, "p").pending.len(), 2);
+    let stored = persist::sync_as_stored(&kv, "p");
+    assert_eq!(stored.pending, t.sync_state().pending);
+    assert_eq!(stored.status(), t.verdict());
+    // A damaged line is skipped here (reading the plan keeps it aside).
+    let key = journal_key("p");
+    let journal = kv.get(&key).unwrap();
+    kv.set(&key, &format!("{journal}\n{{\"edit\":oops"))
+        .unwrap();
+    assert_eq!(persist::sync_as_stored(&kv, "p").pending.len(), 3);
+}
