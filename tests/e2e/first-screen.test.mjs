@@ -3,7 +3,7 @@
 // summary's (a summary that disagrees is rewritten). A damaged summary is ignored.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, openProfile } from "./harness.mjs";
+import { startServer, openProfile, hide } from "./harness.mjs";
 import { Overview } from "./pages/overview.mjs";
 import { ItemPage } from "./pages/item-page.mjs";
 import { RecordForm } from "./pages/record-form.mjs";
@@ -18,12 +18,6 @@ async function storedSummary(page) {
   await page.waitForFunction((k) => localStorage.getItem(k), SUMMARY);
   return JSON.parse(await page.evaluate((k) => localStorage.getItem(k), SUMMARY));
 }
-
-/** The tablet is locked or another app comes to the front: the page is hidden. */
-const hide = (page) => page.evaluate(() => {
-  Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
-  document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
-});
 
 /** The category cards' names as shown. */
 const cardNames = (page) => page.evaluate((sel) => [...document.querySelectorAll(sel)].map((c) => c.querySelector("h2").textContent), Overview.CARD);

@@ -206,3 +206,11 @@ export async function waitForServiceWorker(page) {
     return !!(r && r.active && navigator.serviceWorker.controller);
   }, null, { timeout: 30000 });
 }
+
+/** The tablet is locked or another app comes to the front: the page is hidden. */
+export function hide(page) {
+  return page.evaluate(() => {
+    Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+    document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+  });
+}

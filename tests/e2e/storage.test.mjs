@@ -2,7 +2,7 @@
 // the app leaves the screen (nobody is typing then), and a reload reads both.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, openProfile } from "./harness.mjs";
+import { startServer, openProfile, hide } from "./harness.mjs";
 import { setInspector } from "./pages/settings.mjs";
 import { ItemPage } from "./pages/item-page.mjs";
 import { RecordForm } from "./pages/record-form.mjs";
@@ -16,14 +16,6 @@ async function record(page, base, observed, figure, note) {
   const form = new RecordForm(page);
   await form.open(base, "item-4-2");
   await form.record({ observed, figure, note });
-}
-
-/** The tablet is locked or another app comes to the front: the page is hidden. */
-function hide(page) {
-  return page.evaluate(() => {
-    Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
-    document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
-  });
 }
 
 test("edits wait in the journal while the app is on screen and are folded in when it is hidden", async () => {
