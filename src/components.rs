@@ -80,7 +80,8 @@ pub fn ScheduleChip(#[prop(into)] schedule: Signal<Schedule>) -> impl IntoView {
 }
 
 /// Online/offline state, edits not yet synced, the last sync and any error, with a
-/// "sync now" button. Tests read `data-state`, `data-pending` and `data-pending-media`.
+/// "sync now" button. Tests read `data-state`, `data-pending` and `data-pending-media`
+/// (absent until the media worker has answered: a count not yet known is not 0).
 #[component]
 pub fn SyncBadge() -> impl IntoView {
     let state = AppState::expect();
@@ -127,7 +128,10 @@ pub fn SyncBadge() -> impl IntoView {
             data-state=move || status.get().name()
             data-pending=move || status.get().pending().to_string()
             data-last=move || state.last_synced_ms().unwrap_or(0).to_string()
-            data-pending-media=move || state.media_status().pending.to_string()
+            data-pending-media=move || {
+                let media = state.media_status();
+                media.known.then(|| media.pending.to_string())
+            }
             role="status"
             aria-live="polite"
         >

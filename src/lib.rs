@@ -124,6 +124,7 @@ pub fn App() -> impl IntoView {
                 set_timeout(
                     move || {
                         state.refresh_account();
+                        state.refresh_media();
                         state.sync_now();
                     },
                     Duration::ZERO,

@@ -103,6 +103,8 @@ pub async fn add(plan: &str, files: &web_sys::FileList) -> Result<Added, String>
 /// Photos waiting for upload, and what the worker keeps.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Status {
+    /// Whether the worker answered yet (until then the counts below are not known).
+    pub known: bool,
     pub pending: u32,
     pub pending_bytes: f64,
     pub kept_bytes: f64,
@@ -113,6 +115,7 @@ pub struct Status {
 pub async fn status() -> Result<Status, String> {
     let a = ask_in_turn(URL, &request(&[("op", "status".into())])).await?;
     Ok(Status {
+        known: true,
         pending: get(&a, "pending").as_f64().unwrap_or(0.0) as u32,
         pending_bytes: get(&a, "pendingBytes").as_f64().unwrap_or(0.0),
         kept_bytes: get(&a, "keptBytes").as_f64().unwrap_or(0.0),
