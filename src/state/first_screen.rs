@@ -21,13 +21,18 @@ impl AppState {
         let id = self.plan_id();
         let tablet = crate::perf::span("jindu:load-plan", || open_tablet(&id));
         let problems = tablet.problems().join("; ");
-        self.plan.set(read_plan(tablet.doc()));
-        self.tablet.set(Some(tablet));
-        self.unread.set(None);
+        self.hold(tablet);
         if !problems.is_empty() {
             self.storage_error.set(Some(problems));
         }
         self.plan_read();
+    }
+
+    /// Makes `tablet` the open plan's, with its plan view, in place of any summary.
+    pub(super) fn hold(&self, tablet: Tablet) {
+        self.plan.set(read_plan(tablet.doc()));
+        self.tablet.set(Some(tablet));
+        self.unread.set(None);
     }
 
     /// What follows reading a plan: signing as the account, moving kept report edits in,

@@ -376,12 +376,7 @@ impl AppState {
         {
             return title;
         }
-        self.plan.with(|p| {
-            p.0.meta
-                .as_ref()
-                .map(|m| m.title.clone())
-                .unwrap_or_else(|| p.0.id.clone())
-        })
+        self.plan.with(|p| p.0.title())
     }
 
     /// The date figures are judged at: today, unless the user chose another (to look at

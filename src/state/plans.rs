@@ -20,10 +20,7 @@ impl AppState {
     pub fn open_plan(&self, id: &str) {
         self.persist();
         self.store_summary();
-        let tablet = open_tablet(id);
-        self.plan.set(read_plan(tablet.doc()));
-        self.tablet.set(Some(tablet));
-        self.unread.set(None);
+        self.hold(open_tablet(id));
         self.save_settings(|s| s.plan = id.to_owned());
         self.plan_read();
         self.sync_now();

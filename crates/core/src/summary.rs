@@ -112,11 +112,7 @@ impl Summary {
             .collect();
         Summary {
             plan: plan.id.clone(),
-            title: plan
-                .meta
-                .as_ref()
-                .map(|m| m.title.clone())
-                .unwrap_or_else(|| plan.id.clone()),
+            title: plan.title(),
             as_of,
             utc_offset_minutes: plan.utc_offset_minutes(),
             progress: figures.plan,

@@ -132,6 +132,14 @@ impl Plan {
         self.numbers.get(&item.id).cloned().unwrap_or_default()
     }
 
+    /// The plan's title (its id when it has none yet).
+    pub fn title(&self) -> String {
+        self.meta
+            .as_ref()
+            .map(|m| m.title.clone())
+            .unwrap_or_else(|| self.id.clone())
+    }
+
     /// The plan's time zone as minutes east of UTC (China's, +8, when it names none).
     pub fn utc_offset_minutes(&self) -> i32 {
         self.meta.as_ref().map_or(480, |m| m.utc_offset_minutes)

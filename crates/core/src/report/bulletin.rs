@@ -171,11 +171,7 @@ pub fn bulletin(plan: &Plan, period: &Period, as_of: NaiveDate) -> Result<Bullet
         return Err(ReportError::EmptyPlan);
     }
     Ok(Bulletin {
-        title: plan
-            .meta
-            .as_ref()
-            .map(|m| m.title.clone())
-            .unwrap_or_else(|| plan.id.clone()),
+        title: plan.title(),
         period: period.clone(),
         as_of,
         counts,

@@ -151,11 +151,7 @@ pub fn build_as_of(plan: &Plan, period: &Period, as_of: NaiveDate) -> Result<Rep
         return Err(ReportError::EmptyPlan);
     }
     Ok(Report {
-        title: plan
-            .meta
-            .as_ref()
-            .map(|m| m.title.clone())
-            .unwrap_or_else(|| plan.id.clone()),
+        title: plan.title(),
         period: period.clone(),
         as_of,
         marks: false,
